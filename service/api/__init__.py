@@ -1,0 +1,61 @@
+"""REST API: flask-smorest blueprints, bearer authentication and problem+json errors."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from service.api import auth, definitions, health, instances, problems, tasks
+from service.api.context import authenticate_request
+
+API_TITLE = "选聘流 Xuanpin Flow API"
+
+
+class XuanpinApi(Api):
+    def _register_error_handlers(self) -> None:
+        problems.register(self._app)
+
+
+def init_api(app: Flask) -> Api:
+    app.config.update(
+        API_TITLE=API_TITLE,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": (
+                    "国有企业人员选聘流程服务：部署 BPMN、发起实例、各角色待办。"
+                    "所有错误以 application/problem+json 返回。"
+                )
+            },
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    api = XuanpinApi(app)
+    api.spec.components.schema(
+        "Problem",
+        {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "errors": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    )
+    for module in (health, auth, definitions, instances, tasks):
+        api.register_blueprint(module.blp)
+    app.before_request(authenticate_request)
+    return api

@@ -1,0 +1,41 @@
+"""Per-request access to the container and the authenticated principal."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from service.container import Container
+from service.services import accounts
+from service.services.errors import Unauthorized
+from service.services.principal import Principal
+
+# Endpoints reachable without a token.
+PUBLIC_ENDPOINTS = {
+    "health.healthz",
+    "auth.issue_token",
+    "api-docs.openapi_json",
+    "api-docs.openapi_swagger_ui",
+    "api-docs.openapi_redoc",
+    "static",
+}
+
+
+def container() -> Container:
+    return current_app.extensions["xuanpin"]
+
+
+def principal() -> Principal:
+    return g.principal
+
+
+def authenticate_request() -> None:
+    """before_request: every endpoint but the public ones needs a bearer token."""
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(
+            "缺少访问令牌：请在 Authorization 头中提供 Bearer 令牌（POST /api/v1/auth/token 获取）"
+        )
+    g.principal = accounts.principal_for_token(container().db, token.strip())

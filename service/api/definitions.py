@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from service.api.context import container, principal
+from service.api.schemas import DefinitionSchema, DefinitionVersionsSchema, DeployedSchema, XmlQuerySchema
+from service.engine.parser import SourceFile
+from service.services import definitions
+from service.services.errors import Invalid
+
+blp = Blueprint("definitions", __name__, url_prefix="/api/v1/definitions", description="流程定义")
+
+_UPLOAD_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": ".bpmn、.dmn 以及表单 <formKey>.schema.json",
+                        }
+                    },
+                    "required": ["files"],
+                }
+            }
+        },
+    }
+}
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(**_UPLOAD_DOC)
+@blp.response(201, DeployedSchema(many=True))
+def deploy() -> list[Any]:
+    """部署流程定义（仅管理员）：校验后为内容有变化的流程生成新版本"""
+    uploads = request.files.getlist("files")
+    if not uploads:
+        raise Invalid(
+            "请以 multipart/form-data 上传字段 files（一个或多个文件）", errors={"files": ["未收到文件"]}
+        )
+    files = []
+    for upload in uploads:
+        name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+        files.append(SourceFile(name, upload.read()))
+    return definitions.deploy(container().db, principal(), files)
+
+
+@blp.route("")
+@blp.response(200, DefinitionSchema(many=True))
+def list_definitions() -> list[Any]:
+    """各流程的最新版本"""
+    return definitions.latest_definitions(container().db)
+
+
+@blp.route("/<string:key>")
+@blp.response(200, DefinitionVersionsSchema)
+def definition_versions(key: str) -> dict[str, Any]:
+    """某流程的所有版本（新版本在前）"""
+    rows = definitions.versions(container().db, key)
+    return {"key": key, "name": rows[0].name, "versions": rows}
+
+
+@blp.route("/<string:key>/xml")
+@blp.arguments(XmlQuerySchema, location="query")
+@blp.response(200, content_type="application/xml")
+def definition_xml(query: dict[str, Any], key: str) -> Response:
+    """BPMN 源文件（默认最新版本），可在 Camunda Modeler / bpmn.io 中打开"""
+    content, filename = definitions.definition_xml(container().db, key, query.get("version"))
+    response = Response(content, mimetype="application/xml")
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{filename}"
+    return response

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from service.api.context import container, principal
+from service.api.schemas import (
+    InstanceCreateSchema,
+    InstanceDetailSchema,
+    InstancePageSchema,
+    InstanceQuerySchema,
+    InstanceSchema,
+    raw_fields,
+)
+from service.services import instances
+
+blp = Blueprint("instances", __name__, url_prefix="/api/v1/instances", description="流程实例")
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(InstanceCreateSchema)
+@blp.response(201, InstanceSchema)
+def start_instance(body: dict[str, Any]) -> Any:
+    """发起流程实例（使用该流程的最新版本）"""
+    return instances.start(
+        container(), principal(), body["definition_key"], body.get("business_key"), body.get("data")
+    )
+
+
+@blp.route("")
+@blp.arguments(InstanceQuerySchema, location="query")
+@blp.response(200, InstancePageSchema)
+def list_instances(query: dict[str, Any]) -> Any:
+    """流程实例列表（分页）"""
+    return instances.list_instances(container(), principal(), **query)
+
+
+@blp.route("/<string:instance_id>")
+@blp.response(200, InstanceDetailSchema)
+def get_instance(instance_id: str) -> dict[str, Any]:
+    """实例详情：状态、数据、待办任务、已完成步骤"""
+    detail = instances.get_instance(container(), principal(), instance_id)
+    instance = detail.instance
+    return {
+        **raw_fields(instance, InstanceDetailSchema),
+        "open_tasks": detail.open_tasks,
+        "completed_steps": detail.completed_steps,
+    }

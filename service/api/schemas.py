@@ -1,0 +1,181 @@
+"""Request and response shapes of the REST contract (they also generate the OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from service.timeutil import to_shanghai
+
+
+class ShanghaiDateTime(fields.DateTime):
+    """Stored in UTC, shown in Beijing time with its +08:00 offset."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return super()._serialize(to_shanghai(value), attr, obj, **kwargs)
+
+
+class RequestSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class ProblemSchema(Schema):
+    type = fields.String()
+    title = fields.String(metadata={"description": "错误类别"})
+    status = fields.Integer()
+    detail = fields.String(metadata={"description": "可据此采取行动的说明"})
+    errors = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()), metadata={"description": "字段 → 错误信息"}
+    )
+
+
+class TokenRequestSchema(RequestSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+
+
+class TokenResponseSchema(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer(metadata={"description": "有效期（秒）"})
+
+
+class DeployedSchema(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    created = fields.Boolean(metadata={"description": "false 表示内容未变，未产生新版本"})
+
+
+class DefinitionSchema(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    content_hash = fields.String()
+    bpmn_filename = fields.String()
+    forms = fields.Method("_form_keys", metadata={"description": "本版本使用的表单 key"})
+    created_at = ShanghaiDateTime()
+
+    def _form_keys(self, obj: Any) -> list[str]:
+        return sorted(obj.forms or {})
+
+
+class DefinitionVersionsSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    versions = fields.List(fields.Nested(DefinitionSchema))
+
+
+class XmlQuerySchema(RequestSchema):
+    version = fields.Integer(validate=validate.Range(min=1))
+
+
+class PageQuerySchema(RequestSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class InstanceCreateSchema(RequestSchema):
+    definition_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    data = fields.Dict(load_default=dict, keys=fields.String())
+
+
+class InstanceSchema(Schema):
+    id = fields.String()
+    definition_key = fields.String()
+    version = fields.Integer(attribute="definition_version")
+    business_key = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "running 运行中 / completed 已结束"})
+    started_by = fields.String()
+    created_at = ShanghaiDateTime()
+    updated_at = ShanghaiDateTime()
+    completed_at = ShanghaiDateTime(allow_none=True)
+
+
+class InstanceQuerySchema(PageQuerySchema):
+    definition_key = fields.String()
+    status = fields.String(validate=validate.OneOf(["running", "completed", "error"]))
+    business_key = fields.String()
+
+
+class TaskSchema(Schema):
+    id = fields.String()
+    name = fields.String(metadata={"description": "BPMN 元素 id"})
+    title = fields.String(metadata={"description": "任务名称"})
+    role = fields.String(allow_none=True)
+    candidate_roles = fields.List(fields.String())
+    candidate_users = fields.List(fields.String())
+    assignee = fields.String(allow_none=True)
+    instance_id = fields.String()
+    definition_key = fields.String()
+    business_key = fields.String(allow_none=True)
+    form_key = fields.String(allow_none=True)
+    status = fields.String()
+    created_at = ShanghaiDateTime()
+    due_at = ShanghaiDateTime(allow_none=True)
+    completed_at = ShanghaiDateTime(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+
+
+class TaskDetailSchema(TaskSchema):
+    documentation = fields.String(allow_none=True)
+    form = fields.Dict(allow_none=True, metadata={"description": "表单的 JSON Schema"})
+    data = fields.Dict(metadata={"description": "任务当前数据（已办结任务为提交的数据）"})
+
+
+class TaskPageSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class InstancePageSchema(Schema):
+    items = fields.List(fields.Nested(InstanceSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class StepSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    title = fields.String()
+    kind = fields.String()
+    completed_at = ShanghaiDateTime(allow_none=True)
+
+
+class InstanceDetailSchema(InstanceSchema):
+    data = fields.Dict()
+    open_tasks = fields.List(fields.Nested(TaskSchema))
+    completed_steps = fields.List(fields.Nested(StepSchema))
+
+
+class TaskQuerySchema(PageQuerySchema):
+    role = fields.String()
+    assignee = fields.String(metadata={"description": "me 表示当前用户"})
+    instance_id = fields.String()
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "completed", "cancelled"]))
+
+
+class CompleteSchema(RequestSchema):
+    data = fields.Dict(load_default=dict, keys=fields.String())
+
+
+class CompletionSchema(Schema):
+    instance = fields.Nested(InstanceSchema)
+    status = fields.String(metadata={"description": "实例状态"})
+    open_tasks = fields.List(fields.Nested(TaskSchema))
+
+
+def raw_fields(obj: Any, schema: type[Schema]) -> dict[str, Any]:
+    """The attributes a schema reads from obj, so a route can extend them before dumping."""
+    values = {}
+    for name, field in schema().fields.items():
+        attribute = field.attribute or name
+        if hasattr(obj, attribute):
+            values[attribute] = getattr(obj, attribute)
+    return values

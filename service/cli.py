@@ -1,0 +1,135 @@
+"""`xuanpin` – the operator's command line. Every command honours DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from service.config import Settings
+from service.container import Container
+from service.engine.parser import SourceFile
+from service.services import accounts, definitions
+from service.services.errors import ServiceError
+from service.services.principal import Principal
+from service.store import migrate
+
+DEPLOYABLE = (".bpmn", ".dmn", ".schema.json")
+
+
+def _container() -> Container:
+    return Container.build(Settings.from_env())
+
+
+def _fail(error: ServiceError) -> None:
+    click.echo(f"错误：{error.detail}", err=True)
+    for field, messages in (error.errors or {}).items():
+        for message in messages:
+            click.echo(f"  - {field}: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group(help="选聘流 运维命令")
+def main() -> None:
+    pass
+
+
+@main.group(help="数据库")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="建表或升级到最新结构")
+def db_upgrade() -> None:
+    container = _container()
+    migrate.upgrade(container.db)
+    click.echo(f"数据库已是最新结构：{container.db.url.render_as_string(hide_password=True)}")
+
+
+def collect_files(paths: tuple[str, ...]) -> list[SourceFile]:
+    files: list[SourceFile] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise click.BadParameter(f"{raw} 不存在", param_hint="PATH")
+        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for candidate in candidates:
+            if candidate.name.endswith(DEPLOYABLE):
+                files.append(SourceFile(candidate.name, candidate.read_bytes()))
+    return files
+
+
+@main.command("deploy", help="部署 BPMN/DMN 与表单（文件或目录），内容未变的流程不产生新版本")
+@click.argument("paths", nargs=-1, required=True)
+def deploy(paths: tuple[str, ...]) -> None:
+    container = _container()
+    operator = Principal(username=f"cli:{os.environ.get('USER', 'operator')}", is_admin=True)
+    try:
+        results = definitions.deploy(container.db, operator, collect_files(paths))
+    except ServiceError as error:
+        _fail(error)
+        return
+    for result in results:
+        state = "新版本" if result.created else "未变化"
+        click.echo(f"{result.key}  v{result.version}  {result.name}  （{state}）")
+
+
+@main.group(help="用户")
+def users() -> None:
+    pass
+
+
+@users.command("add", help="新增用户（已存在则更新密码和角色）")
+@click.argument("username")
+@click.option("--password", required=True, help="至少 8 个字符")
+@click.option("--role", "roles", multiple=True, help="角色，可重复，例如 --role 工作组")
+@click.option("--admin", is_flag=True, help="管理员：可部署流程")
+@click.option("--name", "display_name", default="", help="显示名称")
+def users_add(username: str, password: str, roles: tuple[str, ...], admin: bool, display_name: str) -> None:
+    try:
+        accounts.add_user(
+            _container().db,
+            username,
+            password,
+            list(roles),
+            is_admin=admin,
+            display_name=display_name,
+            replace=True,
+        )
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"用户 {username} 已保存，角色：{'、'.join(roles) or '无'}{'，管理员' if admin else ''}")
+
+
+@main.group(help="系统接入令牌")
+def tokens() -> None:
+    pass
+
+
+@tokens.command("create", help="为接入系统（如 OA）创建 API 令牌，只显示一次")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, help="该系统可代办的角色，可重复")
+@click.option("--admin", is_flag=True, help="允许该系统部署流程")
+def tokens_create(name: str, roles: tuple[str, ...], admin: bool) -> None:
+    token = accounts.create_system_token(_container().db, name, list(roles), is_admin=admin)
+    click.echo(token)
+
+
+@main.command("serve", help="以 gunicorn 提供服务")
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), type=int, show_default="8000")
+@click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")), type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    from service.wsgi_server import run
+
+    run(host, port, workers)
+
+
+@main.command("demo", help="创建演示用户（每个角色一个，密码见 README）")
+def demo() -> None:
+    from service.demo import DEMO_PASSWORD, create_demo_users
+
+    names = create_demo_users(_container().db)
+    click.echo(f"演示用户：{'、'.join(names)}（密码均为 {DEMO_PASSWORD}）")

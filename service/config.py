@@ -1,0 +1,54 @@
+"""Settings read from environment variables, with safe defaults for a single machine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'var' / 'xuanpin.sqlite3'}"
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if not value:
+        return default
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=_default_database_url)
+    # Lifetime of a bearer token obtained with a password (system tokens do not expire).
+    token_ttl_hours: int = 12
+    # Wall-clock budget for one script or expression from a diagram.
+    script_time_limit_seconds: float = 1.0
+    # Roles that may read every instance but change nothing (X-01).
+    observer_roles: tuple[str, ...] = ("纪检监督",)
+    scheduler_enabled: bool = True
+    timezone: str = "Asia/Shanghai"
+    max_upload_bytes: int = 5 * 1024 * 1024
+    sql_echo: bool = False
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        settings = cls(
+            database_url=env.get("DATABASE_URL") or _default_database_url(),
+            token_ttl_hours=int(env.get("XUANPIN_TOKEN_TTL_HOURS", "12")),
+            script_time_limit_seconds=float(env.get("XUANPIN_SCRIPT_TIME_LIMIT", "1.0")),
+            observer_roles=_list(env.get("XUANPIN_OBSERVER_ROLES"), ("纪检监督",)),
+            scheduler_enabled=_bool(env.get("XUANPIN_SCHEDULER"), True),
+            max_upload_bytes=int(env.get("XUANPIN_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
+            sql_echo=_bool(env.get("XUANPIN_SQL_ECHO"), False),
+        )
+        return replace(settings, **overrides) if overrides else settings

@@ -1,0 +1,241 @@
+"""Turns uploaded BPMN/DMN files into validated, serialized process specs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, UserTaskParser
+from SpiffWorkflow.camunda.specs.user_task import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from service.engine.errors import DefinitionError
+from service.engine.sandbox import SandboxError, compile_sandboxed
+from service.engine.serializer import dump_specs
+from service.engine.xml import UnsafeXmlError, parse_xml
+
+# Camunda 7 attributes that SpiffWorkflow's Camunda parser drops; kept in task extensions.
+ASSIGNMENT_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee", "dueDate")
+
+
+class AssignmentUserTaskParser(UserTaskParser):
+    def parse_extensions(self, node=None):  # type: ignore[no-untyped-def]
+        extensions = super().parse_extensions(node)
+        for name in ASSIGNMENT_ATTRIBUTES:
+            value = self.attribute(name, "camunda")
+            if value:
+                extensions[f"camunda:{name}"] = value.strip()
+        return extensions
+
+
+class XuanpinParser(CamundaParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("userTask"): (AssignmentUserTaskParser, UserTask),
+    }
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    filename: str
+    content: bytes
+
+    @property
+    def kind(self) -> str:
+        lower = self.filename.lower()
+        if lower.endswith(".bpmn") or lower.endswith(".bpmn20.xml"):
+            return "bpmn"
+        if lower.endswith(".dmn"):
+            return "dmn"
+        if lower.endswith(".json"):
+            return "form"
+        return "unknown"
+
+
+@dataclass
+class ParsedProcess:
+    key: str
+    name: str
+    spec: str  # serialized spec + called subprocess specs
+    bpmn_filename: str
+    form_keys: set[str] = field(default_factory=set)
+    starter_groups: list[str] = field(default_factory=list)
+    starter_users: list[str] = field(default_factory=list)
+    source_hashes: dict[str, str] = field(default_factory=dict)
+
+
+def split_list(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# Camunda Modeler users write timer values as bare ISO text; SpiffWorkflow wants a Python expression.
+_ISO_LITERAL = re.compile(
+    r"^(R\d*/)?(P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+    r"|\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)(/.*)?$"
+)
+
+
+def normalise_timer_expression(expression: str) -> str:
+    text = expression.strip()
+    if _ISO_LITERAL.match(text):
+        return repr(text)
+    return text
+
+
+def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
+    """Validate every BPMN/DMN file and return one serialized spec per executable process."""
+    parser = XuanpinParser()
+    trees: dict[str, etree._Element] = {}
+    contents: dict[str, bytes] = {}
+    for source in files:
+        if source.kind not in ("bpmn", "dmn"):
+            continue
+        root = _parse_file(source)
+        trees[source.filename] = root
+        contents[source.filename] = source.content
+        try:
+            if source.kind == "bpmn":
+                parser.add_bpmn_xml(root, filename=source.filename)
+            else:
+                parser.add_dmn_xml(root, filename=source.filename)
+        except ValidationException as error:
+            raise _located(error, trees) from None
+        except SpiffWorkflowException as error:
+            raise DefinitionError(f"无法解析：{error}", filename=source.filename) from None
+    process_ids = parser.get_process_ids()
+    if not any(kind == "bpmn" for kind in (SourceFile(name, b"").kind for name in trees)):
+        return []
+    if not process_ids:
+        raise DefinitionError('上传的 BPMN 文件中没有可执行的流程（isExecutable="true"）')
+    dmn_hashes = {name: sha256(data) for name, data in contents.items() if name.lower().endswith(".dmn")}
+    processes = []
+    for key in sorted(process_ids):
+        process_parser = parser.get_process_parser(key)
+        try:
+            spec = parser.get_spec(key)
+            subprocess_specs = parser.get_subprocess_specs(key)
+        except ValidationException as error:
+            raise _located(error, trees) from None
+        except SpiffWorkflowException as error:
+            raise DefinitionError(f"流程 {key} 无效：{error}", filename=process_parser.filename) from None
+        all_specs = [spec, *subprocess_specs.values()]
+        for process_spec in all_specs:
+            _prepare_expressions(process_spec, process_parser.filename, trees)
+        node = process_parser.node
+        files_used = {process_parser.filename} | {
+            parser.get_process_parser(name).filename for name in subprocess_specs
+        }
+        processes.append(
+            ParsedProcess(
+                key=key,
+                name=node.get("name") or key,
+                spec=dump_specs(spec, subprocess_specs),
+                bpmn_filename=process_parser.filename,
+                form_keys=_form_keys(all_specs),
+                starter_groups=split_list(node.get(f"{{{CAMUNDA_MODEL_NS}}}candidateStarterGroups")),
+                starter_users=split_list(node.get(f"{{{CAMUNDA_MODEL_NS}}}candidateStarterUsers")),
+                source_hashes={name: sha256(contents[name]) for name in files_used} | dmn_hashes,
+            )
+        )
+    return processes
+
+
+def _parse_file(source: SourceFile) -> etree._Element:
+    try:
+        return parse_xml(source.content)
+    except etree.XMLSyntaxError as error:
+        line = error.lineno if error.lineno else None
+        raise DefinitionError(f"XML 格式错误：{error.msg}", filename=source.filename, line=line) from None
+    except UnsafeXmlError as error:
+        raise DefinitionError(str(error), filename=source.filename) from None
+
+
+def _located(error: ValidationException, trees: dict[str, etree._Element]) -> DefinitionError:
+    element_id = getattr(error, "id", "") or None
+    filename = getattr(error, "file_name", "") or None
+    line = None
+    if element_id:
+        for name, root in trees.items():
+            if filename and name != filename:
+                continue
+            found = root.xpath("//*[@id=$id]", id=element_id)
+            if found:
+                line = found[0].sourceline
+                filename = name
+                break
+    message = str(error.args[0]) if error.args else str(error)
+    return DefinitionError(f"BPMN 校验失败：{message}", filename=filename, element_id=element_id, line=line)
+
+
+def _form_keys(specs: list) -> set[str]:  # type: ignore[type-arg]
+    keys = set()
+    for process_spec in specs:
+        for task_spec in process_spec.task_specs.values():
+            form = getattr(task_spec, "form", None)
+            if form is not None and form.key:
+                keys.add(form.key)
+    return keys
+
+
+def _prepare_expressions(process_spec, filename: str, trees: dict[str, etree._Element]) -> None:  # type: ignore[no-untyped-def]
+    """Compile every script and expression in the sandbox now, so a broken or hostile
+    diagram is refused at deployment instead of failing in the middle of a procedure."""
+    for task_spec in process_spec.task_specs.values():
+        sources: list[tuple[str, str]] = []
+        script = getattr(task_spec, "script", None)
+        if script:
+            sources.append((script, "exec"))
+        for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
+            expression = getattr(condition, "args", [None])[0] if condition is not None else None
+            if isinstance(expression, str) and expression.strip():
+                sources.append((expression, "eval"))
+        for attribute in ("cardinality", "condition"):
+            value = getattr(task_spec, attribute, None)
+            if isinstance(value, str) and value.strip():
+                sources.append((value, "eval"))
+        for definition in _event_definitions(task_spec):
+            if isinstance(definition, TimerEventDefinition):
+                definition.expression = normalise_timer_expression(definition.expression)
+                sources.append((definition.expression, "eval"))
+        for source, mode in sources:
+            try:
+                compile_sandboxed(source if mode == "exec" else source.strip(), mode)
+            except SandboxError as error:
+                element_id = task_spec.bpmn_id or task_spec.name
+                line = None
+                for root in trees.values():
+                    found = root.xpath("//*[@id=$id]", id=element_id)
+                    if found:
+                        line = found[0].sourceline
+                        break
+                name = task_spec.bpmn_name or element_id
+                raise DefinitionError(
+                    f"步骤「{name}」中的脚本或表达式被拒绝：{error}",
+                    filename=filename,
+                    element_id=element_id,
+                    line=line,
+                ) from None
+
+
+def _event_definitions(task_spec) -> list:  # type: ignore[no-untyped-def,type-arg]
+    definition = getattr(task_spec, "event_definition", None)
+    if definition is None:
+        return []
+    nested = getattr(definition, "event_definitions", None)
+    return list(nested) if nested else [definition]
+
+
+def canonical_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

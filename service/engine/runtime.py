@@ -1,0 +1,218 @@
+"""Running one instance: start, load, complete a user task, advance, read its state.
+
+Services hold a `WorkflowRun` as an opaque handle and never touch SpiffWorkflow.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from service.engine.errors import ExecutionError, TaskNotReady
+from service.engine.parser import split_list
+from service.engine.sandbox import SandboxedScriptEngine, SandboxError
+from service.engine.serializer import dump_instance, load_instance, load_specs
+
+_VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
+
+
+@dataclass(frozen=True)
+class UserTaskView:
+    """What the inbox needs to know about a READY user task."""
+
+    id: str
+    name: str
+    title: str
+    lane: str | None
+    form_key: str | None
+    documentation: str | None
+    candidate_groups: list[str]
+    candidate_users: list[str]
+    assignee: str | None
+    due_date: str | None
+
+
+@dataclass(frozen=True)
+class CompletedStep:
+    id: str
+    name: str
+    title: str
+    kind: str
+    completed_at: datetime | None
+
+
+@dataclass
+class WorkflowRun:
+    workflow: BpmnWorkflow
+    engine: ProcessEngine
+    _listeners: list[Callable[[Any], None]] = field(default_factory=list)
+
+    @property
+    def completed(self) -> bool:
+        return self.workflow.completed
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The data as the most recently completed step left it."""
+        last = self.workflow.last_task
+        source = last.data if last is not None else self.workflow.task_tree.data
+        return _json_safe(source)
+
+    def advance(self) -> None:
+        """Run every engine-owned step (scripts, gateways, fired timers) until people are needed."""
+        with _explained():
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
+
+    def ready_user_tasks(self) -> list[UserTaskView]:
+        return [self._view(task) for task in self.workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        return _json_safe(self._task(task_id).data)
+
+    def complete_user_task(self, task_id: str, data: Mapping[str, Any]) -> None:
+        task = self._task(task_id)
+        # SpiffWorkflow's run() does not check state; running a non-READY task corrupts the tree.
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(task_id)
+        task.data.update(data)
+        with _explained():
+            task.run()
+        self.advance()
+
+    def completed_steps(self) -> list[CompletedStep]:
+        # An unfiltered walk: get_tasks(state=COMPLETED) skips tasks under a waiting parent.
+        steps = []
+        for task in self.workflow.get_tasks():
+            spec = task.task_spec
+            if task.state != TaskState.COMPLETED or not getattr(spec, "bpmn_name", None):
+                continue
+            steps.append(
+                CompletedStep(
+                    id=str(task.id),
+                    name=spec.bpmn_id or spec.name,
+                    title=spec.bpmn_name,
+                    kind=spec.__class__.__name__,
+                    completed_at=datetime.fromtimestamp(task.last_state_change, UTC),
+                )
+            )
+        steps.sort(key=lambda s: s.completed_at or datetime.min.replace(tzinfo=UTC))
+        return steps
+
+    def dump(self) -> str:
+        return dump_instance(self.workflow)
+
+    def _task(self, task_id: str) -> Any:
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError, WorkflowException):
+            task = None
+        if task is None:
+            raise TaskNotReady(task_id)
+        return task
+
+    def _view(self, task: Any) -> UserTaskView:
+        spec = task.task_spec
+        extensions = getattr(spec, "extensions", {}) or {}
+        form = getattr(spec, "form", None)
+        groups = [self._resolve(v, task) for v in split_list(extensions.get("camunda:candidateGroups"))]
+        users = [self._resolve(v, task) for v in split_list(extensions.get("camunda:candidateUsers"))]
+        assignee = extensions.get("camunda:assignee")
+        return UserTaskView(
+            id=str(task.id),
+            name=spec.bpmn_id or spec.name,
+            title=spec.bpmn_name or spec.bpmn_id or spec.name,
+            lane=spec.lane,
+            form_key=(form.key or None) if form is not None else None,
+            documentation=spec.documentation,
+            candidate_groups=[g for g in groups if g],
+            candidate_users=[u for u in users if u],
+            assignee=self._resolve(assignee, task) if assignee else None,
+            due_date=extensions.get("camunda:dueDate"),
+        )
+
+    @staticmethod
+    def _resolve(value: str, task: Any) -> str | None:
+        """`${variable}` takes its value from the task data, as Camunda's expressions do."""
+        match = _VARIABLE.match(value)
+        if not match:
+            return value
+        resolved = task.data.get(match.group(1))
+        return str(resolved) if resolved not in (None, "") else None
+
+
+class ProcessEngine:
+    """Holds the sandboxed script engine and a cache of restored (immutable) specs."""
+
+    def __init__(self, helpers: Mapping[str, Any] | None = None, time_limit: float = 1.0) -> None:
+        self.script_engine = SandboxedScriptEngine(helpers, time_limit)
+        self._specs: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._cache_size = 64
+
+    def _specs_for(self, version_id: int, serialized_spec: str) -> tuple[Any, dict[str, Any]]:
+        with self._lock:
+            cached = self._specs.get(version_id)
+            if cached is not None:
+                self._specs.move_to_end(version_id)
+                return cached
+        restored = load_specs(serialized_spec)
+        with self._lock:
+            self._specs[version_id] = restored
+            while len(self._specs) > self._cache_size:
+                self._specs.popitem(last=False)
+        return restored
+
+    def start(self, version_id: int, serialized_spec: str, data: Mapping[str, Any]) -> WorkflowRun:
+        spec, subprocess_specs = self._specs_for(version_id, serialized_spec)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+        workflow.task_tree.data.update(data)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        run = WorkflowRun(workflow, self)
+        run.advance()
+        return run
+
+    def load(self, version_id: int, serialized_spec: str, state: str) -> WorkflowRun:
+        spec, subprocess_specs = self._specs_for(version_id, serialized_spec)
+        workflow = load_instance(state, spec, subprocess_specs)
+        workflow.script_engine = self.script_engine
+        return WorkflowRun(workflow, self)
+
+
+class _explained:
+    """Turns SpiffWorkflow's exceptions into an ExecutionError that names the step."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:  # type: ignore[no-untyped-def]
+        if exc is None or isinstance(exc, ExecutionError | TaskNotReady):
+            return False
+        if isinstance(exc, SpiffWorkflowException | SandboxError):
+            task = getattr(exc, "task", None)
+            spec = getattr(task, "task_spec", None) if task is not None else None
+            element_id = getattr(spec, "bpmn_id", None) if spec is not None else None
+            name = getattr(spec, "bpmn_name", None) if spec is not None else None
+            cause = getattr(exc, "exception", None) or exc
+            reason = str(cause.args[0]) if getattr(cause, "args", None) else str(cause)
+            if isinstance(cause, NameError):
+                reason = f"引用了不存在的数据项（{reason}）"
+            where = f"步骤「{name or element_id or '未知'}」" + (f"（{element_id}）" if element_id else "")
+            raise ExecutionError(f"{where}执行失败：{reason}", element_id, name) from exc
+        return False
+
+
+def _json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(dict(data), default=str, ensure_ascii=False))

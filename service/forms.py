@@ -1,0 +1,119 @@
+"""Form schemas (JSON Schema 2020-12): checking uploaded schemas and validating submissions
+with messages a person can act on, keyed by field path."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError, ValidationError
+
+FORM_SUFFIX = ".schema.json"
+_FORMATS = FormatChecker()
+
+
+class FormSchemaError(ValueError):
+    pass
+
+
+def form_key_of(filename: str) -> str | None:
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return name[: -len(FORM_SUFFIX)] if name.endswith(FORM_SUFFIX) else None
+
+
+def load_form_schema(filename: str, content: bytes) -> dict[str, Any]:
+    try:
+        schema = json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise FormSchemaError(f"表单文件 {filename} 不是有效的 JSON：{error}") from None
+    if not isinstance(schema, dict):
+        raise FormSchemaError(f"表单文件 {filename} 的顶层必须是 JSON 对象")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        raise FormSchemaError(f"表单文件 {filename} 不是有效的 JSON Schema：{error.message}") from None
+    return schema
+
+
+def validate_submission(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Return {field path: [messages]}; empty when the data is valid."""
+    validator = Draft202012Validator(schema, format_checker=_FORMATS)
+    errors: dict[str, list[str]] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        for path, message in _explain(error, schema):
+            messages = errors.setdefault(path, [])
+            if message not in messages:
+                messages.append(message)
+    return errors
+
+
+def _title(schema: Mapping[str, Any], path: list[Any]) -> str:
+    node: Any = schema
+    for part in path:
+        if isinstance(part, int):
+            node = node.get("items", {}) if isinstance(node, Mapping) else {}
+        else:
+            node = node.get("properties", {}).get(part, {}) if isinstance(node, Mapping) else {}
+    title = node.get("title") if isinstance(node, Mapping) else None
+    return title or (str(path[-1]) if path else "表单")
+
+
+def _path(parts: list[Any]) -> str:
+    return ".".join(str(p) for p in parts) or "_form"
+
+
+_TYPES = {
+    "string": "文本",
+    "integer": "整数",
+    "number": "数字",
+    "boolean": "是/否",
+    "object": "对象",
+    "array": "列表",
+    "null": "空值",
+}
+
+
+def _explain(error: ValidationError, schema: Mapping[str, Any]) -> list[tuple[str, str]]:
+    path = list(error.absolute_path)
+    title = _title(schema, path)
+    kind = error.validator
+    value = error.validator_value
+    if kind == "required":
+        missing = [
+            name for name in value if isinstance(error.instance, Mapping) and name not in error.instance
+        ]
+        return [(_path([*path, name]), f"「{_title(schema, [*path, name])}」为必填项") for name in missing]
+    if kind == "type":
+        expected = value if isinstance(value, list) else [value]
+        names = "或".join(_TYPES.get(t, t) for t in expected)
+        return [(_path(path), f"「{title}」应为{names}")]
+    messages = {
+        "minimum": f"「{title}」不能小于 {value}",
+        "maximum": f"「{title}」不能大于 {value}",
+        "exclusiveMinimum": f"「{title}」必须大于 {value}",
+        "exclusiveMaximum": f"「{title}」必须小于 {value}",
+        "minLength": f"「{title}」至少 {value} 个字",
+        "maxLength": f"「{title}」最多 {value} 个字",
+        "minItems": f"「{title}」至少 {value} 项",
+        "maxItems": f"「{title}」最多 {value} 项",
+        "uniqueItems": f"「{title}」不能有重复项",
+        "pattern": f"「{title}」格式不正确",
+        "format": f"「{title}」不是有效的{_format_name(value)}",
+        "enum": f"「{title}」只能是：{_choices(value)}",
+        "const": f"「{title}」必须为 {value}",
+        "multipleOf": f"「{title}」必须是 {value} 的整数倍",
+        "additionalProperties": f"「{title}」包含表单未定义的字段：{error.message}",
+    }
+    return [(_path(path), messages.get(str(kind), f"「{title}」不符合要求：{error.message}"))]
+
+
+def _format_name(value: Any) -> str:
+    return {"date": "日期（YYYY-MM-DD）", "date-time": "日期时间", "email": "电子邮箱", "time": "时间"}.get(
+        str(value), str(value)
+    )
+
+
+def _choices(value: Any) -> str:
+    return "、".join(str(v) for v in value) if isinstance(value, list) else str(value)

@@ -1,0 +1,112 @@
+"""Users, roles and tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.security import hash_password, new_token, token_digest, verify_password
+from service.services import audit
+from service.services.errors import Conflict, Invalid, Unauthorized
+from service.services.principal import Principal
+from service.store.db import Database
+from service.store.models import ApiToken, Role, User
+from service.timeutil import utcnow
+
+
+def _roles(session: Session, names: list[str]) -> list[Role]:
+    roles = []
+    for name in dict.fromkeys(n.strip() for n in names if n.strip()):
+        role = session.scalar(select(Role).where(Role.name == name))
+        if role is None:
+            role = Role(name=name)
+            session.add(role)
+        roles.append(role)
+    return roles
+
+
+def add_user(
+    db: Database,
+    username: str,
+    password: str,
+    roles: list[str] | None = None,
+    is_admin: bool = False,
+    display_name: str = "",
+    replace: bool = False,
+) -> None:
+    """Create a person; with replace=True an existing user gets the new password and roles."""
+    if not username.strip():
+        raise Invalid("用户名不能为空", errors={"username": ["不能为空"]})
+    if len(password) < 8:
+        raise Invalid("密码至少 8 个字符", errors={"password": ["至少 8 个字符"]})
+    with db.transaction(write=True) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is not None and not replace:
+            raise Conflict(f"用户 {username} 已存在")
+        if user is None:
+            user = User(username=username)
+            session.add(user)
+        user.password_hash = hash_password(password)
+        user.is_admin = is_admin
+        user.display_name = display_name or username
+        user.roles = _roles(session, roles or [])
+        audit.record(
+            session, "system", "user.saved", username=username, roles=sorted(roles or []), admin=is_admin
+        )
+
+
+def create_system_token(
+    db: Database, name: str, roles: list[str] | None = None, is_admin: bool = False
+) -> str:
+    """An API token for a system (OA integration). The token is shown once and stored hashed."""
+    with db.transaction(write=True) as session:
+        username = f"system:{name}"
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(username=username, display_name=name, is_system=True)
+            session.add(user)
+        user.roles = _roles(session, roles or [])
+        user.is_admin = is_admin
+        token = new_token()
+        session.add(ApiToken(user=user, name=name, token_hash=token_digest(token), expires_at=None))
+        audit.record(session, "system", "token.created", name=name, roles=sorted(roles or []))
+    return token
+
+
+def login(db: Database, username: str, password: str, ttl_hours: int) -> str:
+    with db.transaction(write=True) as session:
+        user = session.scalar(select(User).where(User.username == username, User.is_system.is_(False)))
+        # Hash even for unknown users so the answer time does not reveal who exists.
+        valid = verify_password(user.password_hash if user is not None else None, password)
+        if user is None or not user.active or not valid:
+            raise Unauthorized("用户名或密码错误")
+        token = new_token()
+        session.add(
+            ApiToken(
+                user=user,
+                name="login",
+                token_hash=token_digest(token),
+                expires_at=utcnow() + timedelta(hours=ttl_hours),
+            )
+        )
+        audit.record(session, username, "auth.login")
+    return token
+
+
+def principal_for_token(db: Database, token: str) -> Principal:
+    with db.transaction() as session:
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+        if row is None or row.revoked or not row.user.active:
+            raise Unauthorized("令牌无效或已被吊销，请重新登录")
+        if row.expires_at is not None and row.expires_at < utcnow():
+            raise Unauthorized("令牌已过期，请重新登录")
+        user = row.user
+        return Principal(
+            username=user.username,
+            roles=frozenset(user.role_names),
+            is_admin=user.is_admin,
+            is_system=user.is_system,
+            display_name=user.display_name,
+        )

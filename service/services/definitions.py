@@ -1,0 +1,211 @@
+"""Deploying process definitions: validate, then store a new immutable version per changed key."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.engine.errors import DefinitionError
+from service.engine.parser import SourceFile, canonical_json, parse_definitions
+from service.forms import FormSchemaError, form_key_of, load_form_schema
+from service.services import audit
+from service.services.errors import Forbidden, Invalid, NotFound
+from service.services.principal import Principal
+from service.store.db import Database
+from service.store.models import Deployment, DeploymentFile, ProcessDefinition
+
+
+@dataclass(frozen=True)
+class DeployedVersion:
+    key: str
+    version: int
+    name: str
+    created: bool
+
+
+def deploy(db: Database, principal: Principal, files: Iterable[SourceFile]) -> list[DeployedVersion]:
+    if not principal.is_admin:
+        raise Forbidden("只有管理员可以部署流程定义")
+    files = list(files)
+    if not files:
+        raise Invalid("请至少上传一个 .bpmn 文件", errors={"files": ["未收到文件"]})
+    unknown = [f.filename for f in files if f.kind == "unknown"]
+    if unknown:
+        raise Invalid(
+            f"不支持的文件类型：{'、'.join(unknown)}（只接受 .bpmn、.dmn 和 表单 .schema.json）",
+            errors={"files": [f"{name}：不支持的文件类型" for name in unknown]},
+        )
+    forms = _uploaded_forms(files)
+    try:
+        processes = parse_definitions(files)
+    except DefinitionError as error:
+        location = error.location()
+        raise Invalid(
+            f"{error.message}" + (f"（{location}）" if location else ""),
+            errors={error.filename or "files": [error.message]},
+            file=error.filename,
+            element_id=error.element_id,
+            line=error.line,
+        ) from None
+    if not processes:
+        raise Invalid("上传的文件中没有 BPMN 流程", errors={"files": ["至少需要一个 .bpmn 文件"]})
+
+    results = []
+    with db.transaction(write=True) as session:
+        deployment: Deployment | None = None
+        for process in processes:
+            process_forms = _resolve_forms(session, process.form_keys, forms, process.key)
+            content_hash = hashlib.sha256(
+                canonical_json({"sources": process.source_hashes, "forms": process_forms}).encode()
+            ).hexdigest()
+            latest = _latest(session, process.key)
+            if latest is not None and latest.content_hash == content_hash:
+                results.append(DeployedVersion(latest.key, latest.version, latest.name, created=False))
+                continue
+            if deployment is None:
+                deployment = Deployment(deployed_by=principal.username)
+                session.add(deployment)
+                for source in files:
+                    session.add(
+                        DeploymentFile(
+                            deployment=deployment,
+                            filename=source.filename,
+                            kind=source.kind,
+                            content=source.content.decode("utf-8"),
+                            content_hash=hashlib.sha256(source.content).hexdigest(),
+                        )
+                    )
+            version = (latest.version + 1) if latest is not None else 1
+            session.add(
+                ProcessDefinition(
+                    key=process.key,
+                    version=version,
+                    name=process.name,
+                    content_hash=content_hash,
+                    deployment=deployment,
+                    bpmn_filename=process.bpmn_filename,
+                    spec=process.spec,
+                    forms=process_forms,
+                    starter_groups=process.starter_groups,
+                    starter_users=process.starter_users,
+                )
+            )
+            audit.record(session, principal.username, "definition.deployed", key=process.key, version=version)
+            results.append(DeployedVersion(process.key, version, process.name, created=True))
+    return results
+
+
+def _uploaded_forms(files: list[SourceFile]) -> dict[str, dict[str, Any]]:
+    forms = {}
+    for source in files:
+        if source.kind != "form":
+            continue
+        key = form_key_of(source.filename)
+        if key is None:
+            raise Invalid(
+                f"表单文件 {source.filename} 的名称应为 <formKey>.schema.json",
+                errors={source.filename: ["文件名应为 <formKey>.schema.json"]},
+            )
+        try:
+            forms[key] = load_form_schema(source.filename, source.content)
+        except FormSchemaError as error:
+            raise Invalid(str(error), errors={source.filename: [str(error)]}) from None
+    return forms
+
+
+def _resolve_forms(
+    session: Session, keys: set[str], uploaded: dict[str, dict[str, Any]], process_key: str
+) -> dict[str, dict[str, Any]]:
+    """Forms come with the upload; a form not uploaded again is taken from its last deployment."""
+    resolved = {}
+    missing = []
+    for key in sorted(keys):
+        if key in uploaded:
+            resolved[key] = uploaded[key]
+            continue
+        previous = session.scalar(
+            select(DeploymentFile)
+            .where(DeploymentFile.kind == "form", DeploymentFile.filename.like(f"%{key}.schema.json"))
+            .order_by(DeploymentFile.id.desc())
+            .limit(1)
+        )
+        if previous is not None and form_key_of(previous.filename) == key:
+            resolved[key] = load_form_schema(previous.filename, previous.content.encode("utf-8"))
+        else:
+            missing.append(key)
+    if missing:
+        names = "、".join(f"forms/{k}.schema.json" for k in missing)
+        raise Invalid(
+            f"流程 {process_key} 引用的表单未找到：{names}；请与流程一起上传",
+            errors={"files": [f"缺少表单 {k}.schema.json" for k in missing]},
+        )
+    return resolved
+
+
+def _latest(session: Session, key: str) -> ProcessDefinition | None:
+    return session.scalar(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    )
+
+
+def latest_definitions(db: Database) -> list[ProcessDefinition]:
+    with db.transaction() as session:
+        newest = (
+            select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+            .group_by(ProcessDefinition.key)
+            .subquery()
+        )
+        rows = session.scalars(
+            select(ProcessDefinition)
+            .join(
+                newest,
+                (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.version),
+            )
+            .order_by(ProcessDefinition.key)
+        )
+        return list(rows)
+
+
+def versions(db: Database, key: str) -> list[ProcessDefinition]:
+    with db.transaction() as session:
+        rows = list(
+            session.scalars(
+                select(ProcessDefinition)
+                .where(ProcessDefinition.key == key)
+                .order_by(ProcessDefinition.version.desc())
+            )
+        )
+    if not rows:
+        raise NotFound(f"流程定义 {key} 不存在")
+    return rows
+
+
+def definition_xml(db: Database, key: str, version: int | None = None) -> tuple[str, str]:
+    """The BPMN source of a version (latest by default) and its file name."""
+    with db.transaction() as session:
+        query = select(ProcessDefinition).where(ProcessDefinition.key == key)
+        query = (
+            query.where(ProcessDefinition.version == version)
+            if version is not None
+            else query.order_by(ProcessDefinition.version.desc()).limit(1)
+        )
+        definition = session.scalar(query)
+        if definition is None:
+            raise NotFound(f"流程定义 {key}" + (f" 的第 {version} 版" if version else "") + " 不存在")
+        source = session.scalar(
+            select(DeploymentFile).where(
+                DeploymentFile.deployment_id == definition.deployment_id,
+                DeploymentFile.filename == definition.bpmn_filename,
+            )
+        )
+        if source is None:
+            raise NotFound(f"流程定义 {key} 的 BPMN 文件缺失")
+        return source.content, source.filename

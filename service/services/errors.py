@@ -1,0 +1,39 @@
+"""Errors a use case raises; the API turns each into application/problem+json."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    status = 400
+    title = "请求无效"
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None, **extra: object) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.extra = extra
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    title = "未登录或令牌无效"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    title = "无权执行此操作"
+
+
+class NotFound(ServiceError):
+    status = 404
+    title = "资源不存在"
+
+
+class Conflict(ServiceError):
+    status = 409
+    title = "状态冲突"
+
+
+class Invalid(ServiceError):
+    status = 422
+    title = "数据校验未通过"

@@ -1,0 +1,166 @@
+"""Starting instances and reading them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.container import Container
+from service.engine.errors import ExecutionError
+from service.engine.runtime import CompletedStep
+from service.services import audit
+from service.services.errors import Conflict, Forbidden, Invalid, NotFound
+from service.services.pagination import Page
+from service.services.principal import Principal
+from service.services.progress import new_instance_id, save_progress
+from service.services.visibility import instance_visible, sees_everything
+from service.store.models import Instance, ProcessDefinition, Task
+from service.timeutil import utcnow
+
+
+@dataclass
+class InstanceDetail:
+    instance: Instance
+    open_tasks: list[Task]
+    completed_steps: list[CompletedStep]
+
+
+def check_data(data: Any, field: str = "data") -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise Invalid("数据必须是 JSON 对象", errors={field: ["必须是 JSON 对象"]})
+    bad = [key for key in data if not isinstance(key, str) or not key.isidentifier() or key.startswith("_")]
+    if bad:
+        raise Invalid(
+            f"数据项名称无效：{'、'.join(map(str, bad))}（须为字母、数字、下划线组成且不以下划线开头）",
+            errors={f"{field}.{key}": ["数据项名称无效"] for key in bad},
+        )
+    return data
+
+
+def start(
+    app: Container, principal: Principal, key: str, business_key: str | None, data: dict[str, Any] | None
+) -> Instance:
+    data = check_data(data)
+    try:
+        with app.db.transaction(write=True) as session:
+            definition = session.scalar(
+                select(ProcessDefinition)
+                .where(ProcessDefinition.key == key)
+                .order_by(ProcessDefinition.version.desc())
+                .limit(1)
+            )
+            if definition is None:
+                raise NotFound(f"流程定义 {key} 不存在，请先部署")
+            _check_may_start(principal, definition)
+            if business_key:
+                _check_business_key_free(session, key, business_key)
+            try:
+                run = app.engine.start(definition.id, definition.spec, data)
+            except ExecutionError as error:
+                raise Invalid(f"流程无法启动：{error.message}", element_id=error.element_id) from None
+            instance = Instance(
+                id=new_instance_id(),
+                definition_id=definition.id,
+                definition_key=definition.key,
+                definition_version=definition.version,
+                business_key=business_key or None,
+                status="running",
+                started_by=principal.username,
+                created_at=utcnow(),
+            )
+            session.add(instance)
+            save_progress(session, instance, run)
+            audit.record(
+                session,
+                principal.username,
+                "instance.started",
+                instance.id,
+                definition=key,
+                version=definition.version,
+                business_key=business_key,
+            )
+            session.flush()
+            return instance
+    except IntegrityError:
+        raise Conflict(f"业务编号 {business_key} 已被流程 {key} 的另一个运行中实例使用") from None
+
+
+def _check_may_start(principal: Principal, definition: ProcessDefinition) -> None:
+    if principal.is_admin or not (definition.starter_groups or definition.starter_users):
+        return
+    if (
+        principal.has_any_role(set(definition.starter_groups))
+        or principal.username in definition.starter_users
+    ):
+        return
+    allowed = definition.starter_groups + definition.starter_users
+    raise Forbidden(
+        f"只有 {'、'.join(allowed)} 可以发起「{definition.name}」"
+    )
+
+
+def _check_business_key_free(session: Session, key: str, business_key: str) -> None:
+    taken = session.scalar(
+        select(Instance.id).where(
+            Instance.definition_key == key,
+            Instance.business_key == business_key,
+            Instance.status == "running",
+        )
+    )
+    if taken:
+        raise Conflict(f"业务编号 {business_key} 已被流程 {key} 的运行中实例 {taken} 使用")
+
+
+def list_instances(
+    app: Container,
+    principal: Principal,
+    page: int,
+    per_page: int,
+    definition_key: str | None = None,
+    status: str | None = None,
+    business_key: str | None = None,
+) -> Page[Instance]:
+    query = select(Instance)
+    if definition_key:
+        query = query.where(Instance.definition_key == definition_key)
+    if status:
+        query = query.where(Instance.status == status)
+    if business_key:
+        query = query.where(Instance.business_key == business_key)
+    if not sees_everything(principal, app.settings.observer_roles):
+        query = query.where(instance_visible(principal))
+    with app.db.transaction() as session:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(
+            query.order_by(Instance.created_at.desc(), Instance.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+        return Page(list(rows), total, page, per_page)
+
+
+def get_instance(app: Container, principal: Principal, instance_id: str) -> InstanceDetail:
+    with app.db.transaction() as session:
+        query = select(Instance).where(Instance.id == instance_id)
+        if not sees_everything(principal, app.settings.observer_roles):
+            query = query.where(instance_visible(principal))
+        instance = session.scalar(query)
+        if instance is None:
+            raise NotFound(f"流程实例 {instance_id} 不存在或您无权查看")
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        assert definition is not None
+        open_tasks = list(
+            session.scalars(
+                select(Task)
+                .where(Task.instance_id == instance.id, Task.status == "open")
+                .order_by(Task.created_at)
+            )
+        )
+        run = app.engine.load(definition.id, definition.spec, instance.state)
+        return InstanceDetail(instance, open_tasks, run.completed_steps())

@@ -1,0 +1,190 @@
+"""The inbox: list, read, claim, unclaim and complete user tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from service.container import Container
+from service.engine.errors import ExecutionError, TaskNotReady
+from service.forms import validate_submission
+from service.services import audit
+from service.services.errors import Conflict, Forbidden, Invalid, NotFound
+from service.services.instances import check_data
+from service.services.pagination import Page
+from service.services.principal import Principal
+from service.services.progress import save_progress
+from service.services.visibility import can_see_task, can_work_on, sees_everything, task_visible
+from service.store.models import Instance, ProcessDefinition, Task
+from service.timeutil import utcnow
+
+_STATUS_WORDS = {"completed": "已办结", "cancelled": "已被流程撤销"}
+
+
+@dataclass
+class TaskDetail:
+    task: Task
+    form: dict[str, Any] | None
+    data: dict[str, Any]
+
+
+@dataclass
+class Completion:
+    instance: Instance
+    open_tasks: list[Task]
+
+
+def list_tasks(
+    app: Container,
+    principal: Principal,
+    page: int,
+    per_page: int,
+    status: str = "open",
+    role: str | None = None,
+    assignee: str | None = None,
+    instance_id: str | None = None,
+) -> Page[Task]:
+    query = select(Task).where(Task.status == status)
+    if role:
+        query = query.where(Task.role == role)
+    if assignee:
+        query = query.where(Task.assignee == (principal.username if assignee == "me" else assignee))
+    if instance_id:
+        query = query.where(Task.instance_id == instance_id)
+    if not sees_everything(principal, app.settings.observer_roles):
+        query = query.where(task_visible(principal))
+    order = (Task.created_at, Task.id) if status == "open" else (Task.completed_at.desc(), Task.id)
+    with app.db.transaction() as session:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page))
+        return Page(list(rows), total, page, per_page)
+
+
+def get_task(app: Container, principal: Principal, task_id: str) -> TaskDetail:
+    with app.db.transaction() as session:
+        task = _visible_task(app, session, principal, task_id)
+        definition = _definition_of(session, task.instance_id)
+        form = definition.forms.get(task.form_key) if task.form_key else None
+        if task.status != "open":
+            return TaskDetail(task, form, dict(task.submitted or {}))
+        instance = session.get(Instance, task.instance_id)
+        assert instance is not None
+        run = app.engine.load(definition.id, definition.spec, instance.state)
+        return TaskDetail(task, form, run.task_data(task.id))
+
+
+def claim(app: Container, principal: Principal, task_id: str) -> Task:
+    with app.db.transaction(write=True) as session:
+        task = _open_task_for_update(app, session, principal, task_id)
+        if task.assignee == principal.username:
+            return task
+        if task.assignee is not None:
+            raise Conflict(f"任务「{task.title}」已由 {task.assignee} 认领")
+        if not can_work_on(principal, task):
+            raise Forbidden(f"任务「{task.title}」不属于您的角色，不能认领")
+        task.assignee = principal.username
+        audit.record(session, principal.username, "task.claimed", task.instance_id, task.id, title=task.title)
+        return task
+
+
+def unclaim(app: Container, principal: Principal, task_id: str) -> Task:
+    with app.db.transaction(write=True) as session:
+        task = _open_task_for_update(app, session, principal, task_id)
+        if task.assignee is None:
+            return task
+        if task.assignee != principal.username and not principal.is_admin:
+            raise Forbidden(f"任务「{task.title}」由 {task.assignee} 认领，只有本人或管理员可以退回")
+        audit.record(
+            session, principal.username, "task.unclaimed", task.instance_id, task.id, previous=task.assignee
+        )
+        task.assignee = None
+        return task
+
+
+def complete(app: Container, principal: Principal, task_id: str, data: Any) -> Completion:
+    data = check_data(data)
+    try:
+        with app.db.transaction(write=True) as session:
+            task = _visible_task(app, session, principal, task_id)
+            # Lock the instance first: it is the unit of consistency, one writer at a time.
+            instance = session.scalar(
+                select(Instance).where(Instance.id == task.instance_id).with_for_update()
+            )
+            assert instance is not None
+            session.refresh(task)
+            _require_open(task)
+            if not can_work_on(principal, task):
+                who = f"已由 {task.assignee} 认领" if task.assignee else "不属于您的角色"
+                raise Forbidden(f"任务「{task.title}」{who}，您不能办理")
+            definition = session.get(ProcessDefinition, instance.definition_id)
+            assert definition is not None
+            if task.form_key:
+                errors = validate_submission(definition.forms.get(task.form_key, {}), data)
+                if errors:
+                    raise Invalid(f"表单「{task.title}」有 {len(errors)} 处需要修改", errors=errors)
+            run = app.engine.load(definition.id, definition.spec, instance.state)
+            try:
+                run.complete_user_task(task.id, data)
+            except TaskNotReady:
+                raise Conflict(f"任务「{task.title}」已不在待办状态，请刷新") from None
+            except ExecutionError as error:
+                raise Invalid(
+                    f"提交后流程无法继续：{error.message}；数据未保存，请联系流程管理员",
+                    element_id=error.element_id,
+                ) from None
+            now = utcnow()
+            task.status = "completed"
+            task.completed_at = now
+            task.completed_by = principal.username
+            task.assignee = task.assignee or principal.username
+            task.submitted = data
+            open_tasks = save_progress(session, instance, run)
+            audit.record(
+                session,
+                principal.username,
+                "task.completed",
+                instance.id,
+                task.id,
+                title=task.title,
+                data=data,
+            )
+            if instance.status == "completed":
+                audit.record(session, principal.username, "instance.completed", instance.id)
+            session.flush()
+            return Completion(instance, open_tasks)
+    except StaleDataError:
+        raise Conflict("该流程实例刚被其他操作更新，您的提交未生效，请刷新后重试") from None
+
+
+def _visible_task(app: Container, session: Session, principal: Principal, task_id: str) -> Task:
+    task = session.get(Task, task_id)
+    if task is None or not can_see_task(principal, task, app.settings.observer_roles):
+        raise NotFound(f"任务 {task_id} 不存在或您无权查看")
+    return task
+
+
+def _open_task_for_update(app: Container, session: Session, principal: Principal, task_id: str) -> Task:
+    task = session.scalar(select(Task).where(Task.id == task_id).with_for_update())
+    if task is None or not can_see_task(principal, task, app.settings.observer_roles):
+        raise NotFound(f"任务 {task_id} 不存在或您无权查看")
+    _require_open(task)
+    return task
+
+
+def _require_open(task: Task) -> None:
+    if task.status != "open":
+        raise Conflict(f"任务「{task.title}」{_STATUS_WORDS.get(task.status, task.status)}，不能再办理")
+
+
+def _definition_of(session: Session, instance_id: str) -> ProcessDefinition:
+    definition = session.scalar(
+        select(ProcessDefinition)
+        .join(Instance, Instance.definition_id == ProcessDefinition.id)
+        .where(Instance.id == instance_id)
+    )
+    assert definition is not None
+    return definition

@@ -1,0 +1,54 @@
+"""Who may see what: query filters shared by the inbox and the instance list."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, false, or_, select
+
+from service.services.principal import Principal
+from service.store.models import Instance, Task, TaskGrant
+
+
+def sees_everything(principal: Principal, observer_roles: tuple[str, ...]) -> bool:
+    return principal.is_admin or principal.has_any_role(set(observer_roles))
+
+
+def may_work_on(principal: Principal) -> ColumnElement[bool]:
+    """Tasks offered to the principal: assigned to them, to one of their roles, or to them by name."""
+    granted_role = (
+        exists().where(
+            TaskGrant.task_id == Task.id,
+            TaskGrant.kind == "role",
+            TaskGrant.value.in_(sorted(principal.roles)),
+        )
+        if principal.roles
+        else false()
+    )
+    granted_user = exists().where(
+        TaskGrant.task_id == Task.id, TaskGrant.kind == "user", TaskGrant.value == principal.username
+    )
+    return or_(Task.assignee == principal.username, granted_role, granted_user)
+
+
+def task_visible(principal: Principal) -> ColumnElement[bool]:
+    return or_(may_work_on(principal), Task.completed_by == principal.username)
+
+
+def instance_visible(principal: Principal) -> ColumnElement[bool]:
+    involved = exists(select(Task.id).where(Task.instance_id == Instance.id, task_visible(principal)))
+    return or_(Instance.started_by == principal.username, involved)
+
+
+def can_work_on(principal: Principal, task: Task) -> bool:
+    if task.assignee is not None:
+        return task.assignee == principal.username
+    return principal.has_any_role(set(task.candidate_roles)) or principal.username in task.candidate_users
+
+
+def can_see_task(principal: Principal, task: Task, observer_roles: tuple[str, ...]) -> bool:
+    return (
+        sees_everything(principal, observer_roles)
+        or can_work_on(principal, task)
+        or principal.has_any_role(set(task.candidate_roles))
+        or principal.username in task.candidate_users
+        or task.completed_by == principal.username
+    )

@@ -1,0 +1,234 @@
+"""Tables. Instances keep their engine state as JSON text; everything the inbox and
+lists need is materialised into indexed columns so no list ever loads a workflow."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from service.timeutil import utcnow
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware UTC datetimes; SQLite hands them back naive, this makes them aware again."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
+
+
+user_roles = Table(
+    "user_roles",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Role(Base):
+    __tablename__ = "roles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class User(Base):
+    """A person (with a password) or a system such as an OA integration (with API tokens only)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_system: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(role.name for role in self.roles)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Deployment(Base):
+    __tablename__ = "deployments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deployed_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    files: Mapped[list[DeploymentFile]] = relationship(back_populates="deployment", lazy="raise")
+
+
+class DeploymentFile(Base):
+    __tablename__ = "deployment_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(10))  # bpmn | dmn | form
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    deployment: Mapped[Deployment] = relationship(back_populates="files")
+
+    __table_args__ = (Index("ix_deployment_files_kind_filename", "kind", "filename"),)
+
+
+class ProcessDefinition(Base):
+    """One immutable version of one process key."""
+
+    __tablename__ = "process_definitions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"), index=True)
+    deployment: Mapped[Deployment] = relationship(lazy="raise")
+    bpmn_filename: Mapped[str] = mapped_column(String(255))
+    # The serialized process spec and the specs of everything it calls: stored once per version.
+    spec: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict] = mapped_column(default=dict)
+    starter_groups: Mapped[list] = mapped_column(default=list)
+    starter_users: Mapped[list] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_process_definitions_key_version"),)
+
+
+class Instance(Base):
+    __tablename__ = "instances"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    definition_key: Mapped[str] = mapped_column(String(200))
+    definition_version: Mapped[int] = mapped_column(Integer)
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))  # running | completed | error
+    state: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+    __table_args__ = (
+        Index("ix_instances_key_status_created", "definition_key", "status", "created_at"),
+        Index("ix_instances_status_created", "status", "created_at"),
+        Index("ix_instances_business_key", "business_key"),
+        Index(
+            "uq_instances_running_business_key",
+            "definition_key",
+            "business_key",
+            unique=True,
+            sqlite_where=text("status = 'running' AND business_key IS NOT NULL"),
+            postgresql_where=text("status = 'running' AND business_key IS NOT NULL"),
+        ),
+    )
+
+
+class Task(Base):
+    """A user task as the inbox sees it: a row per READY (then completed) engine task."""
+
+    __tablename__ = "tasks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    definition_key: Mapped[str] = mapped_column(String(200))
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))  # BPMN element id
+    title: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str | None] = mapped_column(String(100))
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    form_key: Mapped[str | None] = mapped_column(String(200))
+    documentation: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # open | completed | cancelled
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+    submitted: Mapped[dict | None] = mapped_column(JSON)
+
+    grants: Mapped[list[TaskGrant]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", back_populates="task"
+    )
+
+    __table_args__ = (
+        Index("ix_tasks_status_created", "status", "created_at"),
+        Index("ix_tasks_instance_status", "instance_id", "status"),
+        Index("ix_tasks_assignee_status", "assignee", "status"),
+        Index("ix_tasks_status_due", "status", "due_at"),
+    )
+
+    @property
+    def candidate_roles(self) -> list[str]:
+        return [g.value for g in self.grants if g.kind == "role"]
+
+    @property
+    def candidate_users(self) -> list[str]:
+        return [g.value for g in self.grants if g.kind == "user"]
+
+
+class TaskGrant(Base):
+    """Who may pick up an open task: a role (lane or candidateGroups) or a named user."""
+
+    __tablename__ = "task_grants"
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # role | user
+    value: Mapped[str] = mapped_column(String(100), primary_key=True)
+    task: Mapped[Task] = relationship(back_populates="grants")
+
+    __table_args__ = (Index("ix_task_grants_kind_value", "kind", "value", "task_id"),)
+
+
+class AuditEvent(Base):
+    """Append-only trail of who did what when (X-01). Rows are never updated or deleted."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[dict] = mapped_column(default=dict)
