@@ -9,7 +9,6 @@ from service.api.context import container, principal
 from service.api.schemas import DefinitionSchema, DefinitionVersionsSchema, DeployedSchema, XmlQuerySchema
 from service.engine.parser import SourceFile
 from service.services import definitions
-from service.services.errors import Invalid
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1/definitions", description="流程定义")
 
@@ -40,13 +39,8 @@ _UPLOAD_DOC = {
 @blp.response(201, DeployedSchema(many=True))
 def deploy() -> list[Any]:
     """部署流程定义（仅管理员）：校验后为内容有变化的流程生成新版本"""
-    uploads = request.files.getlist("files")
-    if not uploads:
-        raise Invalid(
-            "请以 multipart/form-data 上传字段 files（一个或多个文件）", errors={"files": ["未收到文件"]}
-        )
     files = []
-    for upload in uploads:
+    for upload in request.files.getlist("files"):
         name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
         files.append(SourceFile(name, upload.read()))
     return definitions.deploy(container().db, principal(), files)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
@@ -41,6 +43,22 @@ class XuanpinParser(CamundaParser):
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (AssignmentUserTaskParser, UserTask),
     }
+
+
+class _LockedValidator(BpmnValidator):
+    """XSD validation catches what the parser silently ignores (dangling references,
+    misspelt elements); lxml schemas keep an error log, so one validation at a time."""
+
+    _lock = threading.Lock()
+
+    def validate(self, bpmn, filename=None):  # type: ignore[no-untyped-def]
+        with self._lock:
+            super().validate(bpmn, filename)
+
+
+@lru_cache(maxsize=1)
+def _validator() -> BpmnValidator:
+    return _LockedValidator()
 
 
 @dataclass(frozen=True)
@@ -96,13 +114,15 @@ def normalise_timer_expression(expression: str) -> str:
 
 def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
     """Validate every BPMN/DMN file and return one serialized spec per executable process."""
-    parser = XuanpinParser()
+    parser = XuanpinParser(validator=_validator())
     trees: dict[str, etree._Element] = {}
     contents: dict[str, bytes] = {}
     for source in files:
         if source.kind not in ("bpmn", "dmn"):
             continue
         root = _parse_file(source)
+        if source.kind == "bpmn":
+            _check_references(root, source.filename)
         trees[source.filename] = root
         contents[source.filename] = source.content
         try:
@@ -162,10 +182,57 @@ def _parse_file(source: SourceFile) -> etree._Element:
         raise DefinitionError(str(error), filename=source.filename) from None
 
 
+_BPMN = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+# (element, attribute) pairs that must name an element of the same document.
+_REFERENCES = (
+    ("sequenceFlow", "sourceRef"),
+    ("sequenceFlow", "targetRef"),
+    ("boundaryEvent", "attachedToRef"),
+    ("exclusiveGateway", "default"),
+    ("inclusiveGateway", "default"),
+)
+
+
+# SpiffWorkflow names internal task specs so; a BPMN element with such an id is silently cut off.
+_RESERVED_IDS = {"Start", "End", "Root"}
+
+
+def _check_references(root: etree._Element, filename: str) -> None:
+    """SpiffWorkflow silently drops a flow whose target does not exist; refuse it instead."""
+    ids = set(root.xpath("//@id"))
+    for element in root.xpath("//bpmn:process//*[@id]", namespaces=_BPMN):
+        if element.get("id") in _RESERVED_IDS:
+            raise DefinitionError(
+                f"元素 id「{element.get('id')}」是流程引擎的保留名称，请在建模器中改为其他 id（如 StartEvent_1）",
+                filename=filename,
+                element_id=element.get("id"),
+                line=element.sourceline,
+            )
+    for tag, attribute in _REFERENCES:
+        for element in root.xpath(f"//bpmn:{tag}[@{attribute}]", namespaces=_BPMN):
+            target = element.get(attribute)
+            if target not in ids:
+                raise DefinitionError(
+                    f"{tag} {element.get('id')} 的 {attribute} 指向不存在的元素 {target}",
+                    filename=filename,
+                    element_id=element.get("id"),
+                    line=element.sourceline,
+                )
+    for ref in root.xpath("//bpmn:lane/bpmn:flowNodeRef", namespaces=_BPMN):
+        if (ref.text or "").strip() not in ids:
+            lane = ref.getparent()
+            raise DefinitionError(
+                f"泳道「{lane.get('name') or lane.get('id')}」引用了不存在的元素 {ref.text}",
+                filename=filename,
+                element_id=lane.get("id"),
+                line=ref.sourceline,
+            )
+
+
 def _located(error: ValidationException, trees: dict[str, etree._Element]) -> DefinitionError:
     element_id = getattr(error, "id", "") or None
     filename = getattr(error, "file_name", "") or None
-    line = None
+    line = getattr(error, "line_number", None) or None
     if element_id:
         for name, root in trees.items():
             if filename and name != filename:

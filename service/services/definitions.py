@@ -33,7 +33,9 @@ def deploy(db: Database, principal: Principal, files: Iterable[SourceFile]) -> l
         raise Forbidden("只有管理员可以部署流程定义")
     files = list(files)
     if not files:
-        raise Invalid("请至少上传一个 .bpmn 文件", errors={"files": ["未收到文件"]})
+        raise Invalid(
+            "请以 multipart/form-data 上传字段 files：至少一个 .bpmn 文件", errors={"files": ["未收到文件"]}
+        )
     unknown = [f.filename for f in files if f.kind == "unknown"]
     if unknown:
         raise Invalid(

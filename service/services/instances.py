@@ -100,9 +100,7 @@ def _check_may_start(principal: Principal, definition: ProcessDefinition) -> Non
     ):
         return
     allowed = definition.starter_groups + definition.starter_users
-    raise Forbidden(
-        f"只有 {'、'.join(allowed)} 可以发起「{definition.name}」"
-    )
+    raise Forbidden(f"只有 {'、'.join(allowed)} 可以发起「{definition.name}」")
 
 
 def _check_business_key_free(session: Session, key: str, business_key: str) -> None:

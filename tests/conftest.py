@@ -1,0 +1,187 @@
+"""Test fixtures: a real database (SQLite file, or PostgreSQL from TEST_DATABASE_URL),
+migrated once per worker, emptied between tests; the app is driven over HTTP through
+Flask's test client, the way an OA system would call it."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from service import create_app
+from service.config import Settings
+from service.services import accounts
+from service.store.db import Database
+from service.store.migrate import upgrade
+from service.store.models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PASSWORD = "test-pass-123"
+
+# username -> (roles, admin). Created once per worker; kept across tests.
+USERS: dict[str, tuple[list[str], bool]] = {
+    "admin": ([], True),
+    "renshi": (["企业人事"], False),
+    "renshi2": (["企业人事"], False),
+    "jituan": (["区属集团"], False),
+    "guozi": (["区国资管理中心"], False),
+    "jijian": (["纪检监督"], False),
+    "pingwei": (["评委"], False),
+    "gongzuozu": (["工作组"], False),
+    "li": ([], False),
+    "outsider": (["无关角色"], False),
+}
+KEPT_TABLES = {"users", "roles", "user_roles", "api_tokens"}
+
+
+def _postgres_url(base: str, schema: str) -> str:
+    url = make_url(base)
+    with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False)) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        return _postgres_url(base, f"xp_test_{worker_id}")
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str) -> str:
+    db = Database(database_url)
+    upgrade(db)
+    for username, (roles, admin) in USERS.items():
+        accounts.add_user(db, username, PASSWORD, roles, is_admin=admin, replace=True)
+    db.dispose()
+    return database_url
+
+
+@pytest.fixture()
+def settings(migrated: str) -> Settings:
+    return Settings(database_url=migrated, scheduler_enabled=False, script_time_limit_seconds=0.5)
+
+
+@pytest.fixture()
+def app(settings: Settings) -> Iterator[Flask]:
+    application = create_app(settings)
+    yield application
+    db: Database = application.extensions["xuanpin"].db
+    with db.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in KEPT_TABLES:
+                connection.execute(table.delete())
+    db.dispose()
+
+
+@pytest.fixture()
+def db(app: Flask) -> Database:
+    return app.extensions["xuanpin"].db
+
+
+_TOKENS: dict[tuple[str, str], str] = {}
+
+
+class Api:
+    """A thin HTTP client that logs in as a user (tokens cached per database)."""
+
+    def __init__(self, client: FlaskClient, database_url: str) -> None:
+        self.client = client
+        self.database_url = database_url
+
+    def token(self, username: str) -> str:
+        key = (self.database_url, username)
+        if key not in _TOKENS:
+            response = self.client.post(
+                "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
+            )
+            assert response.status_code == 200, response.json
+            _TOKENS[key] = response.json["access_token"]
+        return _TOKENS[key]
+
+    def headers(self, username: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(username)}"} if username else {}
+
+    def get(self, path: str, user: str | None = "admin", **kwargs: Any) -> Any:
+        return self.client.get(path, headers=self.headers(user), **kwargs)
+
+    def post(self, path: str, user: str | None = "admin", **kwargs: Any) -> Any:
+        return self.client.post(path, headers=self.headers(user), **kwargs)
+
+    def put(self, path: str, user: str | None = "admin", **kwargs: Any) -> Any:
+        return self.client.put(path, headers=self.headers(user), **kwargs)
+
+    def delete(self, path: str, user: str | None = "admin", **kwargs: Any) -> Any:
+        return self.client.delete(path, headers=self.headers(user), **kwargs)
+
+    # Conveniences for the common flows -------------------------------------------------
+    def deploy(self, *paths: Path | tuple[str, bytes], user: str = "admin") -> Any:
+        files = []
+        for item in paths:
+            if isinstance(item, tuple):
+                name, content = item
+            else:
+                name, content = item.name, item.read_bytes()
+            files.append((io.BytesIO(content), name))
+        return self.client.post(
+            "/api/v1/definitions",
+            headers=self.headers(user),
+            data={"files": files},
+            content_type="multipart/form-data",
+        )
+
+    def start(self, key: str, user: str = "admin", business_key: str | None = None, **data: Any) -> Any:
+        body: dict[str, Any] = {"definition_key": key, "data": data}
+        if business_key is not None:
+            body["business_key"] = business_key
+        return self.post("/api/v1/instances", user=user, json=body)
+
+    def inbox(self, user: str, **query: Any) -> list[dict[str, Any]]:
+        response = self.get("/api/v1/tasks", user=user, query_string=query)
+        assert response.status_code == 200, response.json
+        return response.json["items"]
+
+    def complete(self, task_id: str, user: str, **data: Any) -> Any:
+        return self.post(f"/api/v1/tasks/{task_id}/complete", user=user, json={"data": data})
+
+
+@pytest.fixture()
+def api(app: Flask, settings: Settings) -> Api:
+    return Api(app.test_client(), settings.database_url)
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    """Every 4xx is application/problem+json with a human-readable detail."""
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
+    assert response.content_type.startswith("application/problem+json"), response.content_type
+    body = response.json
+    assert body["status"] == status
+    assert body["title"] and body["detail"]
+    return body
+
+
+def sql_count(db: Database, sql: str, **params: Any) -> int:
+    with db.transaction() as session:
+        return int(session.execute(text(sql), params).scalar_one())
+
+
+PROCESSES = ROOT / "processes"
+FORMS = ROOT / "forms"
+
+
+def beian_files() -> list[Path]:
+    return [PROCESSES / "fenghua_beian.bpmn", *sorted(FORMS.glob("fh_beian_*.schema.json"))]

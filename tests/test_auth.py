@@ -1,0 +1,106 @@
+"""Authentication: bearer tokens for people and systems; only health, token and the API
+document are public."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import time_machine
+from click.testing import CliRunner
+
+from service.cli import main
+from tests.conftest import PASSWORD, assert_problem
+
+
+def test_login_returns_bearer_token(api):
+    response = api.client.post("/api/v1/auth/token", json={"username": "renshi", "password": PASSWORD})
+    assert response.status_code == 200
+    body = response.json
+    assert body["token_type"] == "Bearer"
+    assert body["access_token"].startswith("xp_")
+    tasks = api.client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert tasks.status_code == 200
+
+
+def test_wrong_password_and_unknown_user_get_the_same_401(api):
+    wrong = api.client.post("/api/v1/auth/token", json={"username": "renshi", "password": "nope-nope"})
+    unknown = api.client.post("/api/v1/auth/token", json={"username": "nobody", "password": "nope-nope"})
+    assert (
+        assert_problem(wrong, 401)["detail"] == assert_problem(unknown, 401)["detail"] == "用户名或密码错误"
+    )
+
+
+def test_token_request_missing_fields_is_422_per_field(api):
+    body = assert_problem(api.client.post("/api/v1/auth/token", json={"username": "renshi"}), 422)
+    assert body["errors"] == {"password": ["必填项"]}
+
+
+def test_every_endpoint_but_public_ones_needs_a_token(api, app):
+    public = {"/healthz", "/api/v1/auth/token", "/openapi.json", "/docs"}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.rule in public:
+            continue
+        path = rule.rule.replace("<string:", "<").replace("<key>", "fenghua_beian")
+        path = path.replace("<instance_id>", "x").replace("<task_id>", "x")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = api.client.open(path, method=method)
+            assert_problem(response, 401)
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_public_endpoints(api):
+    assert api.client.get("/healthz").json == {"status": "ok"}
+    spec = api.client.get("/openapi.json").json
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    expected = {
+        "/api/v1/auth/token",
+        "/api/v1/definitions",
+        "/api/v1/definitions/{key}",
+        "/api/v1/definitions/{key}/xml",
+        "/api/v1/instances",
+        "/api/v1/instances/{instance_id}",
+        "/api/v1/tasks",
+        "/api/v1/tasks/{task_id}",
+        "/api/v1/tasks/{task_id}/claim",
+        "/api/v1/tasks/{task_id}/unclaim",
+        "/api/v1/tasks/{task_id}/complete",
+        "/healthz",
+    }
+    assert expected <= set(spec["paths"])
+    assert api.client.get("/docs").status_code == 200
+
+
+def test_garbage_and_malformed_authorization_headers(api):
+    for header in ("Bearer", "Basic abc", "Bearer xp_not-a-real-token", "token"):
+        assert_problem(api.client.get("/api/v1/tasks", headers={"Authorization": header}), 401)
+
+
+def test_login_tokens_expire(api, settings):
+    token = api.client.post("/api/v1/auth/token", json={"username": "jituan", "password": PASSWORD}).json
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    with time_machine.travel(timedelta(hours=settings.token_ttl_hours, minutes=1)):
+        body = assert_problem(api.client.get("/api/v1/tasks", headers=headers), 401)
+    assert "过期" in body["detail"]
+
+
+def test_system_token_from_cli_acts_in_its_roles(api, settings, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    result = CliRunner().invoke(main, ["tokens", "create", "泛微OA", "--role", "区属集团"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    response = api.client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    # A system is not an admin unless made one.
+    deploy = api.client.post("/api/v1/definitions", headers={"Authorization": f"Bearer {token}"})
+    assert_problem(deploy, 403)
+
+
+def test_passwords_are_hashed_with_argon2(db):
+    from sqlalchemy import select
+
+    from service.store.models import User
+
+    with db.transaction() as session:
+        user = session.scalar(select(User).where(User.username == "renshi"))
+        assert user.password_hash.startswith("$argon2")
+        assert PASSWORD not in user.password_hash

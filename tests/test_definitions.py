@@ -1,0 +1,159 @@
+"""Deploying BPMN: validation with located errors, immutable versions, no-op redeploys."""
+
+from __future__ import annotations
+
+from tests import bpmn
+from tests.conftest import FIXTURES, assert_problem, beian_files
+
+
+def test_deploy_creates_version_1_and_redeploy_is_a_noop(api):
+    first = api.deploy(*beian_files())
+    assert first.status_code == 201, first.json
+    assert first.json == [{"key": "fenghua_beian", "version": 1, "name": "奉化国企人员备案", "created": True}]
+    again = api.deploy(*beian_files())
+    assert again.status_code == 201
+    assert again.json[0]["version"] == 1 and again.json[0]["created"] is False
+    versions = api.get("/api/v1/definitions/fenghua_beian").json
+    assert [v["version"] for v in versions["versions"]] == [1]
+
+
+def test_changed_content_is_a_new_version_and_running_instances_stay_on_theirs(api):
+    files = beian_files()
+    assert api.deploy(*files).status_code == 201
+    old = api.start("fenghua_beian").json
+    bpmn_file = files[0]
+    changed = bpmn_file.read_bytes().replace("填报备案材料".encode(), "填报人员备案材料".encode())
+    second = api.deploy((bpmn_file.name, changed), *files[1:])
+    assert second.json[0]["version"] == 2 and second.json[0]["created"] is True
+    new = api.start("fenghua_beian").json
+    assert (old["version"], new["version"]) == (1, 2)
+    titles = {t["instance_id"]: t["title"] for t in api.inbox("renshi")}
+    assert titles == {old["id"]: "填报备案材料", new["id"]: "填报人员备案材料"}
+    listed = api.get("/api/v1/definitions").json
+    assert [(d["key"], d["version"]) for d in listed] == [("fenghua_beian", 2)]
+    assert api.get("/api/v1/definitions/fenghua_beian/xml", query_string={"version": 1}).data.count(
+        "填报备案材料".encode()
+    )
+
+
+def test_xml_of_latest_version_is_served_as_uploaded(api):
+    files = beian_files()
+    api.deploy(*files)
+    response = api.get("/api/v1/definitions/fenghua_beian/xml")
+    assert response.status_code == 200
+    assert response.content_type.startswith("application/xml")
+    assert response.data == files[0].read_bytes()
+
+
+def test_only_admins_deploy(api):
+    assert_problem(api.deploy(*beian_files(), user="renshi"), 403)
+
+
+def test_unknown_definition_is_404(api):
+    assert_problem(api.get("/api/v1/definitions/nope"), 404)
+    assert_problem(api.get("/api/v1/definitions/nope/xml"), 404)
+    assert_problem(api.start("nope"), 404)
+
+
+def test_malformed_xml_names_the_file_and_line(api):
+    broken = b'<?xml version="1.0"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">\n<oops>'
+    body = assert_problem(api.deploy(("broken.bpmn", broken)), 422)
+    assert body["file"] == "broken.bpmn"
+    assert body["line"] >= 2
+    assert "XML" in body["detail"]
+
+
+def test_external_entities_are_refused(api):
+    xxe = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+        b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</bpmn:definitions>'
+    )
+    body = assert_problem(api.deploy(("xxe.bpmn", xxe)), 422)
+    assert "DOCTYPE" in body["detail"]
+    assert "root:" not in str(body)
+
+
+def test_semantic_error_names_the_element_and_line(api):
+    document = bpmn.linear("bad_flow", bpmn.user("办理", 'camunda:candidateGroups="工作组"')).replace(
+        b'targetRef="EndEvent_1"', b'targetRef="Nowhere"'
+    )
+    body = assert_problem(api.deploy(("bad.bpmn", document)), 422)
+    assert body["element_id"] and body["line"], body
+    assert "bad.bpmn" in body["detail"]
+
+
+def test_hostile_script_is_refused_at_deployment_with_its_element(api):
+    for code in ("import os\nos.system('id')", "x = ().__class__.__base__.__subclasses__()"):
+        document = bpmn.linear("evil", bpmn.script(code, name="恶意脚本"))
+        body = assert_problem(api.deploy(("evil.bpmn", document)), 422)
+        assert body["element_id"] == "S1"
+        assert "恶意脚本" in body["detail"]
+
+
+def test_hostile_gateway_condition_is_refused(api):
+    document = bpmn.linear("evil_cond", bpmn.user()).replace(
+        b'<bpmn:sequenceFlow id="Fend" sourceRef="S1" targetRef="EndEvent_1" />',
+        b'<bpmn:sequenceFlow id="Fend" sourceRef="S1" targetRef="EndEvent_1">'
+        b'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
+        b"x.__globals__</bpmn:conditionExpression></bpmn:sequenceFlow>",
+    )
+    # A condition on a flow out of a task is only evaluated by gateways; put it behind one.
+    document = document.replace(
+        b'<bpmn:userTask id="S1"', b'<bpmn:exclusiveGateway id="G" />\n<bpmn:userTask id="S1"'
+    )
+    document = document.replace(
+        b'sourceRef="S1" targetRef="EndEvent_1"', b'sourceRef="G" targetRef="EndEvent_1"'
+    )
+    document = document.replace(
+        b'<bpmn:sequenceFlow id="Fend"',
+        b'<bpmn:sequenceFlow id="FG" sourceRef="S1" targetRef="G" />\n<bpmn:sequenceFlow id="Fend"',
+    )
+    body = assert_problem(api.deploy(("evil.bpmn", document)), 422)
+    assert body["element_id"] == "G"
+
+
+def test_missing_form_is_refused_with_its_file_name(api):
+    body = assert_problem(api.deploy(beian_files()[0]), 422)
+    assert "fh_beian_tianbao.schema.json" in body["detail"]
+
+
+def test_forms_deployed_earlier_are_reused(api):
+    files = beian_files()
+    api.deploy(*files)
+    changed = files[0].read_bytes().replace("集团审核".encode(), "区属集团审核".encode())
+    response = api.deploy((files[0].name, changed))
+    assert response.status_code == 201 and response.json[0]["version"] == 2
+
+
+def test_invalid_form_schema_is_refused(api):
+    bad = ("fh_beian_tianbao.schema.json", b'{"type": "object", "properties": {"a": {"type": "nonsense"}}}')
+    body = assert_problem(api.deploy(beian_files()[0], bad), 422)
+    assert "fh_beian_tianbao.schema.json" in body["detail"]
+    not_json = ("fh_beian_tianbao.schema.json", b"{not json")
+    assert_problem(api.deploy(beian_files()[0], not_json), 422)
+
+
+def test_unsupported_files_and_empty_upload(api):
+    body = assert_problem(api.deploy(("notes.txt", b"hello")), 422)
+    assert "notes.txt" in body["detail"]
+    assert assert_problem(api.deploy(), 422)["errors"] == {"files": ["未收到文件"]}
+
+
+def test_no_executable_process(api):
+    document = bpmn.linear("lazy", bpmn.user()).replace(b'isExecutable="true"', b'isExecutable="false"')
+    assert "isExecutable" in assert_problem(api.deploy(("lazy.bpmn", document)), 422)["detail"]
+
+
+def test_assignment_fixture_deploys_with_its_form(api):
+    response = api.deploy(FIXTURES / "assignment.bpmn", FIXTURES / "ceshi_dengji.schema.json")
+    assert response.status_code == 201
+    assert response.json[0]["key"] == "ceshi_fenpai"
+    detail = api.get("/api/v1/definitions/ceshi_fenpai").json
+    assert detail["versions"][0]["forms"] == ["ceshi_dengji"]
+
+
+def test_engine_reserved_ids_are_refused(api):
+    document = bpmn.linear("reserved", bpmn.user()).replace(b'id="StartEvent_1"', b'id="Start"')
+    document = document.replace(b'sourceRef="StartEvent_1"', b'sourceRef="Start"')
+    body = assert_problem(api.deploy(("reserved.bpmn", document)), 422)
+    assert body["element_id"] == "Start" and "保留" in body["detail"]
