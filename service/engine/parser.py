@@ -203,7 +203,8 @@ def _check_references(root: etree._Element, filename: str) -> None:
     for element in root.xpath("//bpmn:process//*[@id]", namespaces=_BPMN):
         if element.get("id") in _RESERVED_IDS:
             raise DefinitionError(
-                f"元素 id「{element.get('id')}」是流程引擎的保留名称，请在建模器中改为其他 id（如 StartEvent_1）",
+                f"元素 id「{element.get('id')}」是流程引擎的保留名称，"
+                "请在建模器中改为其他 id（如 StartEvent_1）",
                 filename=filename,
                 element_id=element.get("id"),
                 line=element.sourceline,

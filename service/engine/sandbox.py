@@ -135,7 +135,8 @@ def compile_sandboxed(source: str, mode: str) -> CodeType:
     try:
         return compile_restricted(source, filename=SCRIPT_FILENAME, mode=mode)
     except SyntaxError as error:
-        reason = "; ".join(str(a) for a in error.args if a) or "语法错误"
+        messages = error.args[0] if error.args and isinstance(error.args[0], tuple) else error.args
+        reason = "；".join(str(m) for m in messages if m) or "语法错误"
         raise SandboxError(f"脚本不符合安全规则或有语法错误：{reason}") from None
 
 

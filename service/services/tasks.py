@@ -18,7 +18,13 @@ from service.services.instances import check_data
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.progress import save_progress
-from service.services.visibility import can_see_task, can_work_on, sees_everything, task_visible
+from service.services.visibility import (
+    can_see_task,
+    can_work_on,
+    offered_to,
+    sees_everything,
+    task_visible,
+)
 from service.store.models import Instance, ProcessDefinition, Task
 from service.timeutil import utcnow
 
@@ -56,7 +62,8 @@ def list_tasks(
     if instance_id:
         query = query.where(Task.instance_id == instance_id)
     if not sees_everything(principal, app.settings.observer_roles):
-        query = query.where(task_visible(principal))
+        # Open: what the principal can act on now. Otherwise: what they could read.
+        query = query.where(offered_to(principal) if status == "open" else task_visible(principal))
     order = (Task.created_at, Task.id) if status == "open" else (Task.completed_at.desc(), Task.id)
     with app.db.transaction() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
 from service.services.principal import Principal
 from service.store.models import Instance, Task, TaskGrant
@@ -12,8 +12,7 @@ def sees_everything(principal: Principal, observer_roles: tuple[str, ...]) -> bo
     return principal.is_admin or principal.has_any_role(set(observer_roles))
 
 
-def may_work_on(principal: Principal) -> ColumnElement[bool]:
-    """Tasks offered to the principal: assigned to them, to one of their roles, or to them by name."""
+def _granted(principal: Principal) -> ColumnElement[bool]:
     granted_role = (
         exists().where(
             TaskGrant.task_id == Task.id,
@@ -26,11 +25,19 @@ def may_work_on(principal: Principal) -> ColumnElement[bool]:
     granted_user = exists().where(
         TaskGrant.task_id == Task.id, TaskGrant.kind == "user", TaskGrant.value == principal.username
     )
-    return or_(Task.assignee == principal.username, granted_role, granted_user)
+    return or_(granted_role, granted_user)
+
+
+def offered_to(principal: Principal) -> ColumnElement[bool]:
+    """The inbox: tasks assigned to the principal, or unassigned and offered to a role or to them."""
+    return or_(Task.assignee == principal.username, and_(Task.assignee.is_(None), _granted(principal)))
 
 
 def task_visible(principal: Principal) -> ColumnElement[bool]:
-    return or_(may_work_on(principal), Task.completed_by == principal.username)
+    """Tasks the principal may read: offered to them (even if a colleague claimed it) or done by them."""
+    return or_(
+        Task.assignee == principal.username, _granted(principal), Task.completed_by == principal.username
+    )
 
 
 def instance_visible(principal: Principal) -> ColumnElement[bool]:
