@@ -3,13 +3,14 @@ lists need is materialised into indexed columns so no list ever loads a workflow
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -188,6 +189,10 @@ class Task(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(100))
     submitted: Mapped[dict | None] = mapped_column(JSON)
+    # Due date computed on a calendar year without official data (weekdays only).
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # First day of the working-day period behind due_at; a calendar change inside it recomputes.
+    due_period_start: Mapped[date | None] = mapped_column(Date)
 
     grants: Mapped[list[TaskGrant]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="task"
@@ -219,6 +224,57 @@ class TaskGrant(Base):
     task: Mapped[Task] = relationship(back_populates="grants")
 
     __table_args__ = (Index("ix_task_grants_kind_value", "kind", "value", "task_id"),)
+
+
+class Timer(Base):
+    """A waiting timer event of an instance, with its due time, so any replica can fire it."""
+
+    __tablename__ = "timers"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))  # the engine's waiting event task
+    element_id: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(30))  # date | duration | cycle
+    due_at: Mapped[datetime]
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # waiting | fired | cancelled | failed
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None]
+    fired_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_timers_status_due", "status", "due_at"),)
+
+
+class CalendarDay(Base):
+    """A day that differs from the plain weekday rule: a holiday, or a make-up working day (调休).
+
+    Seeded from `chinesecalendar`; administrators override single days. `seed_kind` keeps
+    what the seed said so removing an override restores it.
+    """
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # holiday | workday
+    note: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(20))  # chinesecalendar | admin | import
+    seed_kind: Mapped[str | None] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100), default="system")
+
+
+class CalendarYear(Base):
+    """A year whose official schedule is known; deadlines in other years are provisional."""
+
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(Base):
