@@ -16,6 +16,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["xuanpin"] = Container.build(settings)
+    container = Container.build(settings)
+    app.extensions["xuanpin"] = container
     init_api(app)
+    if settings.scheduler_enabled:
+        start_scheduler(container)
     return app
+
+
+def start_scheduler(container: Container) -> None:
+    import atexit
+
+    from service.scheduler import TimerScheduler
+
+    container.scheduler = TimerScheduler(container, container.settings.timer_sweep_seconds)
+    container.scheduler.start()
+    atexit.register(container.scheduler.shutdown)

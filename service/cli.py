@@ -133,3 +133,61 @@ def demo() -> None:
 
     names = create_demo_users(_container().db)
     click.echo(f"演示用户：{'、'.join(names)}（密码均为 {DEMO_PASSWORD}）")
+
+
+@main.command("scheduler", help="只运行定时器调度（专用进程；Web 进程可设 XUANPIN_SCHEDULER=0）")
+def scheduler() -> None:
+    import time
+
+    from service import start_scheduler
+
+    container = _container()
+    start_scheduler(container)
+    click.echo(f"定时器调度已启动：{container.scheduler.worker}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        container.scheduler.shutdown()
+
+
+@main.group(help="工作日历（法定节假日与调休）")
+def calendar() -> None:
+    pass
+
+
+_KIND_NAMES = {"holiday": "放假", "workday": "上班（调休）"}
+
+
+@calendar.command("import", help="导入整年安排的 CSV（表头 date,type,note），任一行有误则全部不导入")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--year", type=int, default=None, help="文件应只含该年的日期；导入后该年视为已有官方安排")
+def calendar_import(file: Path, year: int | None) -> None:
+    from service.services import calendar as calendar_service
+
+    operator = Principal(username=f"cli:{os.environ.get('USER', 'operator')}", is_admin=True)
+    try:
+        result = calendar_service.import_csv(_container().db, operator, file, year)
+    except ServiceError as error:
+        _fail(error)
+        return
+    years = "、".join(str(y) for y in result.years)
+    click.echo(f"已导入 {result.days} 天，年份：{years}（这些年份现为官方安排）")
+
+
+@calendar.command("show", help="列出某年的节假日与调休上班日")
+@click.argument("year", type=int)
+def calendar_show(year: int) -> None:
+    from service.services import calendar as calendar_service
+
+    try:
+        official, days = calendar_service.list_days(_container().db, year)
+    except ServiceError as error:
+        _fail(error)
+        return
+    state = "官方安排" if official else "尚无官方安排：按周一至周五上班计算，期限为暂定"
+    click.echo(f"{year} 年：{state}")
+    for day in days:
+        weekday = "一二三四五六日"[day.day.weekday()]
+        kind = _KIND_NAMES.get(day.kind, day.kind)
+        click.echo(f"{day.day.isoformat()}  周{weekday}  {kind}  {day.note}  [{day.source}]")

@@ -35,6 +35,8 @@ class Settings:
     # Roles that may read every instance but change nothing.
     observer_roles: tuple[str, ...] = ("纪检监督",)
     scheduler_enabled: bool = True
+    # The scheduler wakes at each next due timer; the sweep catches what it could not know of.
+    timer_sweep_seconds: float = 10.0
     timezone: str = "Asia/Shanghai"
     max_upload_bytes: int = 5 * 1024 * 1024
     sql_echo: bool = False
@@ -48,6 +50,7 @@ class Settings:
             script_time_limit_seconds=float(env.get("XUANPIN_SCRIPT_TIME_LIMIT", "1.0")),
             observer_roles=_list(env.get("XUANPIN_OBSERVER_ROLES"), ("纪检监督",)),
             scheduler_enabled=_bool(env.get("XUANPIN_SCHEDULER"), True),
+            timer_sweep_seconds=float(env.get("XUANPIN_TIMER_SWEEP_SECONDS", "10")),
             max_upload_bytes=int(env.get("XUANPIN_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
             sql_echo=_bool(env.get("XUANPIN_SQL_ECHO"), False),
         )

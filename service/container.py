@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from service.config import Settings
 from service.engine.runtime import ProcessEngine
@@ -14,6 +16,11 @@ class Container:
     settings: Settings
     db: Database
     engine: ProcessEngine
+    scheduler: Any = field(default=None)  # service.scheduler.TimerScheduler when running
+
+    def timer_created(self, due_at: datetime) -> None:
+        if self.scheduler is not None:
+            self.scheduler.notify(due_at)
 
     @classmethod
     def build(cls, settings: Settings) -> Container:

@@ -46,4 +46,5 @@ def get_instance(instance_id: str) -> dict[str, Any]:
         **raw_fields(instance, InstanceDetailSchema),
         "open_tasks": detail.open_tasks,
         "completed_steps": detail.completed_steps,
+        "timers": detail.timers,
     }

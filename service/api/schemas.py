@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from service.timeutil import to_shanghai
+from service.timeutil import to_shanghai, utcnow
 
 
 class ShanghaiDateTime(fields.DateTime):
@@ -116,8 +116,16 @@ class TaskSchema(Schema):
     status = fields.String()
     created_at = ShanghaiDateTime()
     due_at = ShanghaiDateTime(allow_none=True)
+    due_provisional = fields.Boolean(
+        metadata={"description": "期限按无官方数据的年份（仅周末）推算，待日历补录后自动重算"}
+    )
+    overdue = fields.Method("_overdue", metadata={"description": "已超过办理期限"})
     completed_at = ShanghaiDateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
+
+    def _overdue(self, obj: Any) -> bool:
+        due = getattr(obj, "due_at", None)
+        return bool(due is not None and getattr(obj, "status", "open") == "open" and due < utcnow())
 
 
 class TaskDetailSchema(TaskSchema):
@@ -148,13 +156,25 @@ class StepSchema(Schema):
     completed_at = ShanghaiDateTime(allow_none=True)
 
 
+class TimerSchema(Schema):
+    element_id = fields.String()
+    title = fields.String()
+    kind = fields.String(metadata={"description": "date 定时 / duration 时长 / cycle 循环"})
+    due_at = ShanghaiDateTime()
+    provisional = fields.Boolean()
+    status = fields.String()
+
+
 class InstanceDetailSchema(InstanceSchema):
     data = fields.Dict()
+    error = fields.String(allow_none=True)
+    timers = fields.List(fields.Nested(TimerSchema), metadata={"description": "等待中的定时器"})
     open_tasks = fields.List(fields.Nested(TaskSchema))
     completed_steps = fields.List(fields.Nested(StepSchema))
 
 
 class TaskQuerySchema(PageQuerySchema):
+    overdue = fields.Boolean(metadata={"description": "true：只列出已超期的待办"})
     role = fields.String()
     assignee = fields.String(metadata={"description": "me 表示当前用户"})
     instance_id = fields.String()

@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -20,9 +20,10 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from service.engine.errors import ExecutionError, TaskNotReady
-from service.engine.parser import split_list
+from service.engine.parser import normalise_timer_expression, split_list
 from service.engine.sandbox import SandboxedScriptEngine, SandboxError
 from service.engine.serializer import dump_instance, load_instance, load_specs
+from service.engine.timers import TimerView, forget_timer_value, parse_due, waiting_timers
 
 _VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
 
@@ -40,7 +41,9 @@ class UserTaskView:
     candidate_groups: list[str]
     candidate_users: list[str]
     assignee: str | None
-    due_date: str | None
+    due_at: datetime | None = None
+    due_provisional: bool = False
+    due_period_start: date | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ class WorkflowRun:
         groups = [self._resolve(v, task) for v in split_list(extensions.get("camunda:candidateGroups"))]
         users = [self._resolve(v, task) for v in split_list(extensions.get("camunda:candidateUsers"))]
         assignee = extensions.get("camunda:assignee")
+        due_at, provisional, period_start = self._due(task, extensions.get("camunda:dueDate"))
         return UserTaskView(
             id=str(task.id),
             name=spec.bpmn_id or spec.name,
@@ -139,8 +143,34 @@ class WorkflowRun:
             candidate_groups=[g for g in groups if g],
             candidate_users=[u for u in users if u],
             assignee=self._resolve(assignee, task) if assignee else None,
-            due_date=extensions.get("camunda:dueDate"),
+            due_at=due_at,
+            due_provisional=provisional,
+            due_period_start=period_start,
         )
+
+    def waiting_timers(self) -> list[TimerView]:
+        return waiting_timers(self.workflow)
+
+    def reevaluate_timer(self, task_id: str) -> None:
+        """Evaluate a waiting timer's expression again, e.g. after the calendar changed."""
+        forget_timer_value(self.workflow, task_id)
+        self.advance()
+
+    def _due(self, task: Any, expression: str | None) -> tuple[datetime | None, bool, date | None]:
+        """`camunda:dueDate` is a Python expression (or a bare ISO value) over the task data."""
+        if not expression:
+            return None, False, None
+        with _explained(task):
+            value = self.workflow.script_engine.evaluate(task, normalise_timer_expression(expression))
+            try:
+                due = parse_due(value)
+            except (ValueError, TypeError) as error:
+                raise ExecutionError(
+                    f"步骤「{task.task_spec.bpmn_name}」的期限 dueDate 无法识别：{value!r}（{error}）",
+                    task.task_spec.bpmn_id,
+                    task.task_spec.bpmn_name,
+                ) from None
+        return due, bool(getattr(value, "provisional", False)), getattr(value, "period_start", None)
 
     @staticmethod
     def _resolve(value: str, task: Any) -> str | None:
@@ -194,14 +224,17 @@ class ProcessEngine:
 class _explained:
     """Turns SpiffWorkflow's exceptions into an ExecutionError that names the step."""
 
+    def __init__(self, task: Any = None) -> None:
+        self.task = task
+
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, exc_type, exc, tb) -> bool:  # type: ignore[no-untyped-def]
         if exc is None or isinstance(exc, ExecutionError | TaskNotReady):
             return False
-        if isinstance(exc, SpiffWorkflowException | SandboxError):
-            task = getattr(exc, "task", None)
+        if isinstance(exc, SpiffWorkflowException | SandboxError | ValueError | TypeError):
+            task = getattr(exc, "task", None) or self.task
             spec = getattr(task, "task_spec", None) if task is not None else None
             element_id = getattr(spec, "bpmn_id", None) if spec is not None else None
             name = getattr(spec, "bpmn_name", None) if spec is not None else None

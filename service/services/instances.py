@@ -18,7 +18,7 @@ from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.progress import new_instance_id, save_progress
 from service.services.visibility import instance_visible, sees_everything
-from service.store.models import Instance, ProcessDefinition, Task
+from service.store.models import Instance, ProcessDefinition, Task, Timer
 from service.timeutil import utcnow
 
 
@@ -27,6 +27,7 @@ class InstanceDetail:
     instance: Instance
     open_tasks: list[Task]
     completed_steps: list[CompletedStep]
+    timers: list[Timer]
 
 
 def check_data(data: Any, field: str = "data") -> dict[str, Any]:
@@ -75,7 +76,7 @@ def start(
                 created_at=utcnow(),
             )
             session.add(instance)
-            save_progress(session, instance, run)
+            save_progress(app, session, instance, run)
             audit.record(
                 session,
                 principal.username,
@@ -160,5 +161,12 @@ def get_instance(app: Container, principal: Principal, instance_id: str) -> Inst
                 .order_by(Task.created_at)
             )
         )
+        timers = list(
+            session.scalars(
+                select(Timer)
+                .where(Timer.instance_id == instance.id, Timer.status == "waiting")
+                .order_by(Timer.due_at)
+            )
+        )
         run = app.engine.load(definition.id, definition.spec, instance.state)
-        return InstanceDetail(instance, open_tasks, run.completed_steps())
+        return InstanceDetail(instance, open_tasks, run.completed_steps(), timers)

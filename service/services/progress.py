@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from uuid import uuid4
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.container import Container
 from service.engine.runtime import UserTaskView, WorkflowRun
+from service.services.timers import sync_timers
+from service.store.db import after_commit
 from service.store.models import Instance, Task, TaskGrant
-from service.timeutil import SHANGHAI, utcnow
+from service.timeutil import utcnow
 
 
 def new_instance_id() -> str:
     return str(uuid4())
 
 
-def save_progress(session: Session, instance: Instance, run: WorkflowRun) -> list[Task]:
-    """Write the run back and materialise its READY user tasks. Returns the open task rows."""
+def save_progress(
+    app: Container, session: Session, instance: Instance, run: WorkflowRun, fired: Iterable[str] = ()
+) -> list[Task]:
+    """Write the run back, materialise its READY user tasks and its waiting timers.
+    Returns the open task rows."""
     now = utcnow()
     instance.state = run.dump()
     instance.data = run.data
@@ -45,6 +53,8 @@ def save_progress(session: Session, instance: Instance, run: WorkflowRun) -> lis
         row = _task_row(instance, view, now)
         session.add(row)
         still_open.append(row)
+    for timer in sync_timers(session, instance, run, fired):
+        after_commit(session, partial(app.timer_created, timer.due_at))
     return still_open
 
 
@@ -65,19 +75,8 @@ def _task_row(instance: Instance, view: UserTaskView, now: datetime) -> Task:
         documentation=view.documentation,
         status="open",
         created_at=now,
-        due_at=_literal_due(view.due_date),
+        due_at=view.due_at,
+        due_provisional=view.due_provisional,
+        due_period_start=view.due_period_start,
         grants=grants,
     )
-
-
-def _literal_due(value: str | None) -> datetime | None:
-    """A due date written as an ISO date-time; a date-time without offset is Beijing time."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().strip("'\""))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=SHANGHAI)
-    return parsed

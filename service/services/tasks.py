@@ -53,8 +53,12 @@ def list_tasks(
     role: str | None = None,
     assignee: str | None = None,
     instance_id: str | None = None,
+    overdue: bool | None = None,
 ) -> Page[Task]:
     query = select(Task).where(Task.status == status)
+    if overdue is not None:
+        late = Task.due_at < utcnow()
+        query = query.where(late if overdue else (Task.due_at.is_(None) | ~late))
     if role:
         query = query.where(Task.role == role)
     if assignee:
@@ -149,7 +153,7 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
             task.completed_by = principal.username
             task.assignee = task.assignee or principal.username
             task.submitted = data
-            open_tasks = save_progress(session, instance, run)
+            open_tasks = save_progress(app, session, instance, run)
             audit.record(
                 session,
                 principal.username,

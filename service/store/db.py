@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -11,6 +11,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _WRITE = "xuanpin_write"
+# session.info key: callables to run once the transaction has committed.
+AFTER_COMMIT = "after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)
 
 
 class Database:
@@ -35,8 +41,11 @@ class Database:
         queue on the busy timeout instead of failing when one upgrades a stale snapshot.
         """
         factory = self._write_sessions if write else self._sessions
-        with factory() as session, session.begin():
-            yield session
+        with factory() as session:
+            with session.begin():
+                yield session
+            for callback in session.info.pop(AFTER_COMMIT, []):
+                callback()
 
     def dispose(self) -> None:
         self.engine.dispose()

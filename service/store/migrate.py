@@ -23,6 +23,11 @@ def upgrade(db: Database, revision: str = "head") -> None:
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+    if revision == "head":
+        # The calendar tables exist only from 0002 on; imported late to keep store free of services.
+        from service.services.calendar import seed_from_chinesecalendar
+
+        seed_from_chinesecalendar(db)
 
 
 def make_revision(db: Database, message: str) -> None:

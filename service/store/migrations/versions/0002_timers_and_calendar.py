@@ -66,7 +66,9 @@ def upgrade() -> None:
         batch_op.create_index("ix_timers_status_due", ["status", "due_at"], unique=False)
 
     with op.batch_alter_table("tasks", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("due_provisional", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(
+            sa.Column("due_provisional", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
         batch_op.add_column(sa.Column("due_period_start", sa.Date(), nullable=True))
 
     # ### end Alembic commands ###
