@@ -20,9 +20,10 @@ from sqlalchemy.engine import make_url
 from service import create_app
 from service.config import Settings
 from service.services import accounts
+from service.services.calendar import SEED, seed_from_chinesecalendar
 from service.store.db import Database
 from service.store.migrate import upgrade
-from service.store.models import Base
+from service.store.models import Base, CalendarDay, CalendarYear
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -41,24 +42,32 @@ USERS: dict[str, tuple[list[str], bool]] = {
     "li": ([], False),
     "outsider": (["无关角色"], False),
 }
-KEPT_TABLES = {"users", "roles", "user_roles", "api_tokens"}
+# The calendar is seeded by upgrade() once per worker; reset_calendar undoes a test's overrides.
+KEPT_TABLES = {"users", "roles", "user_roles", "api_tokens", "calendar_days", "calendar_years"}
 
 
-def _postgres_url(base: str, schema: str) -> str:
-    url = make_url(base)
-    with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False)) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+def _admin_dsn(base: str) -> str:
+    return make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A schema of its own per test process on PostgreSQL, so parallel runs never collide."""
     base = os.environ.get("TEST_DATABASE_URL")
-    if base:
-        return _postgres_url(base, f"xp_test_{worker_id}")
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    schema = f"xp_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    with psycopg.connect(_admin_dsn(base), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield (
+        make_url(base)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
+    with psycopg.connect(_admin_dsn(base), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +82,13 @@ def migrated(database_url: str) -> str:
 
 @pytest.fixture()
 def settings(migrated: str) -> Settings:
-    return Settings(database_url=migrated, scheduler_enabled=False, script_time_limit_seconds=0.5)
+    # Tokens outlive the years tests travel through; test_auth checks expiry against this value.
+    return Settings(
+        database_url=migrated,
+        scheduler_enabled=False,
+        script_time_limit_seconds=0.5,
+        token_ttl_hours=24 * 365 * 5,
+    )
 
 
 @pytest.fixture()
@@ -81,11 +96,20 @@ def app(settings: Settings) -> Iterator[Flask]:
     application = create_app(settings)
     yield application
     db: Database = application.extensions["xuanpin"].db
+    reset_calendar(db)  # first: re-seeding may write an audit event, cleared below
     with db.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in KEPT_TABLES:
                 connection.execute(table.delete())
     db.dispose()
+
+
+def reset_calendar(db: Database) -> None:
+    """Back to exactly the chinesecalendar seed: drop overrides and the years they made official."""
+    with db.engine.begin() as connection:
+        connection.execute(CalendarDay.__table__.delete().where(CalendarDay.source != SEED))
+        connection.execute(CalendarYear.__table__.delete().where(CalendarYear.source != SEED))
+    seed_from_chinesecalendar(db)
 
 
 @pytest.fixture()

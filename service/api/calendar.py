@@ -159,19 +159,20 @@ _CSV_DOC = {
 }
 
 
-@blp.route("/days/<string:day>", methods=["PUT"])
+# The path variable is named `date` so the OpenAPI document reads /days/{date}.
+@blp.route("/days/<string:date>", methods=["PUT"])
 @blp.arguments(DayBodySchema)
 @blp.response(200, DaySchema)
-def put_day(body: dict[str, Any], day: str) -> Any:
+def put_day(body: dict[str, Any], **path: str) -> Any:
     """设置某日放假或上班（仅管理员）；该年随之视为已有官方安排"""
-    return calendar.set_day(container().db, principal(), _path_date(day), body["type"], body["note"])
+    return calendar.set_day(container().db, principal(), _path_date(path["date"]), body["type"], body["note"])
 
 
-@blp.route("/days/<string:day>", methods=["DELETE"])
+@blp.route("/days/<string:date>", methods=["DELETE"])
 @blp.response(204)
-def delete_day(day: str) -> None:
+def delete_day(**path: str) -> None:
     """撤销管理员设置或导入的某日安排（仅管理员），恢复内置数据或周一至周五规则"""
-    calendar.delete_day(container().db, principal(), _path_date(day))
+    calendar.delete_day(container().db, principal(), _path_date(path["date"]))
 
 
 @blp.route("/days")

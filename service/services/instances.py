@@ -61,10 +61,7 @@ def start(
             _check_may_start(principal, definition)
             if business_key:
                 _check_business_key_free(session, key, business_key)
-            try:
-                run = app.engine.start(definition.id, definition.spec, data)
-            except ExecutionError as error:
-                raise Invalid(f"流程无法启动：{error.message}", element_id=error.element_id) from None
+            run = app.engine.start(definition.id, definition.spec, data)
             instance = Instance(
                 id=new_instance_id(),
                 definition_id=definition.id,
@@ -88,6 +85,8 @@ def start(
             )
             session.flush()
             return instance
+    except ExecutionError as error:
+        raise Invalid(f"流程无法启动：{error.message}", element_id=error.element_id) from None
     except IntegrityError:
         raise Conflict(f"业务编号 {business_key} 已被流程 {key} 的另一个运行中实例使用") from None
 

@@ -142,11 +142,6 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
                 run.complete_user_task(task.id, data)
             except TaskNotReady:
                 raise Conflict(f"任务「{task.title}」已不在待办状态，请刷新") from None
-            except ExecutionError as error:
-                raise Invalid(
-                    f"提交后流程无法继续：{error.message}；数据未保存，请联系流程管理员",
-                    element_id=error.element_id,
-                ) from None
             now = utcnow()
             task.status = "completed"
             task.completed_at = now
@@ -167,6 +162,11 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
                 audit.record(session, principal.username, "instance.completed", instance.id)
             session.flush()
             return Completion(instance, open_tasks)
+    except ExecutionError as error:
+        raise Invalid(
+            f"提交后流程无法继续：{error.message}；数据未保存，请联系流程管理员",
+            element_id=error.element_id,
+        ) from None
     except StaleDataError:
         raise Conflict("该流程实例刚被其他操作更新，您的提交未生效，请刷新后重试") from None
 

@@ -121,10 +121,17 @@ def fire(app: Container, claimed: Claimed, worker: str) -> bool:
                 return False
             definition = session.get(ProcessDefinition, instance.definition_id)
             assert definition is not None
+            previous_state = instance.state
             run = app.engine.load(definition.id, definition.spec, instance.state)
             try:
                 run.advance()
+                fired_now = claimed.task_id not in {t.task_id for t in run.waiting_timers()} or _moved(
+                    run, timer
+                )
+                save_progress(app, session, instance, run, fired=[claimed.task_id] if fired_now else [])
             except ExecutionError as error:
+                # Keep the last good state: an administrator can fix the diagram and retry.
+                instance.state = previous_state
                 instance.status = "error"
                 instance.error = error.message
                 timer.status = "failed"
@@ -133,8 +140,6 @@ def fire(app: Container, claimed: Claimed, worker: str) -> bool:
                     session, "scheduler", "timer.failed", instance.id, timer.task_id, error=error.message
                 )
                 return False
-            fired_now = claimed.task_id not in {t.task_id for t in run.waiting_timers()} or _moved(run, timer)
-            save_progress(app, session, instance, run, fired=[claimed.task_id] if fired_now else [])
             if fired_now:
                 timer.attempts += 1
                 audit.record(

@@ -1,0 +1,239 @@
+"""Timers fire on time, once, from any number of schedulers; time is travelled, not slept."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from service.scheduler import TimerScheduler
+from service.services import timers as timer_service
+from service.timeutil import SHANGHAI, utcnow
+from tests.conftest import FIXTURES, sql_count
+
+TIMERS = FIXTURES / "timers.bpmn"
+
+
+@pytest.fixture()
+def timed(api):
+    assert api.deploy(TIMERS).status_code == 201
+    return api
+
+
+def _container(api):
+    return api.client.application.extensions["xuanpin"]
+
+
+def _scheduler(api, name="s1") -> TimerScheduler:
+    scheduler = TimerScheduler(_container(api))
+    scheduler.worker = name
+    return scheduler
+
+
+def _titles(api, user, **query):
+    return sorted(t["title"] for t in api.inbox(user, **query))
+
+
+def test_intermediate_timer_waits_then_fires(timed):
+    due = (utcnow() + timedelta(days=3)).astimezone(SHANGHAI).replace(microsecond=0)
+    instance = timed.start("ceshi_gongshi", user="gongzuozu", gongshi_jiezhi=due.isoformat()).json
+    detail = timed.get(f"/api/v1/instances/{instance['id']}").json
+    [timer] = detail["timers"]
+    assert (timer["title"], timer["kind"]) == ("公示期满", "date")
+    assert datetime.fromisoformat(timer["due_at"]) == due
+    scheduler = _scheduler(timed)
+    assert scheduler.tick() == 0
+    with time_machine.travel(due - timedelta(minutes=1)):
+        assert scheduler.tick() == 0
+    assert _titles(timed, "gongzuozu") == []
+    with time_machine.travel(due + timedelta(seconds=1)):
+        assert scheduler.tick() == 1
+        assert scheduler.tick() == 0
+    assert _titles(timed, "gongzuozu") == ["确认公示结果"]
+    assert timed.get(f"/api/v1/instances/{instance['id']}").json["timers"] == []
+
+
+def test_non_interrupting_cycle_reminds_without_cancelling_the_task(timed):
+    timed.start("ceshi_xianqi", user="renshi", banli_qixian="2099-01-01")
+    scheduler = _scheduler(timed)
+    start = utcnow()
+    with time_machine.travel(start + timedelta(hours=1, minutes=1)):
+        assert scheduler.tick() == 1
+    assert _titles(timed, "guozi") == ["催办提醒"]
+    assert _titles(timed, "renshi") == ["报送备案"]
+    with time_machine.travel(start + timedelta(hours=2, minutes=2)):
+        assert scheduler.tick() == 1
+    assert _titles(timed, "guozi") == ["催办提醒", "催办提醒"]
+    with time_machine.travel(start + timedelta(hours=5)):
+        assert scheduler.tick() == 0  # R2: two reminders only
+    assert _titles(timed, "renshi") == ["报送备案"]
+
+
+def test_interrupting_boundary_timer_withdraws_the_task_and_escalates(timed):
+    instance = timed.start("ceshi_xianqi", user="renshi", banli_qixian="2099-01-01").json
+    [task] = timed.inbox("renshi")
+    scheduler = _scheduler(timed)
+    with time_machine.travel(utcnow() + timedelta(days=3, minutes=1)):
+        scheduler.tick()
+    assert "逾期督办" in _titles(timed, "guozi")
+    assert _titles(timed, "renshi") == []
+    late = timed.complete(task["id"], "renshi")
+    assert late.status_code == 409 and "撤销" in late.json["detail"]
+    assert timed.get(f"/api/v1/instances/{instance['id']}").json["timers"] == []
+
+
+def test_completing_the_task_cancels_its_boundary_timers(timed):
+    instance = timed.start("ceshi_xianqi", user="renshi", banli_qixian="2099-01-01").json
+    [task] = timed.inbox("renshi")
+    assert timed.complete(task["id"], "renshi").json["status"] == "completed"
+    db = _container(timed).db
+    assert sql_count(db, "SELECT count(*) FROM timers WHERE status = 'waiting'") == 0
+    assert sql_count(db, "SELECT count(*) FROM timers WHERE status = 'cancelled'") == 2
+    with time_machine.travel(utcnow() + timedelta(days=4)):
+        assert _scheduler(timed).tick() == 0
+    assert timed.get(f"/api/v1/instances/{instance['id']}").json["status"] == "completed"
+
+
+def test_timer_start_event(timed):
+    instance = timed.start("ceshi_dingshi", user="renshi").json
+    assert instance["status"] == "running" and _titles(timed, "renshi") == []
+    with time_machine.travel(datetime(2027, 1, 4, 9, 0, 1, tzinfo=SHANGHAI)):
+        assert _scheduler(timed).tick() == 1
+    assert _titles(timed, "renshi") == ["报送年度招聘计划"]
+
+
+def test_due_dates_and_overdue_flag(timed):
+    timed.start("ceshi_xianqi", user="renshi", banli_qixian="2026-12-03")
+    [task] = timed.inbox("renshi")
+    assert task["due_at"] == "2026-12-03T23:59:59+08:00"
+    with time_machine.travel(datetime(2026, 12, 3, 23, 0, tzinfo=SHANGHAI)):
+        assert timed.inbox("renshi")[0]["overdue"] is False
+        assert timed.inbox("renshi", overdue="true") == []
+    with time_machine.travel(datetime(2026, 12, 4, 0, 0, 1, tzinfo=SHANGHAI)):
+        [late] = timed.inbox("renshi", overdue="true")
+        assert late["overdue"] is True and late["id"] == task["id"]
+        assert timed.inbox("renshi", overdue="false") == []
+
+
+def test_bad_due_date_value_names_the_task(timed):
+    response = timed.start("ceshi_xianqi", user="renshi", banli_qixian="下周一")
+    assert response.status_code == 422
+    assert "报送备案" in response.json["detail"]
+
+
+def test_overdue_timers_fire_right_after_start_up(timed):
+    """A timer that fell due while the service was down fires as soon as the scheduler starts."""
+    past = (utcnow() + timedelta(seconds=1)).astimezone(SHANGHAI)
+    timed.start("ceshi_gongshi", user="gongzuozu", gongshi_jiezhi=past.isoformat())
+    time.sleep(1.1)
+    scheduler = TimerScheduler(_container(timed), sweep_seconds=30)
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _titles(timed, "gongzuozu"):
+            time.sleep(0.05)
+    finally:
+        scheduler.shutdown()
+    assert _titles(timed, "gongzuozu") == ["确认公示结果"]
+
+
+def test_running_scheduler_wakes_exactly_for_a_new_timer(timed):
+    container = _container(timed)
+    scheduler = TimerScheduler(container, sweep_seconds=30)
+    container.scheduler = scheduler
+    scheduler.start()
+    try:
+        time.sleep(0.2)  # let the start-up sweep pass: only the wake-up can fire the timer
+        due = (utcnow() + timedelta(seconds=1)).astimezone(SHANGHAI)
+        timed.start("ceshi_gongshi", user="gongzuozu", gongshi_jiezhi=due.isoformat())
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _titles(timed, "gongzuozu"):
+            time.sleep(0.05)
+        fired_at = utcnow()
+    finally:
+        scheduler.shutdown()
+        container.scheduler = None
+    assert _titles(timed, "gongzuozu") == ["确认公示结果"]
+    assert fired_at - due < timedelta(seconds=5)
+
+
+def test_two_schedulers_fire_200_due_timers_exactly_once(timed):
+    due = (utcnow() + timedelta(hours=1)).astimezone(SHANGHAI)
+    container = _container(timed)
+    for _ in range(200):
+        timed.start("ceshi_gongshi", user="gongzuozu", gongshi_jiezhi=due.isoformat())
+    fired = []
+    with time_machine.travel(due + timedelta(seconds=1), tick=True):
+        barrier = threading.Barrier(2)
+
+        def run(name):
+            barrier.wait()
+            fired.append(timer_service.fire_due(container, name, batch=25))
+
+        threads = [threading.Thread(target=run, args=(f"replica-{i}",)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    db = container.db
+    assert sum(fired) == 200
+    assert sql_count(db, "SELECT count(*) FROM audit_events WHERE action = 'timer.fired'") == 200
+    assert sql_count(db, "SELECT count(*) FROM tasks WHERE title = '确认公示结果'") == 200
+    assert sql_count(db, "SELECT count(*) FROM timers WHERE status = 'fired'") == 200
+    assert sql_count(db, "SELECT count(*) FROM timers WHERE status = 'waiting'") == 0
+
+
+def test_timer_racing_a_user_completion_has_one_outcome(timed):
+    for _round in range(4):
+        instance = timed.start("ceshi_xianqi", user="renshi", banli_qixian="2099-01-01").json
+        [task] = timed.inbox("renshi", instance_id=instance["id"])
+        container = _container(timed)
+        headers = timed.headers("renshi")
+        results = {}
+        with time_machine.travel(utcnow() + timedelta(days=3, minutes=1), tick=True):
+            barrier = threading.Barrier(2)
+
+            def complete():
+                client = timed.client.application.test_client()
+                barrier.wait()
+                results["user"] = client.post(
+                    f"/api/v1/tasks/{task['id']}/complete", headers=headers, json={"data": {}}
+                ).status_code
+
+            def fire():
+                barrier.wait()
+                results["timer"] = timer_service.fire_due(container, "racer")
+
+            threads = [threading.Thread(target=complete), threading.Thread(target=fire)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        detail = timed.get(f"/api/v1/instances/{instance['id']}").json
+        steps = {s["title"] for s in detail["completed_steps"]}
+        escalated = any(t["title"] == "逾期督办" for t in detail["open_tasks"])
+        if results["user"] == 200:
+            assert detail["status"] == "completed" and "按期办结" in steps and not escalated
+        else:
+            assert results["user"] == 409 and escalated and "按期办结" not in steps
+        # Only the two reminder/deadline timers' fate differs; nothing is left half-done.
+        assert all(t["status"] == "waiting" for t in detail["timers"])
+
+
+def test_fire_due_skips_timers_claimed_by_a_live_replica(timed):
+    due = (utcnow() + timedelta(minutes=5)).astimezone(SHANGHAI)
+    timed.start("ceshi_gongshi", user="gongzuozu", gongshi_jiezhi=due.isoformat())
+    container = _container(timed)
+    with time_machine.travel(due + timedelta(seconds=1)):
+        claimed = timer_service.claim_due(container, "replica-a", utcnow(), 10)
+        assert len(claimed) == 1
+        assert timer_service.claim_due(container, "replica-b", utcnow(), 10) == []
+        assert timer_service.fire(container, claimed[0], "replica-b") is False
+        assert timer_service.fire(container, claimed[0], "replica-a") is True
+
+
+def test_now_is_utc_aware():
+    assert utcnow().tzinfo is UTC
