@@ -104,3 +104,24 @@ def test_passwords_are_hashed_with_argon2(db):
         user = session.scalar(select(User).where(User.username == "renshi"))
         assert user.password_hash.startswith("$argon2")
         assert PASSWORD not in user.password_hash
+
+
+def test_admin_issues_system_tokens_over_the_api(api):
+    body = {"name": "致远OA", "roles": ["区属集团"]}
+    assert_problem(api.post("/api/v1/tokens", user="renshi", json=body), 403)
+    created = api.post("/api/v1/tokens", json=body)
+    assert created.status_code == 201 and created.json["roles"] == ["区属集团"]
+    headers = {"Authorization": f"Bearer {created.json['access_token']}"}
+    assert api.client.get("/api/v1/tasks", headers=headers).status_code == 200
+    assert_problem(api.post("/api/v1/tokens", json={"roles": []}), 422)
+
+
+def test_tokens_are_stored_hashed(api, db):
+    created = api.post("/api/v1/tokens", json={"name": "钉钉"}).json
+    with db.transaction() as session:
+        from sqlalchemy import select
+
+        from service.store.models import ApiToken
+
+        hashes = session.scalars(select(ApiToken.token_hash)).all()
+    assert created["access_token"] not in hashes and all(len(h) == 64 for h in hashes)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from service.api.context import container, principal
+from service.api.schemas import RequestSchema
+from service.services import accounts
+from service.services.errors import Forbidden
+
+blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="系统接入令牌（管理员）")
+
+
+class TokenCreateSchema(RequestSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    roles = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
+    admin = fields.Boolean(load_default=False)
+
+
+class SystemTokenSchema(Schema):
+    name = fields.String()
+    roles = fields.List(fields.String())
+    admin = fields.Boolean()
+    access_token = fields.String(metadata={"description": "只在此时显示一次，请妥善保存"})
+    token_type = fields.String()
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(TokenCreateSchema)
+@blp.response(201, SystemTokenSchema)
+def create_token(body: dict[str, Any]) -> dict[str, Any]:
+    """为接入系统（如 OA）签发 API 令牌"""
+    if not principal().is_admin:
+        raise Forbidden("只有管理员可以签发系统令牌")
+    token = accounts.create_system_token(container().db, body["name"], body["roles"], is_admin=body["admin"])
+    return {**body, "access_token": token, "token_type": "Bearer"}
