@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.engine.errors import DefinitionError
-from service.engine.parser import SourceFile, canonical_json, parse_definitions
+from service.engine.parser import ParsedProcess, SourceFile, canonical_json, parse_definitions
 from service.forms import FormSchemaError, form_key_of, load_form_schema
 from service.services import audit
-from service.services.errors import Forbidden, Invalid, NotFound
+from service.services.errors import Conflict, Forbidden, Invalid, NotFound
 from service.services.principal import Principal
 from service.store.db import Database
 from service.store.models import Deployment, DeploymentFile, ProcessDefinition
@@ -57,6 +58,21 @@ def deploy(db: Database, principal: Principal, files: Iterable[SourceFile]) -> l
     if not processes:
         raise Invalid("上传的文件中没有 BPMN 流程", errors={"files": ["至少需要一个 .bpmn 文件"]})
 
+    try:
+        return _store_versions(db, principal, files, forms, processes)
+    except IntegrityError:
+        raise Conflict(
+            "另一个部署同时写入了同一流程的新版本，请重新部署（内容未变时不会产生新版本）"
+        ) from None
+
+
+def _store_versions(
+    db: Database,
+    principal: Principal,
+    files: list[SourceFile],
+    forms: dict[str, dict[str, Any]],
+    processes: list[ParsedProcess],
+) -> list[DeployedVersion]:
     results = []
     with db.transaction(write=True) as session:
         deployment: Deployment | None = None

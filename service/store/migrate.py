@@ -10,6 +10,7 @@ from alembic.config import Config
 from service.store.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK = 0x58500001
 
 
 def alembic_config() -> Config:
@@ -21,6 +22,9 @@ def alembic_config() -> Config:
 def upgrade(db: Database, revision: str = "head") -> None:
     config = alembic_config()
     with db.engine.begin() as connection:
+        if not db.is_sqlite:
+            # Replicas starting together migrate one after the other.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     if revision == "head":
