@@ -167,7 +167,7 @@ def calendar_import(file: Path, year: int | None) -> None:
 
     operator = Principal(username=f"cli:{os.environ.get('USER', 'operator')}", is_admin=True)
     try:
-        result = calendar_service.import_csv(_container().db, operator, file, year)
+        result = calendar_service.import_csv(_container(), operator, file, year)
     except ServiceError as error:
         _fail(error)
         return

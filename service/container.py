@@ -7,8 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from service.config import Settings
+from service.domain.workdays import add_workdays
 from service.engine.runtime import ProcessEngine
+from service.engine.timers import calendar_helpers
+from service.services.calendar import CalendarCache
 from service.store.db import Database
+from service.timeutil import utcnow
 
 
 @dataclass
@@ -16,6 +20,7 @@ class Container:
     settings: Settings
     db: Database
     engine: ProcessEngine
+    calendar: CalendarCache
     scheduler: Any = field(default=None)  # service.scheduler.TimerScheduler when running
 
     def timer_created(self, due_at: datetime) -> None:
@@ -24,13 +29,19 @@ class Container:
 
     @classmethod
     def build(cls, settings: Settings) -> Container:
-        return cls(
-            settings=settings,
-            db=Database(settings.database_url, echo=settings.sql_echo),
-            engine=ProcessEngine(helpers=script_helpers(), time_limit=settings.script_time_limit_seconds),
+        db = Database(settings.database_url, echo=settings.sql_echo)
+        calendar = CalendarCache(db)
+        engine = ProcessEngine(
+            helpers=script_helpers(calendar), time_limit=settings.script_time_limit_seconds
         )
+        return cls(settings=settings, db=db, engine=engine, calendar=calendar)
 
 
-def script_helpers() -> dict[str, object]:
-    """Functions diagrams may call from scripts and expressions (extended by later features)."""
-    return {}
+def script_helpers(calendar: CalendarCache) -> dict[str, object]:
+    """Functions diagrams may call from scripts and expressions."""
+
+    def workdays(start, n):  # type: ignore[no-untyped-def]
+        deadline = add_workdays(calendar.get(), start, n)
+        return deadline.end_date, deadline.provisional
+
+    return calendar_helpers(workdays, utcnow)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -22,19 +21,9 @@ blp = Blueprint(
     "calendar", __name__, url_prefix="/api/v1/calendar", description="工作日历：法定节假日、调休与工作日计算"
 )
 
-# The per-process calendar cache lives beside the container until the container owns it.
-EXTENSION = "xuanpin_calendar"
-_cache_lock = threading.Lock()
-
 
 def calendar_cache() -> calendar.CalendarCache:
-    cache = current_app.extensions.get(EXTENSION)
-    if cache is None:
-        with _cache_lock:
-            cache = current_app.extensions.get(EXTENSION)
-            if cache is None:
-                cache = current_app.extensions[EXTENSION] = calendar.CalendarCache(container().db)
-    return cache
+    return container().calendar
 
 
 _YEAR_RANGE = f"应在 {MIN_YEAR}–{MAX_YEAR} 年之间"
@@ -165,14 +154,14 @@ _CSV_DOC = {
 @blp.response(200, DaySchema)
 def put_day(body: dict[str, Any], **path: str) -> Any:
     """设置某日放假或上班（仅管理员）；该年随之视为已有官方安排"""
-    return calendar.set_day(container().db, principal(), _path_date(path["date"]), body["type"], body["note"])
+    return calendar.set_day(container(), principal(), _path_date(path["date"]), body["type"], body["note"])
 
 
 @blp.route("/days/<string:date>", methods=["DELETE"])
 @blp.response(204)
 def delete_day(**path: str) -> None:
     """撤销管理员设置或导入的某日安排（仅管理员），恢复内置数据或周一至周五规则"""
-    calendar.delete_day(container().db, principal(), _path_date(path["date"]))
+    calendar.delete_day(container(), principal(), _path_date(path["date"]))
 
 
 @blp.route("/days")
@@ -192,7 +181,7 @@ def import_days(query: dict[str, Any]) -> Any:
     """导入整年安排的 CSV（仅管理员）：任一行有误则全部不导入，并列出各行问题"""
     upload = request.files.get("file")
     content = upload.read() if upload is not None else request.get_data()
-    return calendar.import_csv(container().db, principal(), content, query.get("year"))
+    return calendar.import_csv(container(), principal(), content, query.get("year"))
 
 
 @blp.route("/workdays")

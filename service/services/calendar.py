@@ -6,12 +6,11 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import chinese_calendar
 from sqlalchemy import func, insert, select
@@ -25,6 +24,9 @@ from service.services.principal import Principal
 from service.store.db import Database
 from service.store.models import CalendarDay, CalendarYear
 from service.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from service.container import Container
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,6 @@ HOLIDAY_NAMES = {
 }
 
 # Called after a committed change with the dates that changed (e.g. to recompute deadlines).
-CALENDAR_LISTENERS: list[Callable[[list[date]], None]] = []
 
 
 # Seeding ---------------------------------------------------------------------------------
@@ -203,14 +204,16 @@ class CalendarCache:
         self._cached = None
 
 
-def _changed(dates: list[date]) -> None:
+def _changed(app: Container, dates: list[date]) -> None:
+    """After commit: drop cached calendars, then move every pending deadline the change affects."""
     for calendar_cache in list(_CACHES):
         calendar_cache.invalidate()
-    for listener in list(CALENDAR_LISTENERS):
-        try:
-            listener(dates)
-        except Exception:  # the change is committed; a failing listener must not undo the answer
-            log.exception("calendar listener %r failed for %s", listener, dates)
+    from service.services.deadlines import recompute_deadlines
+
+    try:
+        recompute_deadlines(app, dates)
+    except Exception:  # the change is committed; the next change or a restart recomputes again
+        log.exception("recomputing deadlines after the calendar change of %s failed", dates)
 
 
 # Computing -------------------------------------------------------------------------------
@@ -260,7 +263,7 @@ def _override(session: Session, day: date, kind: str, note: str, source: str, ac
     return row
 
 
-def set_day(db: Database, principal: Principal, day: date, kind: str, note: str = "") -> CalendarDay:
+def set_day(app: Container, principal: Principal, day: date, kind: str, note: str = "") -> CalendarDay:
     """An administrator declares one day a holiday or a working day."""
     _require_admin(principal)
     check_year(day.year, "date")
@@ -271,7 +274,7 @@ def set_day(db: Database, principal: Principal, day: date, kind: str, note: str 
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise Invalid(f"备注不能超过 {NOTE_MAX} 个字", errors={"note": [f"不超过 {NOTE_MAX} 个字"]})
-    with db.transaction(write=True) as session:
+    with app.db.transaction(write=True) as session:
         previous = session.get(CalendarDay, day)
         before = previous.kind if previous is not None else None
         row = _override(session, day, kind, note, ADMIN, principal.username)
@@ -286,14 +289,14 @@ def set_day(db: Database, principal: Principal, day: date, kind: str, note: str 
             previous=before,
             official_years_added=new_years,
         )
-    _changed([day])
+    _changed(app, [day])
     return row
 
 
-def delete_day(db: Database, principal: Principal, day: date) -> None:
+def delete_day(app: Container, principal: Principal, day: date) -> None:
     """Remove an administrator's or imported value: back to the package's, else the weekday rule."""
     _require_admin(principal)
-    with db.transaction(write=True) as session:
+    with app.db.transaction(write=True) as session:
         row = session.get(CalendarDay, day)
         if row is None or row.source == SEED:
             raise NotFound(f"{day.isoformat()} 没有管理员设置或导入的调整，无需删除")
@@ -311,7 +314,7 @@ def delete_day(db: Database, principal: Principal, day: date) -> None:
             removed=removed,
             restored=row.seed_kind or None,
         )
-    _changed([day])
+    _changed(app, [day])
 
 
 def list_days(db: Database, year: int) -> tuple[bool, list[CalendarDay]]:
@@ -346,7 +349,7 @@ def _csv_text(source: str | bytes | Path) -> str:
 
 
 def import_csv(
-    db: Database, principal: Principal, path_or_text: str | bytes | Path, year: int | None = None
+    app: Container, principal: Principal, path_or_text: str | bytes | Path, year: int | None = None
 ) -> ImportResult:
     """Import a year's schedule (`date,type,note`): all lines are checked first, then all are
     written, or none. Listed days become overrides (source "import"); days not listed keep
@@ -356,7 +359,7 @@ def import_csv(
         check_year(year)
     entries = calendar_csv.parse(_csv_text(path_or_text), year)
     years = {entry.day.year for entry in entries} | ({year} if year is not None else set())
-    with db.transaction(write=True) as session:
+    with app.db.transaction(write=True) as session:
         for entry in entries:
             _override(session, entry.day, entry.kind, entry.note, IMPORT, principal.username)
         new_years = _mark_official(session, years, IMPORT)
@@ -369,5 +372,5 @@ def import_csv(
             official_years_added=new_years,
             dates=[entry.day.isoformat() for entry in entries],
         )
-    _changed(sorted(entry.day for entry in entries))
+    _changed(app, sorted(entry.day for entry in entries))
     return ImportResult(days=len(entries), years=sorted(years))

@@ -43,8 +43,11 @@ def save_progress(
         if row.status != "open":  # completed by the caller in this same transaction
             continue
         if row.id in ready:
+            view = ready.pop(row.id)
+            # Due dates are evaluated on the current calendar; a calendar change may move them.
+            row.due_at, row.due_provisional = view.due_at, view.due_provisional
+            row.due_period_start = view.due_period_start
             still_open.append(row)
-            del ready[row.id]
         else:
             # Withdrawn by the engine (interrupting event, cancelled branch, ended instance).
             row.status = "cancelled"

@@ -1,0 +1,76 @@
+"""Moving pending deadlines when the working-day calendar changes.
+
+A deadline computed with `add_workdays` remembers the first day of its period; when a day
+inside a pending period changes, or a year without official data gets its schedule, the
+timer expression and the task due dates are evaluated again on the new calendar.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from service.container import Container
+from service.engine.errors import ExecutionError
+from service.services import audit
+from service.services.progress import save_progress
+from service.store.models import Instance, ProcessDefinition, Task, Timer
+from service.timeutil import SHANGHAI
+
+
+def recompute_deadlines(app: Container, changed: list[date]) -> int:
+    """Re-evaluate affected waiting timers and open task due dates; returns instances updated."""
+    if not changed:
+        return 0
+    first = datetime.combine(min(changed), time.min, SHANGHAI)
+    last = max(changed)
+    with app.db.transaction() as session:
+        timers = session.execute(
+            select(Timer.instance_id, Timer.task_id).where(
+                Timer.status == "waiting",
+                Timer.kind == "date",
+                or_(Timer.provisional.is_(True), (Timer.period_start <= last) & (Timer.due_at >= first)),
+            )
+        ).all()
+        tasks = session.scalars(
+            select(Task.instance_id).where(
+                Task.status == "open",
+                or_(Task.due_provisional.is_(True), (Task.due_period_start <= last) & (Task.due_at >= first)),
+            )
+        ).all()
+    affected: dict[str, set[str]] = defaultdict(set)
+    for instance_id, task_id in timers:
+        affected[instance_id].add(task_id)
+    for instance_id in tasks:
+        affected.setdefault(instance_id, set())
+    updated = 0
+    for instance_id, timer_tasks in affected.items():
+        updated += _recompute_instance(app, instance_id, timer_tasks)
+    return updated
+
+
+def _recompute_instance(app: Container, instance_id: str, timer_tasks: set[str]) -> int:
+    try:
+        with app.db.transaction(write=True) as session:
+            instance = session.scalar(select(Instance).where(Instance.id == instance_id).with_for_update())
+            if instance is None or instance.status != "running":
+                return 0
+            definition = session.get(ProcessDefinition, instance.definition_id)
+            assert definition is not None
+            run = app.engine.load(definition.id, definition.spec, instance.state)
+            before = {t.task_id: t.due_at for t in run.waiting_timers()}
+            for task_id in timer_tasks:
+                run.reevaluate_timer(task_id)
+            save_progress(app, session, instance, run)
+            moved = {
+                t.task_id: t.due_at.isoformat()
+                for t in run.waiting_timers()
+                if t.task_id in before and before[t.task_id] != t.due_at
+            }
+            audit.record(session, "system", "deadlines.recomputed", instance.id, timers_moved=moved)
+            return 1
+    except (StaleDataError, ExecutionError):
+        return 0
