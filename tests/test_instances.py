@@ -121,7 +121,9 @@ def test_every_step_is_in_the_audit_trail(beian):
             select(AuditEvent).where(AuditEvent.instance_id == instance["id"]).order_by(AuditEvent.id)
         ).all()
         assert [(e.actor, e.action) for e in events] == [
+            ("engine", "task.opened"),
             ("renshi", "instance.started"),
             ("renshi", "task.claimed"),
         ]
+        assert events[0].detail["title"] == "填报备案材料" and events[0].detail["role"] == "企业人事"
         assert all(e.at is not None for e in events)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from service.container import Container
 from service.engine.runtime import UserTaskView, WorkflowRun
+from service.services import audit
 from service.services.timers import sync_timers
 from service.store.db import after_commit
 from service.store.models import Instance, Task, TaskGrant
@@ -56,9 +57,34 @@ def save_progress(
         row = _task_row(instance, view, now)
         session.add(row)
         still_open.append(row)
+        audit.record(
+            session,
+            "engine",
+            "task.opened",
+            instance.id,
+            row.id,
+            title=row.title,
+            role=row.role,
+            due_at=_iso(row.due_at),
+            due_provisional=row.due_provisional,
+        )
     for timer in sync_timers(session, instance, run, fired):
         after_commit(session, partial(app.timer_created, timer.due_at))
+        audit.record(
+            session,
+            "engine",
+            "timer.scheduled",
+            instance.id,
+            timer.task_id,
+            title=timer.title,
+            due_at=_iso(timer.due_at),
+            provisional=timer.provisional,
+        )
     return still_open
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _task_row(instance: Instance, view: UserTaskView, now: datetime) -> Task:
