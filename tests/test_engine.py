@@ -90,3 +90,15 @@ def test_duplicate_process_ids_across_files_are_refused():
     document = bpmn.linear("same", bpmn.user())
     with pytest.raises(DefinitionError, match="same"):
         parse_definitions([SourceFile("a.bpmn", document), SourceFile("b.bpmn", document)])
+
+
+def test_a_loop_keeps_running_past_the_iterator_depth_limit():
+    """SpiffWorkflow's task iterators stop at depth 1000 (~330 loop rounds) unless raised."""
+    process = _parsed(FIXTURES / "loop.bpmn")
+    run = ProcessEngine().start(1, process.spec, {"round_no": 0, "target": 400})
+    for _round in range(400):
+        [task] = run.ready_user_tasks()
+        run.complete_user_task(task.id, {})
+    [task] = run.ready_user_tasks()
+    run.complete_user_task(task.id, {})
+    assert run.completed and run.data["round_no"] == 400

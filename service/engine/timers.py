@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -18,10 +17,6 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 from service.timeutil import SHANGHAI
-
-# SpiffWorkflow reads a naive timer date-time in the server's local zone; our designers write
-# Beijing time, and the service must agree with the engine on when a timer is due.
-_spiff_timer.LOCALTZ = SHANGHAI
 
 
 class Deadline(str):

@@ -1,0 +1,31 @@
+"""Adjustments to SpiffWorkflow 3.2 behaviour, kept in one place and applied on import."""
+
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer
+from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
+from SpiffWorkflow.util.task import TaskIterator
+
+from service.timeutil import SHANGHAI
+
+# Naive timer date-times are read in the server's local zone; our designers write Beijing
+# time, and the service must agree with the engine on when a timer is due.
+_timer.LOCALTZ = SHANGHAI
+
+# Task iterators stop at depth 1000 by default. Every round of a loop (退回修改) nests the
+# tree about three levels deeper, so after ~330 rounds READY tasks silently vanish from
+# get_tasks() and do_engine_steps(). The iterators are iterative, so a deep limit is safe.
+UNLIMITED_DEPTH = 10**9
+
+
+def _raise_depth_default(cls: type) -> None:
+    init = cls.__init__  # type: ignore[misc]
+    names = init.__code__.co_varnames[1 : init.__code__.co_argcount]
+    defaults = list(init.__defaults__)
+    offset = len(names) - len(defaults)
+    defaults[names.index("max_depth") - offset] = UNLIMITED_DEPTH
+    init.__defaults__ = tuple(defaults)
+
+
+for _iterator in (TaskIterator, BpmnTaskIterator):
+    _raise_depth_default(_iterator)
