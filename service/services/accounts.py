@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from service.security import hash_password, new_token, token_digest, verify_password
 from service.services import audit
@@ -97,7 +97,15 @@ def login(db: Database, username: str, password: str, ttl_hours: int) -> str:
 
 def principal_for_token(db: Database, token: str) -> Principal:
     with db.transaction() as session:
-        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+        row = (
+            session.execute(
+                select(ApiToken)
+                .options(joinedload(ApiToken.user).joinedload(User.roles))
+                .where(ApiToken.token_hash == token_digest(token))
+            )
+            .unique()
+            .scalar_one_or_none()
+        )
         if row is None or row.revoked or not row.user.active:
             raise Unauthorized("令牌无效或已被吊销，请重新登录")
         if row.expires_at is not None and row.expires_at < utcnow():

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from service.container import Container
@@ -120,13 +120,15 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
     data = check_data(data)
     try:
         with app.db.transaction(write=True) as session:
-            task = _visible_task(app, session, principal, task_id)
             # Lock the instance first: it is the unit of consistency, one writer at a time.
             instance = session.scalar(
-                select(Instance).where(Instance.id == task.instance_id).with_for_update()
+                select(Instance)
+                .where(Instance.id == select(Task.instance_id).where(Task.id == task_id).scalar_subquery())
+                .with_for_update()
             )
-            assert instance is not None
-            session.refresh(task)
+            task = _visible_task(app, session, principal, task_id) if instance is not None else None
+            if instance is None or task is None:
+                raise NotFound(f"任务 {task_id} 不存在或您无权查看")
             _require_open(task)
             if not can_work_on(principal, task):
                 who = f"已由 {task.assignee} 认领" if task.assignee else "不属于您的角色"
@@ -172,7 +174,11 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
 
 
 def _visible_task(app: Container, session: Session, principal: Principal, task_id: str) -> Task:
-    task = session.get(Task, task_id)
+    task = (
+        session.execute(select(Task).options(joinedload(Task.grants)).where(Task.id == task_id))
+        .unique()
+        .scalar_one_or_none()
+    )
     if task is None or not can_see_task(principal, task, app.settings.observer_roles):
         raise NotFound(f"任务 {task_id} 不存在或您无权查看")
     return task
