@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from service.config import Settings
+from service.domain.helpers import SCRIPT_FUNCTIONS
 from service.domain.workdays import add_workdays
 from service.engine.runtime import ProcessEngine
 from service.engine.timers import calendar_helpers
@@ -44,4 +45,4 @@ def script_helpers(calendar: CalendarCache) -> dict[str, object]:
         deadline = add_workdays(calendar.get(), start, n)
         return deadline.end_date, deadline.provisional
 
-    return calendar_helpers(workdays, utcnow)
+    return {**SCRIPT_FUNCTIONS, **calendar_helpers(workdays, utcnow)}
