@@ -32,13 +32,40 @@ PASSWORD = "test-pass-123"
 # username -> (roles, admin). Created once per worker; kept across tests.
 USERS: dict[str, tuple[list[str], bool]] = {
     "admin": ([], True),
+    # 奉化 FH and 人员备案
     "renshi": (["企业人事"], False),
     "renshi2": (["企业人事"], False),
     "jituan": (["区属集团"], False),
     "guozi": (["区国资管理中心"], False),
+    **{f"kaoguan{i}": (["考官"], False) for i in range(1, 4)},
+    **{f"yingpin{i}": (["应聘者"], False) for i in range(1, 4)},
+    # across procedures
     "jijian": (["纪检监督"], False),
-    "pingwei": (["评委"], False),
     "gongzuozu": (["工作组"], False),
+    "pingwei": (["评委"], False),
+    **{f"pingwei{i}": (["评委", "面试评审组"], False) for i in range(1, 8)},
+    # 揭榜挂帅 JB
+    "dangweigongzuobu": (["党委工作部"], False),
+    "jifenyuan": (["计分员"], False),
+    "dangwei": (["党委"], False),
+    "danggongbu": (["党工部"], False),
+    "shuibeng": (["水泵公司党委"], False),
+    **{f"jiebangren{i}": (["揭榜人"], False) for i in range(1, 4)},
+    # 开发区 KF
+    "lingdaoban": (["领导小组办公室"], False),
+    "lingdaozu": (["领导小组"], False),
+    "kaochazu": (["考察组"], False),
+    "danggongwei": (["党工委"], False),
+    **{f"jingpin{i}": (["竞聘者"], False) for i in range(1, 4)},
+    # 省属 SS
+    "qiyedangwei": (["企业党委"], False),
+    "dongshihui": (["董事会"], False),
+    "timingwei": (["董事会提名委员会"], False),
+    "shengguoziwei": (["省国资委"], False),
+    "zuzhibu": (["省委组织部"], False),
+    "shengweilingdao": (["省委领导"], False),
+    **{f"houxuanren{i}": (["候选人"], False) for i in range(1, 3)},
+    # no role of any procedure
     "li": ([], False),
     "outsider": (["无关角色"], False),
 }
