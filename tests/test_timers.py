@@ -165,21 +165,22 @@ def test_two_schedulers_fire_200_due_timers_exactly_once(timed):
     container = _container(timed)
     for _ in range(200):
         timed.start("ceshi_gongshi", user="gongzuozu", gongshi_jiezhi=due.isoformat())
-    fired = []
+    replicas = [_scheduler(timed, f"replica-{i}") for i in range(2)]
+    fired: list[int] = []
     with time_machine.travel(due + timedelta(seconds=1), tick=True):
-        barrier = threading.Barrier(2)
+        barrier = threading.Barrier(len(replicas))
 
-        def run(name):
+        def run(scheduler: TimerScheduler) -> None:
             barrier.wait()
-            fired.append(timer_service.fire_due(container, name, batch=25))
+            fired.append(scheduler.tick())
 
-        threads = [threading.Thread(target=run, args=(f"replica-{i}",)) for i in range(2)]
+        threads = [threading.Thread(target=run, args=(replica,)) for replica in replicas]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
     db = container.db
-    assert sum(fired) == 200
+    assert sum(fired) == 200 and len(fired) == 2
     assert sql_count(db, "SELECT count(*) FROM audit_events WHERE action = 'timer.fired'") == 200
     assert sql_count(db, "SELECT count(*) FROM tasks WHERE title = '确认公示结果'") == 200
     assert sql_count(db, "SELECT count(*) FROM timers WHERE status = 'fired'") == 200
