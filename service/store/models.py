@@ -34,9 +34,12 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value
+        # SQLite compares the stored text, so every value must be written in the same zone.
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
         if value is not None and value.tzinfo is None:
