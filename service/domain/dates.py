@@ -1,0 +1,53 @@
+"""Whole-year differences between dates (KF-03, FH-02 ages; JB-04 years of experience).
+
+Dates may be `date`/`datetime` objects or ISO strings (`YYYY-MM-DD` or an ISO datetime);
+an aware datetime is taken in Beijing time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from service.timeutil import SHANGHAI
+
+
+def as_date(value: Any, what: str = "日期") -> date:
+    if isinstance(value, datetime):
+        return (value.astimezone(SHANGHAI) if value.tzinfo else value).date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:
+            return as_date(datetime.fromisoformat(text), what)
+        except ValueError:
+            pass
+    raise ValueError(f"无法识别的{what}：{value!r}（应为 YYYY-MM-DD 或 ISO-8601 日期时间）")
+
+
+def _whole_years(start: date, end: date) -> int:
+    # Someone born on 29 February turns a year older on 1 March in common years.
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def age_on(birth_date: Any, on_date: Any) -> int:
+    """KF-03, FH-02: age in whole years (周岁) on `on_date`."""
+    birth = as_date(birth_date, "出生日期")
+    day = as_date(on_date, "计算日期")
+    if day < birth:
+        raise ValueError(f"计算日期 {day.isoformat()} 早于出生日期 {birth.isoformat()}")
+    return _whole_years(birth, day)
+
+
+def years_between(start: Any, end: Any) -> int:
+    """JB-04: whole years from `start` to `end` (e.g. years of work experience)."""
+    first = as_date(start, "起始日期")
+    last = as_date(end, "截止日期")
+    if last < first:
+        raise ValueError(f"截止日期 {last.isoformat()} 早于起始日期 {first.isoformat()}")
+    return _whole_years(first, last)
