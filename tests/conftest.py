@@ -19,11 +19,11 @@ from sqlalchemy.engine import make_url
 
 from service import create_app
 from service.config import Settings
-from service.services import accounts
+from service.security import hash_password
 from service.services.calendar import SEED, seed_from_chinesecalendar
 from service.store.db import Database
 from service.store.migrate import upgrade
-from service.store.models import Base, CalendarDay, CalendarYear
+from service.store.models import Base, CalendarDay, CalendarYear, Role, User
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -101,10 +101,27 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def migrated(database_url: str) -> str:
     db = Database(database_url)
     upgrade(db)
-    for username, (roles, admin) in USERS.items():
-        accounts.add_user(db, username, PASSWORD, roles, is_admin=admin, replace=True)
+    _add_users(db)
     db.dispose()
     return database_url
+
+
+def _add_users(db: Database) -> None:
+    """All test users share one argon2 hash: hashing fifty times would cost the suite seconds."""
+    password_hash = hash_password(PASSWORD)
+    with db.transaction(write=True) as session:
+        roles = {name: Role(name=name) for name in {r for rs, _ in USERS.values() for r in rs}}
+        session.add_all(roles.values())
+        for username, (names, admin) in USERS.items():
+            session.add(
+                User(
+                    username=username,
+                    display_name=username,
+                    password_hash=password_hash,
+                    is_admin=admin,
+                    roles=[roles[name] for name in names],
+                )
+            )
 
 
 @pytest.fixture()
