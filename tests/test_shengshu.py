@@ -1,0 +1,538 @@
+"""省属企业市场化选聘经理层 (processes/shengshu_xuanpin.bpmn) end to end over REST, with
+realistic data: plan stage, recruitment by the board, the chain of external approvals (one of
+them answered by an OA system token acting for 省国资委), the board's decision, the 5-working-day
+publicity (the shared 「公示」 subprocess), the contract with its pay check and the filing; and the
+separate exit process (processes/shengshu_jieping.bpmn). Rules: SS-01 … SS-10."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+import time_machine
+
+from service.scheduler import TimerScheduler
+from service.timeutil import SHANGHAI
+from tests.conftest import FORMS, PROCESSES, assert_problem
+
+KEY = "shengshu_xuanpin"
+DANGWEI, DONGSHIHUI, TIMINGWEI = "qiyedangwei", "dongshihui", "timingwei"
+GUOZIWEI, ZUZHIBU = "shengguoziwei", "zuzhibu"
+
+# The board decides on Monday 2026-09-28; 5 working days not counting that day are 9/29, 9/30,
+# 10/8, 10/9 and Saturday 10/10 (调休上班), so the publicity ends 2026-10-10 23:59:59 +08:00.
+JUEDING_TIME = datetime(2026, 9, 28, 9, 0, tzinfo=SHANGHAI)
+GONGSHI_JIEZHI = "2026-10-10T23:59:59+08:00"
+JUST_BEFORE_END = datetime(2026, 10, 10, 23, 59, 0, tzinfo=SHANGHAI)
+JUST_AFTER_END = datetime(2026, 10, 11, 0, 0, 1, tzinfo=SHANGHAI)
+
+
+def _file(file_id: str, filename: str) -> dict[str, str]:
+    return {"file_id": file_id, "filename": filename}
+
+
+GOUTONG = {
+    "qiye_mingcheng": "辽宁省交通建设投资集团有限责任公司",
+    "gangwei": "总经理",
+    "gangwei_shuliang": 1,
+    "xuanpin_fanwei": "部分岗位市场化选聘",
+    "goutong_zuzhibu": "2026年3月10日赴省委组织部干部二处当面汇报选聘意向，原则同意。",
+    "goutong_guoziwei": "2026年3月12日向省国资委企业领导人员管理处书面报告，支持开展试点。",
+}
+YIAN = {
+    "xuanpin_fangan": _file("F-001", "市场化选聘经理层成员方案.pdf"),
+    "pinren_hetongshu": _file("F-002", "聘任合同书（范本）.docx"),
+    "yeji_zerenshu": _file("F-003", "经营业绩责任书.docx"),
+    "yeji_kaohe_banfa": _file("F-004", "经理层成员业绩考核办法.pdf"),
+    "xinchou_guanli_banfa": _file("F-005", "经理层成员薪酬管理办法.pdf"),
+    "dangwei_yanjiu_yijian": "党委会2026年第8次会议研究同意，建议进一步细化退出条款。",
+}
+GONGGAO = {
+    "zhaopin_fangan": _file("F-010", "总经理公开招聘方案.pdf"),
+    "gonggao_riqi": "2026-05-06",
+    "gonggao_qudao": "企业官网、辽宁省国资委网站、猎聘网",
+    "baoming_jiezhi": "2026-05-26",
+}
+ZHANG = {
+    "xingming": "张伟",
+    "laiyuan": "内部",
+    "xianren_danwei_zhiwu": "本公司副总经理",
+    "zige_shencha": "通过",
+}
+LI = {
+    "xingming": "李娜",
+    "laiyuan": "外部",
+    "xianren_danwei_zhiwu": "中建八局东北公司总经济师",
+    "zige_shencha": "通过",
+}
+WANG = {
+    "xingming": "王强",
+    "laiyuan": "外部",
+    "xianren_danwei_zhiwu": "某民营物流公司部门经理",
+    "zige_shencha": "不通过",
+    "shencha_shuoming": "不具备大型企业高管任职经历",
+}
+KAOPING = {
+    "kaoping_jieguo": [
+        {
+            "xingming": "张伟",
+            "ceping_defen": 88,
+            "mianshi_defen": 90.5,
+            "pinggu_defen": 86,
+            "zonghe_defen": 88.6,
+        },
+        {
+            "xingming": "李娜",
+            "ceping_defen": 85,
+            "mianshi_defen": 87,
+            "pinggu_defen": 84,
+            "zonghe_defen": 85.5,
+        },
+    ]
+}
+LIANJIE = {
+    "dangwei_yijian": "经党委研究，该同志遵守廉洁从业规定，未发现违规问题。",
+    "jiwei_yijian": "经查阅信访举报和问题线索，未发现该同志违纪违法问题。",
+    "jielunxing_pingjia": "廉洁从业情况良好",
+    "yijian_shu": _file("F-020", "张伟廉洁从业书面意见.pdf"),
+}
+BEIDIAO = {
+    "diaocha_jielun": "未发现问题",
+    "zhengqiu_bumen": ["公安", "税务", "原工作单位"],
+    "diaocha_qingkuang": "经征求公安、税务部门及原工作单位意见，未发现违法违规记录。",
+    "baogao": _file("F-021", "李娜背景调查报告.pdf"),
+}
+KAOCHA = {
+    "kaocha_duixiang": [
+        {
+            "xingming": "张伟",
+            "laiyuan": "内部",
+            "kaocha_yijian": "政治素质好，熟悉企业经营。",
+            "lianjie_yijian": LIANJIE,
+        },
+        {
+            "xingming": "李娜",
+            "laiyuan": "外部",
+            "kaocha_yijian": "市场开拓能力强。",
+            "beijing_diaocha": BEIDIAO,
+        },
+    ]
+}
+NIDING = {
+    "niding_xingming": "张伟",
+    "niding_laiyuan": "内部",
+    "tuijian_liyou": "综合考评第一，考察情况良好，熟悉交通建设投资业务。",
+    "dangwei_huiyi_riqi": "2026-07-15",
+}
+TONGYI = {"yijian": "同意", "shuoming": "同意所报人选。"}
+LINGDAO = {
+    "zhengqiu_duixiang": "省委主要领导同志、分管国资工作的副省长",
+    "shengwei_lingdao_yijian": "同意",
+    "lingdao_yijian_shuoming": "无不同意见。",
+}
+JUEDING = {
+    "jueding_riqi": "2026-09-25",
+    "jueding_wenhao": "辽交投董〔2026〕15号",
+    "pinren_jueding_wenjian": _file("F-030", "关于聘任张伟为公司总经理的决定.pdf"),
+    "gongshi_kaishi": "2026-09-28",
+}
+HETONG = {
+    "qianyue_riqi": "2026-10-12",
+    "qianyue_daibiao": "董事长 刘建国",
+    "renqi_kaishi": "2026-10-12",
+    "gongzuo_zhize": "主持公司生产经营管理工作，组织实施董事会决议和年度经营计划。",
+    "quanli_fanwei": "拟订内部管理机构设置方案；提请聘任或解聘副总经理、财务负责人；聘任或解聘中层管理人员。",
+    "jiben_nianxin": 40,
+    "mubiao_jixiao_nianxin": 70,
+    "zhongchangqi_jili": 50,
+    "shichang_75fenwei": 180,
+    "jieyue_tiaojian": "年度经营业绩考核主要指标未达到完成底线等细则规定的情形。",
+    "weiyue_zeren": "违反竞业限制和保密义务的，按合同约定承担违约责任。",
+    "hetong_wenben": _file("F-040", "张伟聘任合同.pdf"),
+}
+BAOSONG = {
+    "zuzhibu_baosong_riqi": "2026-10-16",
+    "guoziwei_baosong_riqi": "2026-10-16",
+    "baosong_wenhao": "辽交投党〔2026〕21号",
+}
+
+
+@pytest.fixture()
+def ss(api):
+    files = [
+        PROCESSES / "shengshu_xuanpin.bpmn",
+        PROCESSES / "shengshu_jieping.bpmn",
+        PROCESSES / "gongshi.bpmn",
+        *sorted(FORMS.glob("ss_*.schema.json")),
+        *sorted(FORMS.glob("gongshi_*.schema.json")),
+    ]
+    response = api.deploy(*files)
+    assert response.status_code == 201, response.json
+    return api
+
+
+def _only(api, user: str, title: str) -> dict[str, Any]:
+    tasks = api.inbox(user)
+    assert [t["title"] for t in tasks] == [title], tasks
+    return tasks[0]
+
+
+def _complete(api, user: str, title: str, **data: Any) -> dict[str, Any]:
+    task = _only(api, user, title)
+    response = api.complete(task["id"], user, **data)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def _data(api, instance_id: str) -> dict[str, Any]:
+    return api.get(f"/api/v1/instances/{instance_id}").json["data"]
+
+
+def _tick(api, moment: datetime) -> int:
+    with time_machine.travel(moment):
+        return TimerScheduler(api.client.application.extensions["xuanpin"]).tick()
+
+
+def _start(api) -> str:
+    response = api.start(KEY, user=DANGWEI, business_key="LNJT-XP-2026-01")
+    assert response.status_code == 201, response.json
+    _complete(api, DANGWEI, "沟通选聘意向", **GOUTONG)
+    _complete(api, DONGSHIHUI, "形成一案两书两办法", **YIAN)
+    return response.json["id"]
+
+
+def _to_recruitment(api) -> str:
+    instance_id = _start(api)
+    _complete(api, GUOZIWEI, "省国资委审核一案两书两办法", **TONGYI)
+    _complete(api, DONGSHIHUI, "制定招聘方案并发布公告", **GONGGAO)
+    return instance_id
+
+
+def _to_proposal(api) -> str:
+    instance_id = _to_recruitment(api)
+    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI, WANG])
+    _complete(api, TIMINGWEI, "综合考评", **KAOPING)
+    _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
+    _complete(api, DANGWEI, "提出拟聘任人选", **NIDING)
+    return instance_id
+
+
+def _through_approvals(api) -> None:
+    _complete(api, GUOZIWEI, "省国资委对拟聘任人选提出意见", **TONGYI)
+    _complete(api, ZUZHIBU, "拟聘任人选报省委组织部备案", **TONGYI)
+    _complete(api, ZUZHIBU, "征求省委领导意见", **LINGDAO)
+    _complete(api, ZUZHIBU, "省委组织部反馈聘任意见", **TONGYI)
+
+
+def _to_contract(api) -> str:
+    instance_id = _to_proposal(api)
+    _through_approvals(api)
+    with time_machine.travel(JUEDING_TIME):
+        _complete(api, DONGSHIHUI, "作出聘任决定", **JUEDING)
+    assert _tick(api, JUST_AFTER_END) == 1
+    return instance_id
+
+
+def _oa_token(api, role: str = "省国资委") -> dict[str, str]:
+    created = api.post("/api/v1/tokens", json={"name": "省国资委OA", "roles": [role]})
+    assert created.status_code == 201, created.json
+    return {"Authorization": f"Bearer {created.json['access_token']}"}
+
+
+def test_ss_main_path_to_contract_and_filing(ss):
+    """SS-01, SS-02, SS-03, SS-06, SS-07, SS-08, SS-09: one 总经理 selection from the plan to the
+    filing; 省国资委's opinions come from an OA system token; the 5-working-day publicity ends
+    on 2026-10-10 (调休) before the contract can be signed."""
+    api = ss
+    instance_id = _start(api)
+    data = _data(api, instance_id)
+    assert (
+        data["gangwei"] == "总经理"
+        and data["xinchou_guanli_banfa"]["filename"] == "经理层成员薪酬管理办法.pdf"
+    )
+
+    oa = _oa_token(api)
+    [task] = api.client.get("/api/v1/tasks", headers=oa).json["items"]
+    assert (task["title"], task["role"]) == ("省国资委审核一案两书两办法", "省国资委")
+    done = api.client.post(f"/api/v1/tasks/{task['id']}/complete", headers=oa, json={"data": TONGYI})
+    assert done.status_code == 200, done.json
+
+    _complete(api, DONGSHIHUI, "制定招聘方案并发布公告", **GONGGAO)
+    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI, WANG])
+    data = _data(api, instance_id)
+    assert (data["hege_houxuanren"], data["chae_dabiao"]) == (["张伟", "李娜"], True)
+    _complete(api, TIMINGWEI, "综合考评", **KAOPING)
+    _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
+    _complete(api, DANGWEI, "提出拟聘任人选", **NIDING)
+
+    [task] = api.client.get("/api/v1/tasks", headers=oa).json["items"]
+    assert task["title"] == "省国资委对拟聘任人选提出意见"
+    done = api.client.post(f"/api/v1/tasks/{task['id']}/complete", headers=oa, json={"data": TONGYI})
+    assert done.status_code == 200, done.json
+    _complete(api, ZUZHIBU, "拟聘任人选报省委组织部备案", **TONGYI)
+    _complete(api, ZUZHIBU, "征求省委领导意见", **LINGDAO)
+    _complete(api, ZUZHIBU, "省委组织部反馈聘任意见", **TONGYI)
+
+    with time_machine.travel(JUEDING_TIME):
+        _complete(api, DONGSHIHUI, "作出聘任决定", **JUEDING)
+    publicity = _only(api, DONGSHIHUI, "受理公示异议")
+    assert publicity["due_at"] == GONGSHI_JIEZHI
+    data = _data(api, instance_id)
+    assert data["gongshi_neirong"] == "拟聘任张伟为辽宁省交通建设投资集团有限责任公司总经理（市场化选聘）"
+    assert _tick(api, JUST_BEFORE_END) == 0
+    assert _tick(api, JUST_AFTER_END) == 1
+    assert _data(api, instance_id)["gongshi_jieguo"] == "无异议"
+
+    _complete(api, DONGSHIHUI, "签订聘任合同", **HETONG)
+    data = _data(api, instance_id)
+    assert data["xinchou_weigui"] == [] and data["xinchou_zongshuiping"] == 160
+    final = _complete(api, DANGWEI, "一案两书两办法和聘任决定报备", **BAOSONG)
+    assert final["status"] == "completed"
+
+    shown = api.get(f"/api/v1/instances/{instance_id}", user="jijian").json
+    titles = [step["title"] for step in shown["completed_steps"]]
+    assert titles[-1] == "选聘完成"
+    for step in ("省国资委审核一案两书两办法", "省委组织部反馈聘任意见", "作出聘任决定", "签订聘任合同"):
+        assert step in titles
+
+
+def test_ss_01_only_the_three_manager_posts(ss):
+    """SS-01: the post is 总经理, 副总经理 or 总会计师."""
+    api = ss
+    api.start(KEY, user=DANGWEI)
+    task = _only(api, DANGWEI, "沟通选聘意向")
+    body = assert_problem(api.complete(task["id"], DANGWEI, **dict(GOUTONG, gangwei="董事长")), 422)
+    assert list(body["errors"]) == ["gangwei"]
+
+
+def test_ss_02_all_five_plan_documents_required_and_sasac_can_send_back(ss):
+    """SS-02: the five documents of 一案两书两办法 are all required; 省国资委 disagreeing sends
+    the plan back to the board for revision."""
+    api = ss
+    api.start(KEY, user=DANGWEI)
+    _complete(api, DANGWEI, "沟通选聘意向", **GOUTONG)
+    task = _only(api, DONGSHIHUI, "形成一案两书两办法")
+    partial = {k: v for k, v in YIAN.items() if k != "yeji_zerenshu"}
+    body = assert_problem(api.complete(task["id"], DONGSHIHUI, **partial), 422)
+    assert list(body["errors"]) == ["yeji_zerenshu"]
+    _complete(api, DONGSHIHUI, "形成一案两书两办法", **YIAN)
+    task = _only(api, GUOZIWEI, "省国资委审核一案两书两办法")
+    assert_problem(api.complete(task["id"], GUOZIWEI, yijian="不同意"), 422)  # reason required
+    _complete(
+        api,
+        GUOZIWEI,
+        "省国资委审核一案两书两办法",
+        yijian="不同意",
+        shuoming="薪酬管理办法未体现业绩升薪酬升。",
+    )
+    _complete(api, DONGSHIHUI, "形成一案两书两办法", **YIAN)
+    _complete(api, GUOZIWEI, "省国资委审核一案两书两办法", **TONGYI)
+    _only(api, DONGSHIHUI, "制定招聘方案并发布公告")
+
+
+def test_ss_04_fewer_than_two_candidates_per_post(ss):
+    """SS-04: one qualified candidate for one post is below 1:2; the board extends recruitment
+    (back to registration) and, with two qualified, the selection goes on; ending is the other
+    choice."""
+    api = ss
+    instance_id = _to_recruitment(api)
+    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, WANG])
+    data = _data(api, instance_id)
+    assert (data["chae_renshu"], data["chae_dabiao"]) == (1, False)
+    _complete(api, DONGSHIHUI, "差额不足处理", chae_chuli="延长招聘", chae_shuoming="延长报名期限10天。")
+    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, WANG, LI])
+    assert _data(api, instance_id)["chae_dabiao"] is True
+    _only(api, TIMINGWEI, "综合考评")
+
+
+def test_ss_04_board_may_end_the_selection(ss):
+    """SS-04: with too few candidates the board may end the selection."""
+    api = ss
+    instance_id = _to_recruitment(api)
+    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[LI])
+    final = _complete(api, DONGSHIHUI, "差额不足处理", chae_chuli="终止选聘", chae_shuoming="报名人数不足。")
+    assert final["status"] == "completed"
+    titles = [s["title"] for s in api.get(f"/api/v1/instances/{instance_id}").json["completed_steps"]]
+    assert titles[-1] == "选聘终止（差额不足）"
+
+
+def test_ss_05_external_candidate_needs_background_check(ss):
+    """SS-05: the inspection form rejects an external candidate without a background check and an
+    internal one without the written integrity opinion."""
+    api = ss
+    _to_recruitment(api)
+    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI])
+    _complete(api, TIMINGWEI, "综合考评", **KAOPING)
+    task = _only(api, DONGSHIHUI, "组织考察与背景调查")
+    no_check = {k: v for k, v in KAOCHA["kaocha_duixiang"][1].items() if k != "beijing_diaocha"}
+    body = assert_problem(
+        api.complete(task["id"], DONGSHIHUI, kaocha_duixiang=[KAOCHA["kaocha_duixiang"][0], no_check]), 422
+    )
+    assert list(body["errors"]) == ["kaocha_duixiang.1.beijing_diaocha"], body["errors"]
+    no_opinion = {k: v for k, v in KAOCHA["kaocha_duixiang"][0].items() if k != "lianjie_yijian"}
+    body = assert_problem(api.complete(task["id"], DONGSHIHUI, kaocha_duixiang=[no_opinion]), 422)
+    assert list(body["errors"]) == ["kaocha_duixiang.0.lianjie_yijian"], body["errors"]
+    _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
+    _only(api, DANGWEI, "提出拟聘任人选")
+
+
+def test_ss_06_sasac_disagrees_party_committee_revises_and_resubmits(ss):
+    """SS-06: 省国资委 disagrees with the candidate (through the OA token); the party committee
+    proposes another candidate and the chain starts again from 省国资委."""
+    api = ss
+    instance_id = _to_proposal(api)
+    oa = _oa_token(api)
+    [task] = api.client.get("/api/v1/tasks", headers=oa).json["items"]
+    body = {"data": {"yijian": "不同意", "shuoming": "该人选任职经历与岗位要求不符。"}}
+    assert api.client.post(f"/api/v1/tasks/{task['id']}/complete", headers=oa, json=body).status_code == 200
+    _complete(api, DANGWEI, "研究处理不同意见", chuli_fangshi="修改人选重新报送", chuli_shuoming="改报李娜。")
+    _complete(api, DANGWEI, "提出拟聘任人选", **dict(NIDING, niding_xingming="李娜", niding_laiyuan="外部"))
+    _through_approvals(api)
+    _only(api, DONGSHIHUI, "作出聘任决定")
+    assert _data(api, instance_id)["niding_xingming"] == "李娜"
+
+
+def test_ss_06_organisation_department_disagrees_and_selection_ends(ss):
+    """SS-06: the organisation department feeds back a negative opinion; the party committee
+    ends the selection."""
+    api = ss
+    instance_id = _to_proposal(api)
+    _complete(api, GUOZIWEI, "省国资委对拟聘任人选提出意见", **TONGYI)
+    _complete(api, ZUZHIBU, "拟聘任人选报省委组织部备案", **TONGYI)
+    _complete(api, ZUZHIBU, "征求省委领导意见", **dict(LINGDAO, shengwei_lingdao_yijian="不同意"))
+    _complete(api, ZUZHIBU, "省委组织部反馈聘任意见", yijian="不同意", shuoming="省领导意见：人选年龄偏大。")
+    final = _complete(
+        api, DANGWEI, "研究处理不同意见", chuli_fangshi="终止选聘", chuli_shuoming="另行组织选聘。"
+    )
+    assert final["status"] == "completed"
+    data = _data(api, instance_id)
+    assert (data["shengwei_lingdao_yijian"], data["yijian"]) == ("不同意", "不同意")
+
+
+def test_ss_06_organisation_department_refuses_filing(ss):
+    """SS-06: a refusal at the filing step also goes back to the party committee."""
+    api = ss
+    _to_proposal(api)
+    _complete(api, GUOZIWEI, "省国资委对拟聘任人选提出意见", **TONGYI)
+    _complete(api, ZUZHIBU, "拟聘任人选报省委组织部备案", yijian="不同意", shuoming="备案材料不全。")
+    _only(api, DANGWEI, "研究处理不同意见")
+
+
+@pytest.mark.parametrize(
+    ("pay", "message"),
+    [
+        ({"jiben_nianxin": 60, "mubiao_jixiao_nianxin": 60}, "低于 60%"),
+        ({"zhongchangqi_jili": 90, "shichang_75fenwei": 300}, "40%"),
+        ({"shichang_75fenwei": 150}, "75"),
+    ],
+    ids=["performance-share", "long-term-incentive", "market-p75"],
+)
+def test_ss_09_pay_structure_out_of_bounds_goes_back_to_the_board(ss, pay, message):
+    """SS-09: performance pay < 60 % of target pay, long-term incentive > 40 % of total, total
+    above the market 75th percentile: each refuses the contract back to the board, with the
+    violation stored in the data; a corrected contract passes."""
+    api = ss
+    instance_id = _to_contract(api)
+    _complete(api, DONGSHIHUI, "签订聘任合同", **dict(HETONG, **pay))
+    violations = _data(api, instance_id)["xinchou_weigui"]
+    assert len(violations) == 1 and message in violations[0], violations
+    _complete(api, DONGSHIHUI, "签订聘任合同", **HETONG)
+    assert _data(api, instance_id)["xinchou_weigui"] == []
+    _only(api, DANGWEI, "一案两书两办法和聘任决定报备")
+
+
+def test_ss_08_term_defaults_to_three_years(ss):
+    """SS-08: without a term the contract runs 3 years; an explicit term is kept."""
+    api = ss
+    instance_id = _to_contract(api)
+    task = _only(api, DONGSHIHUI, "签订聘任合同")
+    missing = {k: v for k, v in HETONG.items() if k not in ("weiyue_zeren", "jieyue_tiaojian")}
+    body = assert_problem(api.complete(task["id"], DONGSHIHUI, **missing), 422)
+    assert set(body["errors"]) == {"weiyue_zeren", "jieyue_tiaojian"}
+    _complete(api, DONGSHIHUI, "签订聘任合同", **HETONG)
+    data = _data(api, instance_id)
+    assert data["renqi_nian"] == 3
+    assert data["renqi_jieshu"].startswith("2029-10-12")
+
+
+def test_ss_10_exit_reason_recorded(ss):
+    """SS-10: the exit process records one of the 8 termination situations and files it."""
+    api = ss
+    response = api.start("shengshu_jieping", user=DONGSHIHUI, business_key="LNJT-JP-2027-01")
+    assert response.status_code == 201, response.json
+    task = _only(api, DONGSHIHUI, "登记解聘（终止）情形")
+    dengji = {
+        "jieping_xingming": "张伟",
+        "qiye_mingcheng": "辽宁省交通建设投资集团有限责任公司",
+        "gangwei": "总经理",
+        "tuichu_fangshi": "企业解聘",
+        "tuichu_qingxing": "任期综合考核评价结果为不称职",
+        "qingxing_shuoming": "2029年任期综合考核评价结果为不称职。",
+        "jiechu_riqi": "2029-11-30",
+    }
+    assert_problem(api.complete(task["id"], DONGSHIHUI, **dict(dengji, tuichu_qingxing="年龄偏大")), 422)
+    _complete(api, DONGSHIHUI, "登记解聘（终止）情形", **dengji)
+    final = _complete(
+        api,
+        DANGWEI,
+        "解聘报备",
+        zuzhibu_baosong_riqi="2029-12-05",
+        guoziwei_baosong_riqi="2029-12-05",
+        jianren_mianchu=True,
+    )
+    assert final["status"] == "completed"
+    data = _data(api, response.json["id"])
+    assert data["tuichu_qingxing"] == "任期综合考核评价结果为不称职"
+
+
+def test_ss_07_upheld_objection_in_publicity_goes_back_to_the_party_committee(ss):
+    """SS-07, X-04: a real-name objection during the publicity is checked by 纪检监督; when upheld
+    there is no contract: the party committee revises the candidate or ends the selection."""
+    api = ss
+    instance_id = _to_proposal(api)
+    _through_approvals(api)
+    with time_machine.travel(JUEDING_TIME):
+        _complete(api, DONGSHIHUI, "作出聘任决定", **JUEDING)
+        _complete(
+            api,
+            DONGSHIHUI,
+            "受理公示异议",
+            you_yiyi=True,
+            jubaoren="赵敏",
+            lianxi_fangshi="13904001234",
+            shishi="拟聘任人选在原任职期间违规在下属企业兼职取酬，附工资流水。",
+        )
+        hecha = _only(api, "jijian", "核查异议")
+        assert hecha["role"] == "纪检监督"
+        _complete(
+            api,
+            "jijian",
+            "核查异议",
+            hecha_jieguo="异议成立",
+            hecha_shuoming="经核查，兼职取酬情况属实。",
+            fankui_jubaoren="已于2026年9月30日电话反馈举报人。",
+        )
+    assert _data(api, instance_id)["gongshi_jieguo"] == "异议成立"
+    assert api.inbox(DONGSHIHUI) == []
+    final = _complete(
+        api, DANGWEI, "研究处理不同意见", chuli_fangshi="终止选聘", chuli_shuoming="人选不宜聘任。"
+    )
+    assert final["status"] == "completed"
+
+
+def test_ss_04_two_posts_need_four_qualified_candidates(ss):
+    """SS-04: 1:2 per post: two 副总经理 posts with three qualified candidates fall short."""
+    api = ss
+    api.start(KEY, user=DANGWEI)
+    _complete(api, DANGWEI, "沟通选聘意向", **dict(GOUTONG, gangwei="副总经理", gangwei_shuliang=2))
+    _complete(api, DONGSHIHUI, "形成一案两书两办法", **YIAN)
+    _complete(api, GUOZIWEI, "省国资委审核一案两书两办法", **TONGYI)
+    _complete(api, DONGSHIHUI, "制定招聘方案并发布公告", **GONGGAO)
+    zhao = dict(LI, xingming="赵刚")
+    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI, zhao])
+    _only(api, DONGSHIHUI, "差额不足处理")
+    _complete(api, DONGSHIHUI, "差额不足处理", chae_chuli="延长招聘", chae_shuoming="延长报名期限。")
+    sun = dict(ZHANG, xingming="孙丽")
+    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI, zhao, sun])
+    _only(api, TIMINGWEI, "综合考评")
