@@ -1,0 +1,616 @@
+"""开发区两批次竞聘上岗 (KF) through the REST API: one instance per batch, batch 2 started
+from batch 1's unfilled posts. Time is travelled (time_machine) and timers fired with
+TimerScheduler.tick(); dates are relative to the day the tests run so they stay valid."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+
+from service.scheduler import TimerScheduler
+from service.timeutil import SHANGHAI, utcnow
+from tests.conftest import FORMS, PROCESSES, assert_problem
+
+KEY = "kaifaqu_jingpin"
+FUGUANZHANG = "投资促进局副局长"
+GONGZUO = "党政办公室工作人员"
+ZHUANZHI = "经济发展服务局专职人员"
+POSTS = [
+    {"mingcheng": FUGUANZHANG, "cengji": 2},
+    {"mingcheng": GONGZUO, "cengji": 1},
+    {"mingcheng": ZHUANZHI, "cengji": 1},
+]
+JUDGES5 = [f"pingwei{i}" for i in range(1, 6)]
+KF_USERS = ["admin", "lingdaoban", "lingdaozu", "kaochazu", "danggongwei", "jijian", "pingwei"]
+KF_USERS += [f"pingwei{i}" for i in range(1, 8)]
+
+WANG = {
+    "xingming": "王晓东",
+    "shenfenzheng_hao": "210503198603152215",
+    "xingbie": "男",
+    "chusheng_riqi": "1986-03-15",
+    "xueli": "本科",
+    "renyuan_leibie": "公务员",
+    "xian_danwei_zhiwu": "南芬区发展和改革局一级科员",
+    "xian_cengji": 1,
+    "shangnian_kaohe": "称职",
+    "shou_shencha_chufen": False,
+    "shi_lingdao_banzi": False,
+    "fading_tuixiu_nianling": 60,
+    "baokao_gangwei": [FUGUANZHANG],
+    "lianxi_dianhua": "024-44881234",
+}
+LIU = dict(
+    WANG,
+    xingming="刘佳",
+    shenfenzheng_hao="210503199011080327",
+    xingbie="女",
+    chusheng_riqi="1990-11-08",
+    xueli="硕士研究生",
+    renyuan_leibie="事业编制人员",
+    xian_danwei_zhiwu="南芬区政务服务中心科员",
+    shangnian_kaohe="优秀",
+    fading_tuixiu_nianling=58,
+    baokao_gangwei=[FUGUANZHANG, GONGZUO],
+)
+ZHAO = dict(
+    WANG,
+    xingming="赵静",
+    shenfenzheng_hao="210503199205214421",
+    xingbie="女",
+    chusheng_riqi="1992-05-21",
+    xueli="大专",
+    renyuan_leibie="参公人员",
+    xian_danwei_zhiwu="南芬区档案馆科员",
+    fading_tuixiu_nianling=55,
+    baokao_gangwei=[GONGZUO],
+)
+
+
+@pytest.fixture()
+def kf(api):
+    for user in KF_USERS:  # tokens issued now, before any travel, stay valid at the travelled times
+        api.token(user)
+    files = [PROCESSES / "kaifaqu_jingpin.bpmn", PROCESSES / "kaifaqu_zige.dmn", PROCESSES / "gongshi.bpmn"]
+    files += sorted(FORMS.glob("kf_*.schema.json")) + sorted(FORMS.glob("gongshi_*.schema.json"))
+    response = api.deploy(*files)
+    assert response.status_code == 201, response.json
+    return api
+
+
+@pytest.fixture()
+def clock():
+    """A Monday 09:00 (Beijing) at least a week ahead; the batch's timeline starts there."""
+    day = utcnow().astimezone(SHANGHAI).date() + timedelta(days=7)
+    day += timedelta(days=(7 - day.weekday()) % 7)
+    start = datetime.combine(day, time(9, 0), SHANGHAI)
+    with time_machine.travel(start, tick=False) as traveller:
+        yield traveller
+
+
+def _now() -> datetime:
+    return utcnow().astimezone(SHANGHAI)
+
+
+def _tick(api) -> int:
+    return TimerScheduler(api.client.application.extensions["xuanpin"]).tick()
+
+
+def _task(api, user: str, title: str, instance_id: str) -> dict[str, Any]:
+    found = [t for t in api.inbox(user, instance_id=instance_id) if t["title"] == title]
+    assert found, (user, title, [t["title"] for t in api.inbox(user, instance_id=instance_id)])
+    return found[0]
+
+
+def _do(api, user: str, title: str, instance_id: str, **data: Any) -> dict[str, Any]:
+    task = _task(api, user, title, instance_id)
+    response = api.complete(task["id"], user, **data)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def _data(api, instance_id: str, user: str = "lingdaoban") -> dict[str, Any]:
+    response = api.get(f"/api/v1/instances/{instance_id}", user=user)
+    assert response.status_code == 200, response.json
+    return response.json["data"]
+
+
+def _publish(api, posts=POSTS, pici: int = 1, **extra: Any) -> tuple[str, str]:
+    """Starts a batch and publishes its announcement; returns (instance id, plan date)."""
+    started = api.start(
+        KEY, user="lingdaoban", business_key=f"NF-KF-2027-{pici}", pici=pici, gangwei_list=posts
+    )
+    assert started.status_code == 201, started.json
+    iid = started.json["id"]
+    today = _now().date()
+    deadline = datetime.combine(today + timedelta(days=4), time(17, 0), SHANGHAI)
+    _do(
+        api,
+        "lingdaoban",
+        "发布竞聘公告",
+        iid,
+        fabu_riqi=today.isoformat(),
+        gonggao_riqi=today.isoformat(),
+        baoming_jiezhi=deadline.isoformat(),
+        gonggao_fangshi="开发区公告栏、南芬区人民政府网站",
+        **extra,
+    )
+    return iid, today.isoformat()
+
+
+def _register(api, iid: str, person: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return _do(api, "lingdaoban", "登记报名", iid, **dict(person, **changes))
+
+
+def _close_registration_and_confirm(api, iid: str, **shencha: Any) -> None:
+    _do(api, "lingdaoban", "登记报名", iid, jieshu_dengji=True)
+    _do(
+        api, "lingdaoban", "资格审查", iid, quxiao_zige=[], shencha_yijian="材料齐全，符合资格条件", **shencha
+    )
+    _do(
+        api,
+        "lingdaozu",
+        "认定竞聘人员名单",
+        iid,
+        rending_jieguo="认定",
+        rending_yijian="同意认定并公布",
+        gongbu_riqi=_now().date().isoformat(),
+    )
+
+
+def _interview(api, iid: str, judges: list[str], scores: dict[str, list[Any]]) -> None:
+    """scores: "身份证号|岗位" -> one value per judge (None = 回避)."""
+    _do(
+        api,
+        "lingdaoban",
+        "组织面试",
+        iid,
+        pingwei_list=judges,
+        mianshi_riqi=_now().date().isoformat(),
+        mianshi_didian="开发区管委会三楼会议室",
+    )
+    for index, judge in enumerate(judges):
+        entries = []
+        for pair, values in scores.items():
+            sfz, gangwei = pair.split("|")
+            value = values[index]
+            if value is None:
+                entries.append(
+                    {"shenfenzheng_hao": sfz, "gangwei": gangwei, "huibi": True, "huibi_guanxi": "近姻亲"}
+                )
+            else:
+                entries.append({"shenfenzheng_hao": sfz, "gangwei": gangwei, "huibi": False, "defen": value})
+        _do(api, judge, "面试评分", iid, pingfen=entries)
+
+
+def _confirm_scores(api, iid: str, pairs: list[str]) -> None:
+    queren = [
+        {"shenfenzheng_hao": p.split("|")[0], "gangwei": p.split("|")[1], "qianzi_queren": True}
+        for p in pairs
+    ]
+    _do(api, "lingdaoban", "成绩签字确认", iid, chengji_queren=queren)
+
+
+def _key(person: dict[str, Any], gangwei: str) -> str:
+    return f"{person['shenfenzheng_hao']}|{gangwei}"
+
+
+MAIN_SCORES = {
+    _key(WANG, FUGUANZHANG): [88, 86, 85, 90, 80],  # drop 90, 80 → 86.33
+    _key(LIU, FUGUANZHANG): [84, 82, 83, 79, 88],  # drop 88, 79 → 83
+    _key(LIU, GONGZUO): [81, 80, 79, 78, 90],  # → 80
+    _key(ZHAO, GONGZUO): [75, 74, 76, 70, 77],  # → 75
+}
+
+
+def _inspection_entry(person: dict[str, Any], gangwei: str, hege: bool = True) -> dict[str, Any]:
+    return {
+        "shenfenzheng_hao": person["shenfenzheng_hao"],
+        "gangwei": gangwei,
+        "dangan_bishen": True,
+        "geren_shixiang_bicha": True,
+        "jijian_yijian_biting": True,
+        "xinfang_jubao_bicha": True,
+        "jijian_yijian": "区纪委监委无反映问题",
+        "kaocha_fangshi": ["民主征求意见", "个别谈话"],
+        "kaocha_yijian": "政治素质好，工作实绩突出，群众认可度高",
+        "kaocha_hege": hege,
+    }
+
+
+def _run_batch_one(api, clock) -> tuple[str, dict[str, Any]]:
+    """Batch 1 from publication to appointment: 王晓东 → 副局长, 刘佳 → 工作人员, 赵静 落聘,
+    nobody applies for 经济发展服务局专职人员."""
+    iid = _batch_one_to_publicity(api, clock)
+    _task(api, "lingdaoban", "受理公示异议", iid)
+    assert _tick(api) == 0
+    clock.move_to(_now() + timedelta(days=25))
+    assert _tick(api) == 1
+    qishi = _now().date().isoformat()
+    done = _do(
+        api,
+        "lingdaoban",
+        "办理聘用手续",
+        iid,
+        pinyong_shouxu=[
+            {
+                "shenfenzheng_hao": p["shenfenzheng_hao"],
+                "hetong_qianding_riqi": qishi,
+                "pinqi_qishi": qishi,
+                "pinshu_bianhao": f"南芬开聘〔2027〕{i}号",
+            }
+            for i, p in enumerate((WANG, LIU), start=1)
+        ],
+    )
+    assert done["status"] == "completed"
+    return iid, _data(api, iid)
+
+
+def _batch_one_to_publicity(api, clock) -> str:
+    iid, _fabu = _publish(api, chae_bili=1.5)
+    for person in (WANG, LIU, ZHAO):
+        _register(api, iid, person)
+    assert _data(api, iid)["baoming_tongji"] == {FUGUANZHANG: 2, GONGZUO: 2, ZHUANZHI: 0}
+
+    # 报名截止 (boundary timer) withdraws the registration task
+    clock.move_to(datetime.combine(_now().date() + timedelta(days=4), time(17, 1), SHANGHAI))
+    assert _tick(api) == 1
+    assert [t["title"] for t in api.inbox("lingdaoban", instance_id=iid)] == ["资格审查"]
+    _do(api, "lingdaoban", "资格审查", iid, quxiao_zige=[], shencha_yijian="3 人材料齐全，符合资格条件")
+    data = _data(api, iid)
+    assert [r["xingming"] for r in data["jingpin_renyuan"]] == ["王晓东", "刘佳", "赵静"]
+    _do(api, "lingdaozu", "认定竞聘人员名单", iid, rending_jieguo="认定", rending_yijian="同意认定，予以公布")
+
+    _interview(api, iid, JUDGES5, MAIN_SCORES)
+    data = _data(api, iid)
+    assert "pingwei" not in data and data["pingwei_list"] == JUDGES5
+    scores = {_key(c, c["gangwei"]): c["mianshi_defen"] for c in data["mianshi_chengji"]}
+    assert scores == {
+        _key(WANG, FUGUANZHANG): 86.33,
+        _key(LIU, FUGUANZHANG): 83.0,
+        _key(LIU, GONGZUO): 80.0,
+        _key(ZHAO, GONGZUO): 75.0,
+    }
+    _confirm_scores(api, iid, list(MAIN_SCORES))
+    data = _data(api, iid)
+    assert [(c["xingming"], c["rank"]) for c in data["paiming"][FUGUANZHANG]] == [("王晓东", 1), ("刘佳", 2)]
+    assert [c["xingming"] for c in data["kaocha_jianyi"][GONGZUO]] == ["刘佳", "赵静"]  # ⌈1 × 1.5⌉ = 2
+
+    _do(api, "lingdaozu", "确定考察对象", iid, huiyi_yijian="同意按差额比例确定考察对象")
+    targets = _data(api, iid)["kaocha_duixiang"]
+    assert len(targets) == 4
+    _do(
+        api,
+        "kaochazu",
+        "组织考察",
+        iid,
+        kaocha_jieguo=[
+            _inspection_entry(WANG, FUGUANZHANG),
+            _inspection_entry(LIU, FUGUANZHANG),
+            _inspection_entry(LIU, GONGZUO),
+            _inspection_entry(ZHAO, GONGZUO),
+        ],
+    )
+    nominees = [
+        {"shenfenzheng_hao": WANG["shenfenzheng_hao"], "gangwei": FUGUANZHANG, "xingming": "王晓东"},
+        {"shenfenzheng_hao": LIU["shenfenzheng_hao"], "gangwei": GONGZUO, "xingming": "刘佳"},
+    ]
+    _do(
+        api,
+        "lingdaoban",
+        "提出拟聘用人选建议",
+        iid,
+        nipin_renxuan=nominees,
+        jianyi_shuoming="按总成绩及考察结果提出",
+    )
+    _do(api, "lingdaozu", "研究拟聘用人选", iid, yanjiu_tongguo=True, yanjiu_yijian="同意提交党工委会议")
+    _do(
+        api,
+        "danggongwei",
+        "讨论决定拟聘用人选",
+        iid,
+        danggongwei_jueding="同意",
+        huiyi_jiyao="党工委会议同意",
+    )
+
+    # KF-13: 公示 5 working days (shared subprocess gongshi)
+    gongshi = _data(api, iid)
+    assert gongshi["gongshi_tianshu"] == 5 and gongshi["gongshi_gongzuori"] is True
+    assert "王晓东，拟聘投资促进局副局长" in gongshi["gongshi_neirong"]
+    return iid
+
+
+def test_kf_main_path_batch_one_publication_to_appointment(kf, clock):
+    """KF-01 KF-04 KF-05 KF-06 KF-07 KF-08 KF-09 KF-10 KF-11 KF-12 KF-13: batch 1 end to end."""
+    iid, data = _run_batch_one(kf, clock)
+    assert data["gongshi_jieguo"] == "无异议"
+    result = {p["xingming"]: p for p in data["pinyong_jieguo"]}
+    assert set(result) == {"王晓东", "刘佳"}
+    wang = result["王晓东"]
+    qishi = date.fromisoformat(wang["pinqi_qishi"])
+    assert wang["pinqi_nian"] == 2
+    end = date.fromisoformat(wang["pinqi_zhongzhi"])
+    assert end == date(qishi.year + 2, qishi.month, qishi.day) - timedelta(days=1) or (
+        qishi.month,
+        qishi.day,
+    ) == (2, 29)
+    assert data["weitianbu_gangwei"] == [{"mingcheng": ZHUANZHI, "cengji": 1}]
+    assert [p["xingming"] for p in data["piyi_luoxuan"]] == ["赵静"]
+    shown = kf.get(f"/api/v1/instances/{iid}", user="jijian").json  # X-01: the inspector reads it all
+    titles = [s["title"] for s in shown["completed_steps"]]
+    for step in (
+        "发布竞聘公告",
+        "资格条件判定",
+        "面试评分",
+        "成绩签字确认",
+        "组织考察",
+        "讨论决定拟聘用人选",
+        "任前公示",
+    ):
+        assert step in titles
+
+
+def test_kf14_batch_two_gets_the_unfilled_posts_and_a_batch_one_loser(kf, clock):
+    """KF-14, KF-02: batch 2 starts with exactly batch 1's unfilled posts, is open to society,
+    and a batch-1 loser may apply again."""
+    _iid, batch1 = _run_batch_one(kf, clock)
+    iid2, _ = _publish(kf, posts=batch1["weitianbu_gangwei"], pici=2)
+    data = _data(kf, iid2)
+    assert data["gangwei_list"] == [{"mingcheng": ZHUANZHI, "cengji": 1}]
+    assert data["baoming_tongji"] == {ZHUANZHI: 0}
+    loser = batch1["piyi_luoxuan"][0]
+    assert loser["shenfenzheng_hao"] == ZHAO["shenfenzheng_hao"]
+    _register(kf, iid2, ZHAO, baokao_gangwei=[ZHUANZHI])
+    society = dict(
+        WANG,
+        xingming="孙立伟",
+        shenfenzheng_hao="210502198812120635",
+        renyuan_leibie="社会人员",
+        xian_danwei_zhiwu="本溪某科技公司项目经理",
+        xian_cengji=0,
+        shangnian_kaohe="未参加考核",
+        baokao_gangwei=[ZHUANZHI],
+    )
+    _register(kf, iid2, society)
+    data = _data(kf, iid2)
+    assert {r["xingming"]: r["zige_hege"] for r in data["baoming_renyuan"]} == {"赵静": True, "孙立伟": True}
+    assert data["baoming_tongji"] == {ZHUANZHI: 2}
+    # A post that batch 1 filled is not on offer in batch 2
+    wrong = _task(kf, "lingdaoban", "登记报名", iid2)
+    assert kf.complete(wrong["id"], "lingdaoban", **dict(ZHAO, baokao_gangwei=[GONGZUO])).status_code >= 400
+    assert _data(kf, iid2)["baoming_tongji"] == {ZHUANZHI: 2}
+
+
+def test_kf03_ineligible_candidates_are_recorded_with_reasons(kf, clock):
+    """KF-03 (DMN kaifaqu_zige), KF-02: 学历、退休期限（按方案公布之日）、考核等次限制上一层级、批次范围."""
+    iid, fabu = _publish(kf)
+    fabu_day = date.fromisoformat(fabu)
+    near_retirement = fabu_day.replace(year=fabu_day.year - 59) - timedelta(days=1)  # 59 → 1 year left
+    _register(kf, iid, dict(WANG, xueli="中专"))
+    _register(kf, iid, dict(LIU, chusheng_riqi=near_retirement.isoformat(), fading_tuixiu_nianling=60))
+    _register(kf, iid, dict(ZHAO, shangnian_kaohe="基本称职", baokao_gangwei=[FUGUANZHANG]))
+    under_review = dict(
+        ZHAO,
+        xingming="钱峰",
+        shenfenzheng_hao="210503198701013319",
+        shou_shencha_chufen=True,
+        baokao_gangwei=[GONGZUO],
+    )
+    _register(kf, iid, under_review)  # same level: allowed
+    _register(
+        kf, iid, dict(WANG, xingming="周敏", shenfenzheng_hao="210503199303036628", renyuan_leibie="社会人员")
+    )
+    data = _data(kf, iid)
+    reasons = {r["xingming"]: r["buhege_yuanyin"] for r in data["baoming_renyuan"]}
+    assert reasons == {
+        "王晓东": ["学历低于大专"],
+        "刘佳": ["距法定退休年龄不足一个聘期（2年）"],
+        "赵静": ["上一年度考核为基本称职及以下，不得竞聘上一层级岗位"],
+        "钱峰": [],
+        "周敏": ["第一批次仅限在编在职人员报名"],
+    }
+    assert data["baoming_tongji"] == {FUGUANZHANG: 0, GONGZUO: 1, ZHUANZHI: 0}
+    _register(kf, iid, dict(under_review, baokao_gangwei=[FUGUANZHANG]))  # under review → not a higher post
+    data = _data(kf, iid)
+    [qian] = [r for r in data["baoming_renyuan"] if r["xingming"] == "钱峰"]
+    assert qian["buhege_yuanyin"] == ["正在接受审查调查或处分期内，不得竞聘上一层级岗位"]
+    _close_registration_and_confirm(kf, iid)
+    assert _data(kf, iid)["jingpin_renyuan"] == []
+
+
+def test_kf04_switching_posts_updates_the_live_count(kf, clock):
+    """KF-04: 1–2 posts per candidate, re-registration with the same ID switches, live count per post."""
+    iid, _ = _publish(kf)
+    _register(kf, iid, WANG)
+    assert _data(kf, iid)["baoming_tongji"] == {FUGUANZHANG: 1, GONGZUO: 0, ZHUANZHI: 0}
+    _register(kf, iid, LIU)
+    assert _data(kf, iid)["baoming_tongji"] == {FUGUANZHANG: 2, GONGZUO: 1, ZHUANZHI: 0}
+    _register(kf, iid, WANG, baokao_gangwei=[ZHUANZHI, GONGZUO])  # 改报
+    data = _data(kf, iid)
+    assert data["baoming_tongji"] == {FUGUANZHANG: 1, GONGZUO: 2, ZHUANZHI: 1}
+    assert [r["xingming"] for r in data["baoming_renyuan"]] == ["刘佳", "王晓东"]
+    task = _task(kf, "lingdaoban", "登记报名", iid)
+    three = kf.complete(
+        task["id"], "lingdaoban", **dict(ZHAO, baokao_gangwei=[FUGUANZHANG, GONGZUO, ZHUANZHI])
+    )
+    assert "baokao_gangwei" in assert_problem(three, 422)["errors"]
+    assert_problem(kf.complete(task["id"], "lingdaoban", **dict(ZHAO, baokao_gangwei=[])), 422)
+    # registration closes at the deadline: the task is withdrawn, no more switching
+    clock.move_to(datetime.combine(_now().date() + timedelta(days=4), time(16, 59), SHANGHAI))
+    assert _tick(kf) == 0
+    clock.move_to(_now() + timedelta(minutes=2))
+    assert _tick(kf) == 1
+    assert [t["title"] for t in kf.inbox("lingdaoban", instance_id=iid)] == ["资格审查"]
+    assert _data(kf, iid)["baoming_tongji"] == {FUGUANZHANG: 1, GONGZUO: 2, ZHUANZHI: 1}
+
+
+def _to_interview(api, posts=POSTS, people=(WANG, ZHAO)) -> str:
+    iid, _ = _publish(api, posts=posts)
+    for person in people:
+        _register(api, iid, person)
+    _close_registration_and_confirm(api, iid)
+    return iid
+
+
+@pytest.mark.parametrize(
+    ("judges", "values", "expected"),
+    [
+        (5, [90, 70, 80, 85, 75], 80.0),  # drop 90 and 70
+        (7, [91, 60, 88, 86, 84, 82, 79], 83.8),  # drop 91 and 60: (88+86+84+82+79)/5
+    ],
+)
+def test_kf07_trimmed_mean_with_five_and_seven_judges(kf, clock, judges, values, expected):
+    """KF-07: the highest and the lowest score are dropped, the rest averaged; each judge
+    gets an instance of their own (camunda:assignee="${pingwei}")."""
+    iid = _to_interview(kf, people=(WANG,))
+    panel = [f"pingwei{i}" for i in range(1, judges + 1)]
+    _do(
+        kf,
+        "lingdaoban",
+        "组织面试",
+        iid,
+        pingwei_list=panel,
+        mianshi_riqi="2027-03-15",
+        mianshi_didian="管委会会议室",
+    )
+    tasks = {j: [t for t in kf.inbox(j, instance_id=iid) if t["title"] == "面试评分"] for j in panel}
+    assert all(len(v) == 1 and v[0]["assignee"] == j for j, v in tasks.items())
+    assert tasks["pingwei1"][0]["id"] != tasks["pingwei2"][0]["id"]
+    # another judge cannot score in pingwei1's place
+    entry = {
+        "shenfenzheng_hao": WANG["shenfenzheng_hao"],
+        "gangwei": FUGUANZHANG,
+        "huibi": False,
+        "defen": 99,
+    }
+    assert kf.complete(tasks["pingwei1"][0]["id"], "pingwei2", pingfen=[entry]).status_code in (403, 404)
+    for judge, value in zip(panel, values, strict=True):
+        _do(kf, judge, "面试评分", iid, pingfen=[dict(entry, defen=value)])
+    [chengji] = _data(kf, iid)["mianshi_chengji"]
+    assert chengji["pingwei_defen"] == values
+    assert chengji["mianshi_defen"] == expected
+    assert math.isclose(expected, sum(sorted(values)[1:-1]) / (judges - 2), abs_tol=0.005)
+
+
+@pytest.mark.parametrize("count", [4, 8])
+def test_kf07_panel_outside_five_to_seven_is_rejected(kf, clock, count):
+    """KF-07: the panel has 5–7 judges."""
+    iid = _to_interview(kf, people=(WANG,))
+    task = _task(kf, "lingdaoban", "组织面试", iid)
+    panel = (
+        [f"pingwei{i}" for i in range(1, count + 1)]
+        if count <= 7
+        else [*JUDGES5, "pingwei6", "pingwei7", "pingwei"]
+    )
+    body = assert_problem(
+        kf.complete(
+            task["id"], "lingdaoban", pingwei_list=panel, mianshi_riqi="2027-03-15", mianshi_didian="会议室"
+        ),
+        422,
+    )
+    assert "pingwei_list" in body["errors"]
+    assert _task(kf, "lingdaoban", "组织面试", iid)["id"] == task["id"]
+
+
+def test_x02_judge_declares_conflict_and_does_not_score(kf, clock):
+    """X-02, KF-07: a judge who declares 回避 gives no score for that candidate; the trimmed
+    mean is taken over the remaining judges."""
+    iid = _to_interview(kf)
+    task_values = {
+        _key(WANG, FUGUANZHANG): [88, 86, None, 90, 80],  # pingwei3 回避: drop 90, 80 → (88+86)/2
+        _key(ZHAO, GONGZUO): [75, 74, 76, 70, 77],
+    }
+    _do(
+        kf,
+        "lingdaoban",
+        "组织面试",
+        iid,
+        pingwei_list=JUDGES5,
+        mianshi_riqi="2027-03-15",
+        mianshi_didian="会议室",
+    )
+    judge3 = _task(kf, "pingwei3", "面试评分", iid)
+    both = {
+        "shenfenzheng_hao": WANG["shenfenzheng_hao"],
+        "gangwei": FUGUANZHANG,
+        "huibi": True,
+        "huibi_guanxi": "近姻亲",
+        "defen": 95,
+    }
+    assert_problem(kf.complete(judge3["id"], "pingwei3", pingfen=[both]), 422)  # 回避 and a score: refused
+    for index, judge in enumerate(JUDGES5):
+        entries = []
+        for pair, values in task_values.items():
+            sfz, gangwei = pair.split("|")
+            if values[index] is None:
+                entries.append(
+                    {"shenfenzheng_hao": sfz, "gangwei": gangwei, "huibi": True, "huibi_guanxi": "近姻亲"}
+                )
+            else:
+                entries.append(
+                    {"shenfenzheng_hao": sfz, "gangwei": gangwei, "huibi": False, "defen": values[index]}
+                )
+        _do(kf, judge, "面试评分", iid, pingfen=entries)
+    chengji = {c["xingming"]: c for c in _data(kf, iid)["mianshi_chengji"]}
+    assert chengji["王晓东"]["pingwei_defen"] == [88, 86, 90, 80]
+    assert chengji["王晓东"]["huibi_pingwei"] == [{"pingwei": "pingwei3", "guanxi": "近姻亲"}]
+    assert chengji["王晓东"]["mianshi_defen"] == 87.0
+    assert chengji["赵静"]["huibi_pingwei"] == [] and chengji["赵静"]["mianshi_defen"] == 75.0
+
+
+def test_kf09_total_below_sixty_is_not_inspected(kf, clock):
+    """KF-09, KF-10: ranked by total (interview as tiebreak); total < 60 never becomes an
+    inspection target even when the 差额 ratio would take them."""
+    low = dict(LIU, baokao_gangwei=[GONGZUO])
+    iid = _to_interview(kf, people=(ZHAO, low))
+    _interview(
+        kf,
+        iid,
+        JUDGES5,
+        {_key(ZHAO, GONGZUO): [72, 70, 71, 69, 75], _key(low, GONGZUO): [58, 55, 57, 60, 50]},
+    )
+    _confirm_scores(kf, iid, [_key(ZHAO, GONGZUO), _key(low, GONGZUO)])
+    data = _data(kf, iid)
+    ranked = data["paiming"][GONGZUO]
+    assert [(c["xingming"], c["rank"], c["zong_chengji"], c["ruwei_zige"]) for c in ranked] == [
+        ("赵静", 1, 71.0, True),
+        ("刘佳", 2, 56.67, False),
+    ]
+    assert [c["xingming"] for c in data["kaocha_jianyi"][GONGZUO]] == ["赵静"]
+    _do(kf, "lingdaozu", "确定考察对象", iid, huiyi_yijian="同意")
+    assert [t["xingming"] for t in _data(kf, iid)["kaocha_duixiang"]] == ["赵静"]
+
+
+def test_x04_upheld_objection_blocks_appointment_and_returns_to_the_proposal(kf, clock):
+    """X-04, KF-13, KF-12: a real-name objection during publicity is checked; upheld, nobody
+    is appointed and the office proposes again."""
+    iid = _batch_one_to_publicity(kf, clock)
+    _do(
+        kf,
+        "lingdaoban",
+        "受理公示异议",
+        iid,
+        you_yiyi=True,
+        jubaoren="陈立新",
+        lianxi_fangshi="13904141234",
+        shishi="反映王晓东报名材料中的工作经历与档案记载不一致",
+    )
+    clock.move_to(_now() + timedelta(days=25))
+    assert _tick(kf) == 0  # the open objection holds the publicity open
+    assert [t["title"] for t in kf.inbox("lingdaoban", instance_id=iid)] == []
+    _do(
+        kf,
+        "kaochazu",
+        "核查异议",
+        iid,
+        hecha_jieguo="异议成立",
+        hecha_shuoming="经查档案，工作经历填报不实",
+        fankui_jubaoren="已电话反馈举报人",
+    )
+    data = _data(kf, iid)
+    assert data["gongshi_jieguo"] == "异议成立" and "pinyong_jieguo" not in data
+    assert [t["title"] for t in kf.inbox("lingdaoban", instance_id=iid)] == ["提出拟聘用人选建议"]
