@@ -102,3 +102,27 @@ def test_a_loop_keeps_running_past_the_iterator_depth_limit():
     [task] = run.ready_user_tasks()
     run.complete_user_task(task.id, {})
     assert run.completed and run.data["round_no"] == 400
+
+
+def test_a_decision_table_change_versions_only_the_processes_that_use_it():
+    from service.cli import collect_files
+
+    files = collect_files((str(PROCESSES),))
+    before = {p.key: p.source_hashes for p in parse_definitions(files)}
+    changed = [
+        SourceFile(f.filename, f.content + "<!-- 修订 -->".encode())
+        if f.filename == "kaifaqu_zige.dmn"
+        else f
+        for f in files
+    ]
+    after = {p.key: p.source_hashes for p in parse_definitions(changed)}
+    moved = {key for key in before if before[key] != after[key]}
+    assert moved == {"kaifaqu_jingpin"}
+
+
+def test_dmn_cells_starting_with_an_operator_are_probed_as_syntax_errors():
+    from service.engine.sandbox import SandboxedScriptEngine
+
+    with pytest.raises(SyntaxError):
+        SandboxedScriptEngine().validate("< 2")
+    SandboxedScriptEngine().validate("v < 2")

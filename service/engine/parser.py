@@ -139,7 +139,6 @@ def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
         return []
     if not process_ids:
         raise DefinitionError('上传的 BPMN 文件中没有可执行的流程（isExecutable="true"）')
-    dmn_hashes = {name: sha256(data) for name, data in contents.items() if name.lower().endswith(".dmn")}
     processes = []
     for key in sorted(process_ids):
         process_parser = parser.get_process_parser(key)
@@ -166,7 +165,9 @@ def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
                 form_keys=_form_keys(all_specs),
                 starter_groups=split_list(node.get(f"{{{CAMUNDA_MODEL_NS}}}candidateStarterGroups")),
                 starter_users=split_list(node.get(f"{{{CAMUNDA_MODEL_NS}}}candidateStarterUsers")),
-                source_hashes={name: sha256(contents[name]) for name in files_used} | dmn_hashes,
+                source_hashes={
+                    name: sha256(contents[name]) for name in files_used | _decision_files(parser, all_specs)
+                },
             )
         )
     return processes
@@ -245,6 +246,22 @@ def _located(error: ValidationException, trees: dict[str, etree._Element]) -> De
                 break
     message = str(error.args[0]) if error.args else str(error)
     return DefinitionError(f"BPMN 校验失败：{message}", filename=filename, element_id=element_id, line=line)
+
+
+def _decision_files(parser: XuanpinParser, specs: list) -> set[str]:  # type: ignore[type-arg]
+    """The DMN files whose decision tables the processes' business-rule tasks use."""
+    table_files = {}
+    for dmn_parser in parser.dmn_parsers.values():
+        decision = getattr(dmn_parser, "decision", None)  # set once a task referenced it
+        for table in getattr(decision, "decisionTables", None) or []:
+            table_files[table.id] = dmn_parser.filename
+    files = set()
+    for process_spec in specs:
+        for task_spec in process_spec.task_specs.values():
+            table = getattr(getattr(task_spec, "dmnEngine", None), "decision_table", None)
+            if table is not None and table.id in table_files:
+                files.add(table_files[table.id])
+    return files
 
 
 def _form_keys(specs: list) -> set[str]:  # type: ignore[type-arg]

@@ -245,4 +245,8 @@ class SandboxedScriptEngine(PythonScriptEngine):
         super().__init__(environment=SandboxedEnvironment(helpers, time_limit))
 
     def validate(self, expression: str) -> None:
-        compile_sandboxed(expression, "eval")
+        # SpiffWorkflow's DMN engine probes cells such as `< 2` and expects SyntaxError.
+        try:
+            compile_sandboxed(expression, "eval")
+        except SandboxError as error:
+            raise SyntaxError(str(error)) from None

@@ -1,0 +1,645 @@
+"""奉化区国企公开招聘（processes/fenghua_zhaopin.bpmn + fenghua_zige.dmn），driven over REST
+as each role's user would, time travelled with time_machine and timers fired by the scheduler.
+
+Rule IDs proved here: FH-01, FH-02, FH-03, FH-04, FH-05, FH-06, FH-07, FH-08, FH-09, X-04
+(publicity through the shared 公示 subprocess)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import time_machine
+
+from service.scheduler import TimerScheduler
+from service.timeutil import SHANGHAI
+from tests.conftest import FORMS, PROCESSES
+
+KEY = "fenghua_zhaopin"
+
+# Registration closes at the end of 2026-11-30; everything after happens in December 2026.
+GONGGAO_RIQI = "2026-11-20"
+BAOMING_JIEZHI = "2026-11-30"
+AFTER_DEADLINE = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
+RUZHI_RIQI = "2026-12-10"
+
+
+def _applicant(xingming, sfz, chusheng, xueli="大学本科", zhicheng="无", quanrizhi=True, zhuanye="会计学"):
+    return {
+        "xingming": xingming,
+        "shenfenzheng_hao": sfz,
+        "xingbie": "男" if int(sfz[16]) % 2 else "女",
+        "chusheng_riqi": chusheng,
+        "xueli": xueli,
+        "quanrizhi": quanrizhi,
+        "zhicheng": zhicheng,
+        "biye_yuanxiao": "宁波大学",
+        "zhuanye": zhuanye,
+        "lianxi_dianhua": "13805740" + sfz[-3:].replace("X", "0"),
+    }
+
+
+# Seven applicants, six of them qualified (6:1 for one post → the written exam is held).
+SIX_QUALIFIED = [
+    _applicant("王晓东", "330283199503120015", "1995-03-12"),
+    _applicant("李静怡", "330283199807250026", "1998-07-25", xueli="硕士研究生", zhuanye="财务管理"),
+    _applicant("陈浩然", "330283199211080031", "1992-11-08"),
+    _applicant("周敏", "330283200001150048", "2000-01-15"),
+    _applicant("毛佳琪", "330283198802020067", "1988-02-02", zhicheng="中级"),
+    _applicant("蒋文博", "330283199609300059", "1996-09-30", xueli="博士研究生", zhuanye="审计学"),
+    _applicant("胡建国", "330283198805050073", "1988-05-05"),  # 38, no title → rejected
+]
+
+
+@pytest.fixture()
+def fh(api):
+    files = [
+        PROCESSES / "fenghua_zhaopin.bpmn",
+        PROCESSES / "fenghua_zige.dmn",
+        PROCESSES / "gongshi.bpmn",
+        PROCESSES / "fenghua_beian.bpmn",
+        *sorted(FORMS.glob("fh_zp_*.schema.json")),
+        *sorted(FORMS.glob("fh_beian_*.schema.json")),
+        *sorted(FORMS.glob("gongshi_*.schema.json")),
+    ]
+    response = api.deploy(*files)
+    assert response.status_code == 201, response.json
+    return api
+
+
+def _tick(api):
+    return TimerScheduler(api.client.application.extensions["xuanpin"]).tick()
+
+
+def _task(api, user, title, instance_id):
+    found = [t for t in api.inbox(user, instance_id=instance_id) if t["title"] == title]
+    assert found, (title, [t["title"] for t in api.inbox(user, instance_id=instance_id)])
+    return found[0]
+
+
+def _do(api, user, title, instance_id, **data):
+    task = _task(api, user, title, instance_id)
+    response = api.complete(task["id"], user, **data)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def _data(api, instance_id):
+    return api.get(f"/api/v1/instances/{instance_id}", user="jijian").json
+
+
+def _titles(api, user, instance_id):
+    return sorted(t["title"] for t in api.inbox(user, instance_id=instance_id))
+
+
+def start_plan(api, jihua_renshu=1, fangkuan_dazhuan=False, hezhun=True, bianhao="001"):
+    instance = api.start(KEY, user="renshi", business_key=f"FHJT-ZP-2026-{bianhao}").json
+    _do(
+        api,
+        "renshi",
+        "填报年度用工计划",
+        instance["id"],
+        jihua_niandu=2026,
+        qiye_mingcheng="宁波市奉化区交通投资集团有限公司",
+        gangwei_mingcheng="财务会计",
+        gangwei_leibie="管理技术岗",
+        jihua_renshu=jihua_renshu,
+        fangkuan_dazhuan=fangkuan_dazhuan,
+        zhuanye_yaoqiu="会计学、财务管理、审计学等相关专业",
+    )
+    _do(
+        api,
+        "guozi",
+        "核准年度用工计划",
+        instance["id"],
+        jihua_hezhun=hezhun,
+        hezhun_yijian="同意按计划组织公开招聘" if hezhun else "超出核定编制数，不予核准",
+    )
+    return instance["id"]
+
+
+def announce_and_register(api, instance_id, applicants, bishi_quanzhong=40):
+    _do(
+        api,
+        "renshi",
+        "发布招聘公告",
+        instance_id,
+        gonggao_biaoti="宁波市奉化区交通投资集团有限公司2026年公开招聘公告",
+        gonggao_riqi=GONGGAO_RIQI,
+        baoming_jiezhi=BAOMING_JIEZHI,
+        bishi_quanzhong=bishi_quanzhong,
+    )
+    for person in applicants:
+        _do(api, "renshi", "登记报名", instance_id, **person)
+
+
+def close_registration(api):
+    with time_machine.travel(datetime(2026, 12, 1, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) == 1
+
+
+def scores(pairs):
+    return [
+        {"shenfenzheng_hao": p["shenfenzheng_hao"], "xingming": p["xingming"], "fenshu": s} for p, s in pairs
+    ]
+
+
+def to_hiring_decision(api, instance_id):
+    """Main path from the closed registration to the hiring decision (one post, 6:1)."""
+    qualified = SIX_QUALIFIED[:6]
+    written = [80, 92, 75, 70, 85, 60]
+    interview = [90, 78, 88, 85, 80, 70]
+    first = SIX_QUALIFIED[0]
+    with time_machine.travel(AFTER_DEADLINE):
+        _do(
+            api,
+            "kaoguan1",
+            "录入笔试成绩",
+            instance_id,
+            bishi_chengji=scores(zip(qualified, written, strict=True)),
+        )
+        _do(
+            api,
+            "kaoguan2",
+            "录入面试成绩",
+            instance_id,
+            mianshi_xingshi="结构化面试",
+            mianshi_chengji=scores(zip(qualified, interview, strict=True)),
+        )
+        _do(
+            api,
+            "renshi",
+            "组织体检",
+            instance_id,
+            tijian_riqi="2026-12-01",
+            tijian_jieguo=[
+                {"shenfenzheng_hao": first["shenfenzheng_hao"], "xingming": first["xingming"], "hege": True}
+            ],
+        )
+        _do(
+            api,
+            "jituan",
+            "组织考察",
+            instance_id,
+            kaocha_jieguo=[
+                {
+                    "shenfenzheng_hao": first["shenfenzheng_hao"],
+                    "xingming": first["xingming"],
+                    "hege": True,
+                    "yijian": "政治素质好，业务能力强，廉洁从业无不良记录",
+                }
+            ],
+        )
+    # 公示 5 working days from 12/1: 12/2 … 12/8; objections are received by 企业人事.
+    assert "受理公示异议" in _titles(api, "renshi", instance_id)
+    with time_machine.travel(datetime(2026, 12, 8, 23, 59, 0, tzinfo=SHANGHAI)):
+        assert _tick(api) == 0
+    with time_machine.travel(datetime(2026, 12, 9, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) == 1
+    with time_machine.travel(datetime(2026, 12, 9, 10, 0, tzinfo=SHANGHAI)):
+        _do(
+            api,
+            "jituan",
+            "作出聘用决定",
+            instance_id,
+            pinyong_wenhao="奉交投人〔2026〕58号",
+            ruzhi_riqi=RUZHI_RIQI,
+        )
+
+
+def test_main_path_plan_to_hire_filing_and_archive(fh):
+    """FH-01 plan approved → announcement → registration with FH-02 review → 6:1 written and
+    interview (FH-05 weights 40/60) → physical exam, inspection, publicity (X-04) → hire →
+    contract (FH-08) → filing (FH-09, via fenghua_beian) → archive (FH-07); FH-06 steps in order."""
+    api = fh
+    instance_id = start_plan(api)
+    announce_and_register(api, instance_id, SIX_QUALIFIED)
+    close_registration(api)
+    data = _data(api, instance_id)["data"]
+    assert (data["hege_renshu"], data["bili_jieguo"], data["juxing_bishi"]) == (6, "normal", True)
+    assert _titles(api, "renshi", instance_id) == []  # no "确定是否笔试" at 6:1 (FH-04)
+    to_hiring_decision(api, instance_id)
+
+    data = _data(api, instance_id)["data"]
+    # FH-05: 王晓东 80×40% + 90×60% = 86.0 beats 李静怡 92×40% + 78×60% = 83.6.
+    assert [(c["xingming"], c["zongchengji"], c["mingci"]) for c in data["chengji"][:2]] == [
+        ("王晓东", 86.0, 1),
+        ("李静怡", 83.6, 2),
+    ]
+    assert [p["xingming"] for p in data["luyong_mingdan"]] == ["王晓东"]
+    assert data["gongshi_jieguo"] == "无异议"
+
+    contract = _task(api, "renshi", "签订劳动合同", instance_id)
+    assert contract["due_at"] == "2027-01-10T23:59:59+08:00"  # FH-08: one month from 12/10
+    with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):
+        api.complete(contract["id"], "renshi", hetong_riqi="2026-12-10", hetong_qixian_nian=3)
+        timers = {t["title"]: t["due_at"] for t in _data(api, instance_id)["timers"]}
+        assert timers == {"备案期限届满": "2026-12-31T23:59:59+08:00"}  # FH-09: 15 working days
+        filing = api.get(
+            f"/api/v1/tasks/{_task(api, 'renshi', '填报备案材料', instance_id)['id']}", user="renshi"
+        )
+        assert filing.json["data"]["xingming"] == "王晓东"
+        assert filing.json["data"]["biandong_riqi"] == RUZHI_RIQI
+        _do(
+            api,
+            "renshi",
+            "填报备案材料",
+            instance_id,
+            beian_leixing="入职",
+            xingming="王晓东",
+            shenfenzheng_hao="330283199503120015",
+            gangwei="财务会计",
+            gangwei_leibie="管理岗位",
+            xueli="大学本科",
+            quanrizhi=True,
+            biandong_riqi=RUZHI_RIQI,
+            hetong_riqi="2026-12-10",
+        )
+        _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="材料齐全，同意报备")
+        _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案", beian_yijian="准予备案")
+        assert _data(api, instance_id)["timers"] == []
+        _do(
+            api,
+            "renshi",
+            "招聘资料归档",
+            instance_id,
+            dangan_bianhao="FHJT-ZP-2026-007",
+            guidang_riqi="2026-12-10",
+            baoguan_qixian="长期",
+        )
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed"
+    archive = detail["data"]["guidang_cailiao"]  # FH-07
+    assert archive["gonggao"]["riqi"] == GONGGAO_RIQI
+    assert len(archive["baoming"]) == 7 and len(archive["chengji"]) == 6
+    assert [p["xingming"] for p in archive["luyong"]] == ["王晓东"]
+    assert detail["data"].get("beian_yuqi") is None and detail["data"]["beian_jieguo"] == "准予备案"
+    steps = [s["title"] for s in detail["completed_steps"]]
+    order = [
+        "核准年度用工计划",
+        "发布招聘公告",
+        "资格审查",
+        "录入笔试成绩",
+        "录入面试成绩",
+        "组织体检",
+        "组织考察",
+    ]
+    order += ["拟聘人员公示", "作出聘用决定", "签订劳动合同", "办理人员备案", "招聘资料归档"]
+    assert [steps.index(title) for title in order] == sorted(steps.index(title) for title in order)  # FH-06
+
+
+def test_eligibility_decision_table(fh):
+    """FH-02: full-time bachelor+, age ≤35; ≤40 with an intermediate title; ≤45 with a full-time
+    master's or a senior title; ages on the announcement date; 大专 only where the post relaxes it.
+    A registration after the deadline is refused."""
+    api = fh
+    instance_id = start_plan(api)
+    people = [
+        _applicant("沈立军", "330283199011200019", "1990-11-20"),  # 36 on 2026-11-20 → no
+        _applicant("孙海燕", "330283199011210022", "1990-11-21"),  # still 35 on 2026-11-20 → yes
+        _applicant("邬国平", "330283198203150037", "1982-03-15", zhicheng="副高级"),  # 44 senior → yes
+        _applicant("俞红梅", "330283198607070044", "1986-07-07", zhicheng="中级"),  # 40 intermediate → yes
+        _applicant("竺志强", "330283198502010051", "1985-02-01", zhicheng="中级"),  # 41 intermediate → no
+        _applicant("应丽萍", "330283198406060068", "1984-06-06", xueli="硕士研究生"),  # 42 master → yes
+        _applicant(
+            "楼建华", "330283198009090075", "1980-09-09", xueli="硕士研究生", zhicheng="正高级"
+        ),  # 46 → no
+        _applicant("汪小燕", "330283199605050084", "1996-05-05", quanrizhi=False),  # in-service → no
+        _applicant("张伟", "330283199707070091", "1997-07-07", xueli="大专"),  # 大专, not relaxed → no
+    ]
+    announce_and_register(api, instance_id, people)
+    verdicts = {
+        a["xingming"]: (a["nianling"], a["hege"], a["liyou"])
+        for a in _data(api, instance_id)["data"]["yingpin_mingdan"]
+    }
+    assert verdicts["沈立军"] == (36, False, "年龄超过35周岁且无中级及以上职称")
+    assert verdicts["孙海燕"][:2] == (35, True)
+    assert verdicts["邬国平"] == (44, True, "具有高级职称，年龄在45周岁及以下")
+    assert verdicts["俞红梅"][:2] == (40, True)
+    assert verdicts["竺志强"][:2] == (41, False)
+    assert verdicts["应丽萍"][:2] == (42, True)
+    assert verdicts["楼建华"] == (46, False, "年龄超过45周岁")
+    assert verdicts["汪小燕"][1:] == (False, "非全日制学历，不符合全日制学历要求")
+    assert verdicts["张伟"][1] is False and "大专" in verdicts["张伟"][2]
+
+    late = _task(api, "renshi", "登记报名", instance_id)
+    close_registration(api)
+    response = api.complete(late["id"], "renshi", **_applicant("迟到者", "330283199901010010", "1999-01-01"))
+    assert response.status_code == 409
+    assert _data(api, instance_id)["data"]["hege_renshu"] == 4
+
+
+def test_post_relaxed_to_dazhuan(fh):
+    """FH-02: a post set to accept full-time 大专 accepts it; in-service 大专 still fails."""
+    api = fh
+    instance_id = start_plan(api, fangkuan_dazhuan=True)
+    announce_and_register(
+        api,
+        instance_id,
+        [
+            _applicant("张伟", "330283199707070091", "1997-07-07", xueli="大专"),
+            _applicant("徐丹", "330283199808080082", "1998-08-08", xueli="大专", quanrizhi=False),
+        ],
+    )
+    verdicts = [a["hege"] for a in _data(api, instance_id)["data"]["yingpin_mingdan"]]
+    assert verdicts == [True, False]
+
+
+def test_ratio_below_two_to_one_reduce_then_cancel(fh):
+    """FH-03: 3 qualified for 2 planned (<2:1) → 区属集团 reduces the plan to 1 (3:1, FH-04 then
+    applies); with 1 qualified for 1 planned the post is cancelled."""
+    api = fh
+    instance_id = start_plan(api, jihua_renshu=2)
+    announce_and_register(api, instance_id, SIX_QUALIFIED[:3])
+    close_registration(api)
+    assert _data(api, instance_id)["data"]["bili_jieguo"] == "reduce_or_cancel"
+    # Reducing to a plan that still misses 2:1 is sent back.
+    _do(
+        api,
+        "jituan",
+        "核减计划或取消招聘",
+        instance_id,
+        chuli_fangshi="核减招聘计划",
+        hejian_hou_renshu=2,
+        chuli_yijian="暂不核减",
+    )
+    _do(
+        api,
+        "jituan",
+        "核减计划或取消招聘",
+        instance_id,
+        chuli_fangshi="核减招聘计划",
+        hejian_hou_renshu=1,
+        chuli_yijian="核减为1人",
+    )
+    data = _data(api, instance_id)["data"]
+    assert (data["jihua_renshu"], data["bili_jieguo"]) == (1, "skip_written_allowed")
+    assert _titles(api, "renshi", instance_id) == ["确定是否笔试"]
+
+    other = start_plan(api, bianhao="002")
+    announce_and_register(api, other, SIX_QUALIFIED[:1])
+    close_registration(api)
+    _do(
+        api,
+        "jituan",
+        "核减计划或取消招聘",
+        other,
+        chuli_fangshi="取消招聘",
+        chuli_yijian="报名人数不足，取消本岗位招聘",
+    )
+    detail = _data(api, other)
+    assert detail["status"] == "completed" and detail["open_tasks"] == []
+    assert "录入面试成绩" not in [s["title"] for s in detail["completed_steps"]]
+
+
+def test_ratio_below_six_to_one_skips_written_exam(fh):
+    """FH-04: 3 qualified for 1 post (<6:1) → 企业人事 may skip the written exam; the total is then
+    the interview score (FH-05)."""
+    api = fh
+    instance_id = start_plan(api)
+    announce_and_register(api, instance_id, SIX_QUALIFIED[:3])
+    close_registration(api)
+    _do(
+        api,
+        "renshi",
+        "确定是否笔试",
+        instance_id,
+        juxing_bishi=False,
+        bishi_shuoming="报名比例低于6:1，不组织笔试",
+    )
+    assert _titles(api, "kaoguan1", instance_id) == ["录入面试成绩"]
+    _do(
+        api,
+        "kaoguan1",
+        "录入面试成绩",
+        instance_id,
+        mianshi_xingshi="专业技能实操测试",
+        mianshi_chengji=scores(zip(SIX_QUALIFIED[:3], [81.5, 88, 79], strict=True)),
+    )
+    chengji = _data(api, instance_id)["data"]["chengji"]
+    assert [(c["xingming"], c["zongchengji"], c["bishi"]) for c in chengji] == [
+        ("李静怡", 88.0, None),
+        ("王晓东", 81.5, None),
+        ("陈浩然", 79.0, None),
+    ]
+    assert _titles(api, "renshi", instance_id) == ["组织体检"]
+
+
+def test_weights_per_post(fh):
+    """FH-05: the post's written share (here 70%) decides the ranking."""
+    api = fh
+    instance_id = start_plan(api)
+    announce_and_register(api, instance_id, SIX_QUALIFIED[:6], bishi_quanzhong=70)
+    close_registration(api)
+    written = [80, 92, 75, 70, 85, 60]
+    interview = [90, 78, 88, 85, 80, 70]
+    _do(
+        api,
+        "kaoguan1",
+        "录入笔试成绩",
+        instance_id,
+        bishi_chengji=scores(zip(SIX_QUALIFIED[:6], written, strict=True)),
+    )
+    _do(
+        api,
+        "kaoguan1",
+        "录入面试成绩",
+        instance_id,
+        mianshi_xingshi="结构化面试",
+        mianshi_chengji=scores(zip(SIX_QUALIFIED[:6], interview, strict=True)),
+    )
+    data = _data(api, instance_id)["data"]
+    assert data["mianshi_quanzhong"] == 30
+    # 李静怡 92×70% + 78×30% = 87.8 now beats 王晓东 80×70% + 90×30% = 83.0.
+    assert [(c["xingming"], c["zongchengji"]) for c in data["chengji"][:3]] == [
+        ("李静怡", 87.8),
+        ("毛佳琪", 83.5),
+        ("王晓东", 83.0),
+    ]
+    assert [c["xingming"] for c in data["ni_pinyong"]] == ["李静怡"]
+
+
+def _hired(api):
+    instance_id = start_plan(api)
+    announce_and_register(api, instance_id, SIX_QUALIFIED)
+    close_registration(api)
+    to_hiring_decision(api, instance_id)
+    return instance_id
+
+
+def test_overdue_filing_is_flagged_and_escalated(fh):
+    """FH-09: filing not done within 15 working days of the start date (12/10 → 12/31) →
+    区国资管理中心 gets a 督办 task and the instance is flagged; the filing itself stays open."""
+    api = fh
+    instance_id = _hired(api)
+    with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):
+        _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi="2026-12-10", hetong_qixian_nian=3)
+    with time_machine.travel(datetime(2026, 12, 31, 23, 59, 0, tzinfo=SHANGHAI)):
+        assert _tick(api) == 0
+    with time_machine.travel(datetime(2027, 1, 1, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) == 1
+    duban = _task(api, "guozi", "督办逾期备案", instance_id)
+    detail = api.get(f"/api/v1/tasks/{duban['id']}", user="guozi").json
+    assert detail["data"]["beian_yuqi"] is True and detail["data"]["beian_yuqi_renyuan"] == "王晓东"
+    assert "填报备案材料" in _titles(api, "renshi", instance_id)
+    assert (
+        api.complete(duban["id"], "guozi", duban_qingkuang="已电话督促企业3个工作日内补办备案").status_code
+        == 200
+    )
+
+
+def test_contract_deadline_escalates(fh):
+    """FH-08: no written contract within one month of the start date (12/10 → 2027-01-10) →
+    区属集团 is asked to follow up; the contract task stays open and is overdue."""
+    api = fh
+    instance_id = _hired(api)
+    with time_machine.travel(datetime(2027, 1, 10, 23, 0, tzinfo=SHANGHAI)):
+        assert _tick(api) == 0  # the filing timer (FH-09) starts with the filing step, after the contract
+        assert "督办劳动合同签订" not in _titles(api, "jituan", instance_id)
+    with time_machine.travel(datetime(2027, 1, 11, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) == 1
+        [contract] = [t for t in api.inbox("renshi", instance_id=instance_id) if t["title"] == "签订劳动合同"]
+        assert contract["overdue"] is True
+    duban = _task(api, "jituan", "督办劳动合同签订", instance_id)
+    assert api.get(f"/api/v1/tasks/{duban['id']}", user="jituan").json["data"]["hetong_yuqi"] is True
+
+
+def test_rejected_plan_stops_recruiting(fh):
+    """FH-01: recruiting starts only after 区国资管理中心 approves the year's plan; a rejected
+    plan ends the instance before any announcement."""
+    api = fh
+    instance_id = start_plan(api, hezhun=False)
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed" and detail["open_tasks"] == [] and detail["timers"] == []
+    assert detail["data"]["jihua_hezhun"] is False
+    steps = [s["title"] for s in detail["completed_steps"]]
+    assert "发布招聘公告" not in steps and "计划未核准，不得招聘" in steps
+    assert api.inbox("renshi", instance_id=instance_id) == []
+
+
+def test_plan_approval_belongs_to_the_district_centre(fh):
+    """FH-01: only 区国资管理中心 approves the plan; the enterprise cannot approve its own."""
+    api = fh
+    instance = api.start(KEY, user="renshi", business_key="FHJT-ZP-2026-003").json
+    _do(
+        api,
+        "renshi",
+        "填报年度用工计划",
+        instance["id"],
+        jihua_niandu=2026,
+        qiye_mingcheng="宁波市奉化区文化旅游集团有限公司",
+        gangwei_mingcheng="景区运营管理",
+        gangwei_leibie="管理技术岗",
+        jihua_renshu=1,
+        fangkuan_dazhuan=False,
+    )
+    [task] = api.inbox("guozi", instance_id=instance["id"])
+    assert task["title"] == "核准年度用工计划"
+    assert api.inbox("renshi", instance_id=instance["id"]) == []
+    refused = api.complete(task["id"], "renshi", jihua_hezhun=True, hezhun_yijian="同意")
+    assert refused.status_code in (403, 404)
+
+
+def _file(api, instance_id, person):
+    _do(
+        api,
+        "renshi",
+        "填报备案材料",
+        instance_id,
+        beian_leixing="入职",
+        xingming=person["xingming"],
+        shenfenzheng_hao=person["shenfenzheng_hao"],
+        gangwei="财务会计",
+        gangwei_leibie="管理岗位",
+        biandong_riqi=RUZHI_RIQI,
+        hetong_riqi=RUZHI_RIQI,
+    )
+    _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="同意")
+    _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案", beian_yijian="准予备案")
+
+
+def test_two_hires_each_get_contract_and_filing(fh):
+    """FH-08, FH-09 per hire: a post with 2 planned hires (5 qualified, 2.5:1, no written exam by
+    FH-04) signs a contract and files each hire in turn; a hire failing the physical exam is not
+    publicised."""
+    api = fh
+    instance_id = start_plan(api, jihua_renshu=2)
+    announce_and_register(api, instance_id, SIX_QUALIFIED[:5])
+    close_registration(api)
+    people = SIX_QUALIFIED[:5]
+    with time_machine.travel(AFTER_DEADLINE):
+        _do(api, "renshi", "确定是否笔试", instance_id, juxing_bishi=False)
+        _do(
+            api,
+            "kaoguan3",
+            "录入面试成绩",
+            instance_id,
+            mianshi_xingshi="结构化面试",
+            mianshi_chengji=scores(zip(people, [90, 88, 86, 70, 60], strict=True)),
+        )
+        assert [c["xingming"] for c in _data(api, instance_id)["data"]["ni_pinyong"]] == ["王晓东", "李静怡"]
+        verdicts = [
+            {"shenfenzheng_hao": p["shenfenzheng_hao"], "xingming": p["xingming"], "hege": True}
+            for p in people[:2]
+        ]
+        _do(api, "renshi", "组织体检", instance_id, tijian_riqi="2026-12-01", tijian_jieguo=verdicts)
+        _do(api, "jituan", "组织考察", instance_id, kaocha_jieguo=verdicts)
+    with time_machine.travel(datetime(2026, 12, 9, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) == 1
+    with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):
+        _do(
+            api,
+            "jituan",
+            "作出聘用决定",
+            instance_id,
+            pinyong_wenhao="奉交投人〔2026〕59号",
+            ruzhi_riqi=RUZHI_RIQI,
+        )
+        for person in people[:2]:
+            _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi=RUZHI_RIQI, hetong_qixian_nian=3)
+            _file(api, instance_id, person)
+        _do(
+            api,
+            "renshi",
+            "招聘资料归档",
+            instance_id,
+            dangan_bianhao="FHJT-ZP-2026-008",
+            guidang_riqi="2026-12-10",
+            baoguan_qixian="长期",
+        )
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed"
+    filed = [s["title"] for s in detail["completed_steps"]].count("办理人员备案")
+    assert filed == 2 and [p["xingming"] for p in detail["data"]["guidang_cailiao"]["luyong"]] == [
+        "王晓东",
+        "李静怡",
+    ]
+
+
+def test_nobody_passes_physical_exam(fh):
+    """FH-06: without a candidate passing the physical exam and inspection nothing is publicised."""
+    api = fh
+    instance_id = start_plan(api)
+    announce_and_register(api, instance_id, SIX_QUALIFIED[:3])
+    close_registration(api)
+    first = SIX_QUALIFIED[0]
+    with time_machine.travel(AFTER_DEADLINE):
+        _do(api, "renshi", "确定是否笔试", instance_id, juxing_bishi=False)
+        _do(
+            api,
+            "kaoguan1",
+            "录入面试成绩",
+            instance_id,
+            mianshi_xingshi="结构化面试",
+            mianshi_chengji=scores(zip(SIX_QUALIFIED[:3], [90, 80, 70], strict=True)),
+        )
+        verdict = [
+            {"shenfenzheng_hao": first["shenfenzheng_hao"], "xingming": first["xingming"], "hege": False}
+        ]
+        _do(api, "renshi", "组织体检", instance_id, tijian_riqi="2026-12-01", tijian_jieguo=verdict)
+        _do(api, "jituan", "组织考察", instance_id, kaocha_jieguo=verdict)
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed" and "无合格拟聘人员" in [
+        s["title"] for s in detail["completed_steps"]
+    ]
+    assert "拟聘人员公示" not in [s["title"] for s in detail["completed_steps"]]
