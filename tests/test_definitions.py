@@ -157,3 +157,13 @@ def test_engine_reserved_ids_are_refused(api):
     document = document.replace(b'sourceRef="StartEvent_1"', b'sourceRef="Start"')
     body = assert_problem(api.deploy(("reserved.bpmn", document)), 422)
     assert body["element_id"] == "Start" and "保留" in body["detail"]
+
+
+def test_a_loop_without_a_gateway_is_refused(api):
+    """SpiffWorkflow would recurse forever predicting such a loop; refuse it at deployment."""
+    document = bpmn.linear(
+        "looping", bpmn.user("登记", 'camunda:candidateGroups="工作组"'), bpmn.script("n = 1", "记录")
+    )
+    document = document.replace(b'sourceRef="S2" targetRef="EndEvent_1"', b'sourceRef="S2" targetRef="S1"')
+    body = assert_problem(api.deploy(("looping.bpmn", document)), 422)
+    assert "网关" in body["detail"] and body["element_id"] in {"S1", "S2"}

@@ -123,6 +123,7 @@ def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
         root = _parse_file(source)
         if source.kind == "bpmn":
             _check_references(root, source.filename)
+            _check_loops(root, source.filename)
         trees[source.filename] = root
         contents[source.filename] = source.content
         try:
@@ -229,6 +230,82 @@ def _check_references(root: etree._Element, filename: str) -> None:
                 element_id=lane.get("id"),
                 line=ref.sourceline,
             )
+
+
+_GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
+
+
+def _check_loops(root: etree._Element, filename: str) -> None:
+    """SpiffWorkflow 3.2 predicts the path ahead recursively and never stops on a cycle that
+    has no gateway (e.g. a task looping back to itself until a boundary timer interrupts):
+    the instance would fail with a RecursionError, so such a diagram is refused here."""
+    for process in root.xpath("//bpmn:process | //bpmn:subProcess", namespaces=_BPMN):
+        nodes = {
+            node.get("id"): etree.QName(node).localname
+            for node in process.xpath("./bpmn:*[@id]", namespaces=_BPMN)
+            if etree.QName(node).localname not in ("sequenceFlow", "laneSet", "dataObject")
+        }
+        edges: dict[str, list[str]] = {node: [] for node in nodes}
+        for flow in process.xpath("./bpmn:sequenceFlow", namespaces=_BPMN):
+            if flow.get("sourceRef") in edges and flow.get("targetRef") in nodes:
+                edges[flow.get("sourceRef")].append(flow.get("targetRef"))
+        for cycle in _cycles(edges):
+            if not any(nodes[node] in _GATEWAYS for node in cycle):
+                first = sorted(cycle)[0]
+                element = root.xpath("//*[@id=$id]", id=first)[0]
+                names = "、".join(sorted(root.xpath("//*[@id=$id]", id=n)[0].get("name") or n for n in cycle))
+                raise DefinitionError(
+                    f"流程中有不经过网关的循环（{names}）：引擎无法执行这种循环，"
+                    "请在循环中加入排他网关判断是否继续",
+                    filename=filename,
+                    element_id=first,
+                    line=element.sourceline,
+                )
+
+
+def _cycles(edges: dict[str, list[str]]) -> list[set[str]]:
+    """Strongly connected components with a cycle (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    counter = 0
+    for start in edges:
+        if start in index:
+            continue
+        work = [(start, iter(edges[start]))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in edges[node]:
+                    found.append(component)
+    return found
 
 
 def _located(error: ValidationException, trees: dict[str, etree._Element]) -> DefinitionError:
