@@ -1,0 +1,550 @@
+"""揭榜挂帅 (seeds/jiebang-guashuai_benxi-guotong.txt) end to end through the REST API, as each
+role's user would drive it; time is travelled and timers fired with the scheduler's tick."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import time_machine
+
+from service.scheduler import TimerScheduler
+from service.timeutil import SHANGHAI
+from tests.conftest import FORMS, PROCESSES, assert_problem
+
+PINGWEI = [f"pingwei{i}" for i in range(1, 6)]
+TIKU = [
+    "请谈谈你对市场营销部部长岗位职责的理解。",
+    "如何在保证物资质量的前提下降低采购成本？",
+    "水泵产品销售渠道单一，你将如何拓展？",
+    "如何建立全链条的物资采购、保存、销售安全管理机制？",
+    "部门内部机构设置和定岗定编，你有何设想？",
+    "如何把薪酬激励与销售业绩紧密挂钩？",
+    "面对原材料价格上涨，你如何保障产品利润？",
+    "如何挖掘潜在客户并维护重点客户关系？",
+    "谈谈“三个区分开来”在营销工作中的意义。",
+    "上任后第一年你将完成哪些经营目标？",
+    "如何处理销售合同中的质量纠纷？",
+    "如何带领团队完成年度销售任务？",
+]
+
+
+def at(day: str, clock: str = "09:00") -> datetime:
+    return datetime.fromisoformat(f"{day}T{clock}:00").replace(tzinfo=SHANGHAI)
+
+
+def files() -> list[Any]:
+    return [
+        PROCESSES / "jiebang_guashuai.bpmn",
+        PROCESSES / "jiebang_zige.dmn",
+        PROCESSES / "gongshi.bpmn",
+        *sorted(FORMS.glob("jb_*.schema.json")),
+        *sorted(FORMS.glob("gongshi_*.schema.json")),
+    ]
+
+
+def tick(api) -> int:
+    return TimerScheduler(api.client.application.extensions["xuanpin"]).tick()
+
+
+def titles(api, user: str) -> list[str]:
+    return sorted(t["title"] for t in api.inbox(user))
+
+
+def task(api, user: str, title: str) -> dict[str, Any]:
+    found = [t for t in api.inbox(user) if t["title"] == title]
+    assert len(found) == 1, (user, title, titles(api, user))
+    return found[0]
+
+
+def do(api, user: str, title: str, **data: Any) -> dict[str, Any]:
+    response = api.complete(task(api, user, title)["id"], user, **data)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.json
+
+
+def data(api, instance_id: str) -> dict[str, Any]:
+    return api.get(f"/api/v1/instances/{instance_id}").json["data"]
+
+
+def ended_at(api, instance_id: str) -> str:
+    """The name of the end event the instance reached (it must be completed)."""
+    detail = api.get(f"/api/v1/instances/{instance_id}").json
+    assert detail["status"] == "completed", detail["open_tasks"]
+    ends = {"已正式任命", "不予任命", "暂时空岗", "无人揭榜"}
+    [end] = [s["title"] for s in detail["completed_steps"] if s["title"] in ends and s["kind"] == "EndEvent"]
+    return end
+
+
+def due_timers(api, instance_id: str) -> list[str]:
+    return sorted(t["due_at"] for t in api.get(f"/api/v1/instances/{instance_id}").json["timers"])
+
+
+BANGDAN = dict(
+    jingpin_zhiwei="本溪水泵有限责任公司市场营销部部长",
+    fabang_danwei="本溪国通置业投资（集团）有限公司",
+    jiebang_duixiang="原则上具有5年及以上工作经历、中层副职管理岗位或中级专业技术岗位或高级工技能岗位及以上，任职1年及以上。",
+    zhuyao_mubiao="保证物资采购、保存、销售等各环节全链条安全；提升水泵公司产品销售量、降低采购成本；完成经营目标。",
+    chengguo_yaoqiu="提高产品销售收入和利润；拓展销售渠道，挖掘潜在客户；大力降低采购成本。",
+    ziyuan_zhengce="自主选择物资采购途径；技术支持与设施设备维护；产品销售政策支持；企业机构与用人权限；激励薪酬与业绩挂钩；容错激励。",
+    shiyongqi_yue=12,
+    qita_shixiang="无",
+)
+
+
+def shenqing(xingming: str, **changes: Any) -> dict[str, Any]:
+    form = {
+        "xingming": xingming,
+        "xingbie": "男",
+        "chusheng_riqi": "1985-06-12",
+        "minzu": "汉族",
+        "jiguan": "辽宁本溪",
+        "chushengdi": "辽宁本溪",
+        "rudang_shijian": "2008-07-01",
+        "canjia_gongzuo_shijian": "2009-07-15",
+        "jiankang_zhuangkuang": "健康",
+        "zhuanye_jishu_zhiwu": "经济师",
+        "shuxi_zhuanye": "市场营销、物资采购管理",
+        "quanrizhi_jiaoyu": {
+            "xueli_xuewei": "大学本科 管理学学士",
+            "yuanxiao_zhuanye": "东北财经大学 市场营销专业",
+        },
+        "xian_danwei_zhiwu": "本溪钢铁（集团）有限责任公司销售中心副主任",
+        "jingpin_zhiwei": "本溪水泵有限责任公司市场营销部部长",
+        "zige_leibie": "中层副职及以上管理岗位",
+        "zige_qude_riqi": "2021-03-01",
+        "jianli": (
+            "2009.07—2015.12 本钢销售中心业务员；2016.01—2021.02 本钢销售中心科长；"
+            "2021.03至今 本钢销售中心副主任。"
+        ),
+        "jiangcheng_qingkuang": "2022年度集团先进工作者",
+        "jiating_chengyuan": [
+            {
+                "chengwei": "妻子",
+                "xingming": "刘丽",
+                "nianling": 38,
+                "zhengzhi_mianmao": "群众",
+                "danwei_zhiwu": "本溪市第一中学教师",
+            }
+        ],
+        "fujian_shenfenzheng": [{"file_id": f"sfz-{xingming}", "filename": f"{xingming}身份证.pdf"}],
+        "fujian_biyezheng": [{"file_id": f"byz-{xingming}", "filename": f"{xingming}毕业证.pdf"}],
+        "fujian_zhichengzheng": [{"file_id": f"zcz-{xingming}", "filename": f"{xingming}职称证.pdf"}],
+    }
+    form.update(changes)
+    return form
+
+
+def yanjiang(total: int) -> dict[str, int]:
+    """A speech score sheet adding up to `total` (≤ 100) within JB-09's maxima."""
+    parts = {"biaoxian": 30, "lijie": 20, "zhishi": 20, "jiazhi": 30}
+    return _spread(parts, total)
+
+
+def dabian(total: int) -> dict[str, int]:
+    parts = {"yuyan": 15, "fenxi": 25, "luoji": 20, "yingbian": 25, "suyang": 15}
+    return _spread(parts, total)
+
+
+def _spread(maxima: dict[str, int], total: int) -> dict[str, int]:
+    lost = 100 - total
+    result = dict(maxima)
+    for key in result:
+        take = min(lost, result[key])
+        result[key] -= take
+        lost -= take
+    return result
+
+
+def pingfen(scores: dict[str, int], huibi: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    sheet = []
+    for name, total in scores.items():
+        if name in huibi:
+            sheet.append({"xingming": name, "huibi": True, "huibi_guanxi": "近姻亲关系"})
+        else:
+            sheet.append(
+                {"xingming": name, "huibi": False, "yanjiang": yanjiang(total), "dabian": dabian(total)}
+            )
+    return sheet
+
+
+NAMES = ["张建国", "李明华", "王志强"]
+
+
+def start_to_interview(api, traveller, names=NAMES, extra=()) -> str:
+    """建榜 → 发榜 → 揭榜 (window closes by its timer) → 定榜公示 → panel and questions."""
+    assert api.deploy(*files()).status_code == 201
+    response = api.start("jiebang_guashuai", user="gongzuozu", business_key="GT-JB-2026-01")
+    assert response.status_code == 201, response.json
+    instance_id = response.json["id"]
+    do(api, "gongzuozu", "建榜", **BANGDAN)
+    do(api, "gongzuozu", "发榜", fabu_riqi="2026-03-02", fabu_qudao="本溪市国资委网站")
+    registration = task(api, "dangweigongzuobu", "登记揭榜申请")
+    assert registration["due_at"] == "2026-03-09T23:59:59+08:00"  # JB-03: 5 working days
+    for day, name in zip(["2026-03-03", "2026-03-05", "2026-03-09"], names, strict=False):
+        do(api, "dangweigongzuobu", "登记揭榜申请", shenqing=shenqing(name), shoudao_riqi=day)
+    for form, day in extra:
+        do(api, "dangweigongzuobu", "登记揭榜申请", shenqing=form, shoudao_riqi=day)
+    traveller.move_to(at("2026-03-10", "00:00"))
+    assert tick(api) == 1
+    assert "登记揭榜申请" not in titles(api, "dangweigongzuobu")
+    do(
+        api,
+        "dangweigongzuobu",
+        "审核并提出揭榜对象",
+        niding_duixiang=list(names),
+        shenhe_yijian="经审核，符合揭榜条件。",
+    )
+    do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
+    traveller.move_to(at("2026-03-14", "00:00"))  # JB-06: 3 days from 3/10
+    assert tick(api) == 1
+    traveller.move_to(at("2026-03-16"))
+    do(api, "dangwei", "确定面试评审组", pingwei_list=PINGWEI, dangwei_yanjiu_riqi="2026-03-16")
+    do(api, "gongzuozu", "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="赵靓")
+    return instance_id
+
+
+def interview(
+    api, scores_by_judge: dict[str, dict[str, int]], huibi: dict[str, tuple[str, ...]] | None = None
+) -> None:
+    for judge, scores in scores_by_judge.items():
+        do(api, judge, "面试评分", pingfen=pingfen(scores, (huibi or {}).get(judge, ())))
+
+
+def appoint_after_interview(api, traveller, instance_id: str, winner: str) -> None:
+    do(
+        api,
+        "danggongbu",
+        "组织考察",
+        kaocha_de="政治立场坚定，遵纪守法。",
+        kaocha_neng="熟悉营销业务，组织协调能力强。",
+        kaocha_qin="工作勤勉，敢于担当。",
+        kaocha_ji="近三年销售业绩突出。",
+        kaocha_lian="廉洁自律，未发现问题。",
+        kaocha_zongjie=f"{winner}同志德才兼备，适合担任市场营销部部长。",
+    )
+    do(
+        api,
+        "dangwei",
+        "党委研究讨论",
+        taolun_riqi="2026-03-20",
+        renmian_jianyi="建议任用",
+        taolun_jiyao="一致同意提出任职建议。",
+    )
+    do(api, "shuibeng", "研究任职建议", shuibeng_tongyi=True, shuibeng_yijian="同意到岗试用，进行任前公示。")
+
+
+def test_main_path_from_call_to_formal_appointment(api):
+    """JB-01, JB-02, JB-03, JB-05, JB-06, JB-07, JB-09, JB-10, JB-11, JB-14, JB-15, JB-16, JB-17, JB-18."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = start_to_interview(api, traveller)
+        state = data(api, instance_id)
+        assert state["jiebang_jiezhi"] == "2026-03-09T23:59:59+08:00"
+        assert [s["xingming"] for s in state["shenqing_list"]] == NAMES
+        assert all(s["shouli"] for s in state["shenqing_list"])
+        assert state["shenqing_list"][0]["fujian_shenfenzheng"][0]["filename"] == "张建国身份证.pdf"
+        assert sorted(state["yanjiang_shunxu"]) == sorted(NAMES)  # JB-08
+        assert all(len(c["timu"]) == 4 for c in state["chouti_jilu"])  # JB-10
+        # JB-07: each judge has exactly their own scoring task
+        for judge in PINGWEI:
+            assert titles(api, judge) == ["面试评分"]
+        interview(api, {j: {"张建国": 90, "李明华": 85, "王志强": 82} for j in PINGWEI})
+        state = data(api, instance_id)
+        scores = {e["xingming"]: e["defen"] for e in state["mianshi_chengji"]}
+        assert scores == {"张建国": 90, "李明华": 85, "王志强": 82}  # JB-11
+        assert state["kaocha_duixiang"] == "张建国"  # JB-14
+        # JB-18: every judge's own sheet is kept next to the computed scores
+        assert [p["pingwei"] for p in state["pingfen_biao"]] == PINGWEI
+        assert state["pingwei_list"] == PINGWEI
+        assert state["pingfen_biao"][0]["pingfen"][0]["yanjiang"] == yanjiang(90)
+        appoint_after_interview(api, traveller, instance_id, "张建国")
+        # JB-16: 任前公示 5 working days from 3/16 → 3/23
+        do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
+        assert due_timers(api, instance_id) == ["2026-03-23T23:59:59+08:00"]
+        traveller.move_to(at("2026-03-23", "23:59"))
+        assert tick(api) == 0
+        traveller.move_to(at("2026-03-24", "00:00"))
+        assert tick(api) == 1
+        do(api, "shuibeng", "安排到岗试用", renzhi_riqi="2026-04-01")
+        # JB-17: trial period = the call's time period (12 months)
+        traveller.move_to(at("2027-04-01", "23:00"))
+        assert tick(api) == 0 and titles(api, "dangwei") == []
+        traveller.move_to(at("2027-04-02", "00:00"))
+        assert tick(api) == 1
+        do(api, "dangwei", "试用期考核", kaohe_jieguo="合格", kaohe_yijian="完成年度经营目标，考核合格。")
+        done = do(
+            api, "shuibeng", "正式任命", renming_wenhao="本水泵党发〔2027〕5号", renming_riqi="2027-04-10"
+        )
+        assert done["status"] == "completed"
+        assert ended_at(api, instance_id) == "已正式任命"
+
+
+def test_late_application_is_rejected_and_window_closes_by_timer(api):
+    """JB-03: an application received after the 5-working-day window is recorded as
+    逾期补报，视为放弃; when the window's timer fires the registration task is withdrawn."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        assert api.deploy(*files()).status_code == 201
+        instance_id = api.start("jiebang_guashuai", user="gongzuozu").json["id"]
+        do(api, "gongzuozu", "建榜", **BANGDAN)
+        do(api, "gongzuozu", "发榜", fabu_riqi="2026-03-02", fabu_qudao="本溪市国资委网站")
+        do(api, "dangweigongzuobu", "登记揭榜申请", shenqing=shenqing("张建国"), shoudao_riqi="2026-03-09")
+        # The clerk registers a paper application that arrived on 3/10, before the timer ran.
+        do(api, "dangweigongzuobu", "登记揭榜申请", shenqing=shenqing("赵晓峰"), shoudao_riqi="2026-03-10")
+        [on_time, late] = data(api, instance_id)["shenqing_list"]
+        assert (on_time["xingming"], on_time["shouli"]) == ("张建国", True)
+        assert (late["xingming"], late["shouli"], late["liyou"]) == ("赵晓峰", False, "逾期补报，视为放弃")
+        open_task = task(api, "dangweigongzuobu", "登记揭榜申请")
+        traveller.move_to(at("2026-03-10", "00:00"))
+        assert tick(api) == 1
+        late_try = api.complete(
+            open_task["id"], "dangweigongzuobu", shenqing=shenqing("孙立"), shoudao_riqi="2026-03-10"
+        )
+        assert_problem(late_try, 409)
+        state = data(api, instance_id)
+        assert state["hege_mingdan"] == ["张建国"]
+        assert titles(api, "dangweigongzuobu") == ["审核并提出揭榜对象"]
+
+
+def test_ineligible_applicants_are_rejected_with_the_reason(api):
+    """JB-04 (decision table jiebang_zige.dmn): < 5 years of work, no qualifying post/title/skill,
+    or < 1 year in it → rejected with the reason; they cannot be proposed for the list (JB-06)."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        assert api.deploy(*files()).status_code == 201
+        instance_id = api.start("jiebang_guashuai", user="gongzuozu").json["id"]
+        do(api, "gongzuozu", "建榜", **BANGDAN)
+        do(api, "gongzuozu", "发榜", fabu_riqi="2026-03-02", fabu_qudao="本溪市国资委网站")
+        applications = [
+            shenqing("张建国"),
+            shenqing("周小军", canjia_gongzuo_shijian="2021-07-01"),  # 4 years
+            shenqing("吴刚", zige_leibie="以上均不具备"),
+            shenqing("郑红", zige_leibie="中级及以上专业技术岗位", zige_qude_riqi="2025-06-30"),
+            shenqing(
+                "钱伟", zige_leibie="高级工及以上技能岗位", canjia_gongzuo_shijian="2021-03-03"
+            ),  # exactly 5 years
+        ]
+        for form in applications:
+            do(api, "dangweigongzuobu", "登记揭榜申请", shenqing=form, shoudao_riqi="2026-03-03")
+        outcome = {s["xingming"]: (s["shouli"], s["liyou"]) for s in data(api, instance_id)["shenqing_list"]}
+        assert outcome == {
+            "张建国": (True, "符合揭榜条件"),
+            "周小军": (False, "不符合揭榜条件：工作经历不满5年"),
+            "吴刚": (
+                False,
+                "不符合揭榜条件：不具备中层副职管理岗位、中级专业技术岗位或高级工技能岗位及以上条件",
+            ),
+            "郑红": (False, "不符合揭榜条件：现岗位（职称、技能等级）任职不满1年"),
+            "钱伟": (True, "符合揭榜条件"),
+        }
+        traveller.move_to(at("2026-03-10", "00:00"))
+        assert tick(api) == 1
+        proposal = task(api, "dangweigongzuobu", "审核并提出揭榜对象")
+        refused = api.complete(
+            proposal["id"], "dangweigongzuobu", niding_duixiang=["张建国", "吴刚"], shenhe_yijian="拟参与"
+        )
+        assert "吴刚" in assert_problem(refused, 422)["detail"]
+
+
+def test_nobody_eligible_ends_without_a_list(api):
+    """JB-04, JB-06: with no eligible application the call ends as 无人揭榜."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        assert api.deploy(*files()).status_code == 201
+        instance_id = api.start("jiebang_guashuai", user="gongzuozu").json["id"]
+        do(api, "gongzuozu", "建榜", **BANGDAN)
+        do(api, "gongzuozu", "发榜", fabu_riqi="2026-03-02", fabu_qudao="本溪市国资委网站")
+        do(
+            api,
+            "dangweigongzuobu",
+            "登记揭榜申请",
+            shenqing=shenqing("吴刚", zige_leibie="以上均不具备"),
+            shoudao_riqi="2026-03-03",
+        )
+        traveller.move_to(at("2026-03-10", "00:00"))
+        assert tick(api) == 1
+        assert ended_at(api, instance_id) == "无人揭榜"
+
+
+def test_tie_at_the_top_goes_to_a_second_round_of_qa(api):
+    """JB-12: equal top interview scores → second round of Q&A for the tied applicants only;
+    the higher second-round score becomes the inspection target. X-02: a judge who declares
+    回避 gives no score for that applicant and the averages skip them."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = start_to_interview(api, traveller)
+        scores = {j: {"张建国": 90, "李明华": 90, "王志强": 80} for j in PINGWEI}
+        interview(api, scores, huibi={"pingwei1": ("王志强",)})
+        state = data(api, instance_id)
+        wang = next(e for e in state["mianshi_chengji"] if e["xingming"] == "王志强")
+        assert wang["huibi_pingwei"] == ["pingwei1"] and len(wang["yanjiang"]) == 4  # X-02
+        assert sorted(state["bingli_duixiang"]) == ["张建国", "李明华"]
+        assert titles(api, "danggongbu") == []
+        for judge in PINGWEI:
+            second = task(api, judge, "第二轮答辩评分")
+            # only the tied applicants are scored in the second round
+            wrong = api.complete(
+                second["id"], judge, pingfen=pingfen({"张建国": 88, "李明华": 85, "王志强": 80})
+            )
+            assert_problem(wrong, 422)
+            sheet = [
+                {"xingming": n, "huibi": False, "dabian": dabian(t)}
+                for n, t in {"张建国": 86, "李明华": 88}.items()
+            ]
+            assert api.complete(second["id"], judge, pingfen=sheet).status_code == 200
+        state = data(api, instance_id)
+        assert {e["xingming"]: e["defen"] for e in state["dierlun_chengji"]} == {"张建国": 86, "李明华": 88}
+        assert state["kaocha_duixiang"] == "李明华"
+        assert len(state["dierlun_jilu"]) == 1  # JB-18: each round is kept
+        assert titles(api, "danggongbu") == ["组织考察"]
+
+
+def test_all_below_80_lets_the_committee_leave_the_post_vacant(api):
+    """JB-13: every interview score below 80 → 党委 decides; 暂时空岗 ends the call."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = start_to_interview(api, traveller)
+        interview(api, {j: {"张建国": 79, "李明华": 70, "王志强": 65} for j in PINGWEI})
+        assert data(api, instance_id)["quanbu_dibao"] is True
+        assert titles(api, "danggongbu") == []
+        do(
+            api,
+            "dangwei",
+            "研究是否空岗",
+            kongang_jueding="暂时空岗",
+            kongang_liyou="揭榜对象面试成绩均低于80分，与岗位匹配程度不高。",
+        )
+        assert ended_at(api, instance_id) == "暂时空岗"
+
+
+def test_all_below_80_committee_may_continue_with_the_top_scorer(api):
+    """JB-13: the committee may also continue; the top scorer is then inspected (JB-14)."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = start_to_interview(api, traveller)
+        interview(api, {j: {"张建国": 79, "李明华": 70, "王志强": 65} for j in PINGWEI})
+        do(
+            api,
+            "dangwei",
+            "研究是否空岗",
+            kongang_jueding="继续选拔",
+            kongang_liyou="岗位急需，继续考察最高分者。",
+        )
+        assert titles(api, "danggongbu") == ["组织考察"]
+        assert data(api, instance_id)["kaocha_duixiang"] == "张建国"
+
+
+def _to_pre_appointment_publicity(api, traveller) -> str:
+    instance_id = start_to_interview(api, traveller)
+    interview(api, {j: {"张建国": 90, "李明华": 85, "王志强": 82} for j in PINGWEI})
+    appoint_after_interview(api, traveller, instance_id, "张建国")
+    return instance_id
+
+
+def test_objection_during_pre_appointment_publicity_blocks_appointment(api):
+    """JB-16, X-04: a real-name objection with facts is investigated; while it is open the
+    publicity cannot end and nobody is appointed; an upheld objection ends in 不予任命."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = _to_pre_appointment_publicity(api, traveller)
+        do(
+            api,
+            "dangweigongzuobu",
+            "受理公示异议",
+            you_yiyi=True,
+            jubaoren="刘强",
+            lianxi_fangshi="13904140000",
+            shishi="反映张建国在原单位任职期间存在违规采购问题。",
+        )
+        assert titles(api, "danggongbu") == ["核查异议"]
+        traveller.move_to(at("2026-03-25"))  # past the 5 working days
+        tick(api)
+        assert titles(api, "shuibeng") == []  # blocked while the objection is open
+        do(
+            api,
+            "danggongbu",
+            "核查异议",
+            hecha_jieguo="异议成立",
+            hecha_shuoming="经调查核实，反映问题属实，已报党委。",
+            fankui_jubaoren="已于2026年3月25日当面向刘强反馈核查结果。",
+        )
+        assert ended_at(api, instance_id) == "不予任命"
+        assert data(api, instance_id)["gongshi_jieguo"] == "异议成立"
+        assert titles(api, "shuibeng") == []
+
+
+def test_failed_trial_period_means_no_appointment(api):
+    """JB-17: the trial period runs the call's time period; a failed assessment ends in 不予任命."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = _to_pre_appointment_publicity(api, traveller)
+        traveller.move_to(at("2026-03-24", "00:00"))
+        assert tick(api) == 1
+        do(api, "shuibeng", "安排到岗试用", renzhi_riqi="2026-04-01")
+        assert due_timers(api, instance_id) == ["2027-04-01T23:59:59+08:00"]
+        traveller.move_to(at("2027-04-02", "00:00"))
+        assert tick(api) == 1
+        do(
+            api,
+            "dangwei",
+            "试用期考核",
+            kaohe_jieguo="不合格",
+            kaohe_yijian="未完成年度销售目标，考核不合格。",
+        )
+        assert ended_at(api, instance_id) == "不予任命"
+        assert titles(api, "shuibeng") == []
+
+
+def test_judge_sub_score_out_of_range_is_rejected(api):
+    """JB-11, JB-09, JB-10: a sub-score above its maximum (or below 0) is refused; a sheet
+    that leaves out an applicant is refused too; nothing is saved."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = start_to_interview(api, traveller)
+        sheet_task = task(api, "pingwei1", "面试评分")
+        sheet = pingfen({"张建国": 90, "李明华": 85, "王志强": 82})
+        sheet[0]["yanjiang"]["biaoxian"] = 31
+        body = assert_problem(api.complete(sheet_task["id"], "pingwei1", pingfen=sheet), 422)
+        assert body.get("errors"), body
+        sheet = pingfen({"张建国": 90, "李明华": 85, "王志强": 82})
+        sheet[1]["dabian"]["yuyan"] = -1
+        assert_problem(api.complete(sheet_task["id"], "pingwei1", pingfen=sheet), 422)
+        recused_but_scored = pingfen({"张建国": 90, "李明华": 85, "王志强": 82})
+        recused_but_scored[2]["huibi"] = True
+        recused_but_scored[2]["huibi_guanxi"] = "夫妻关系"
+        assert_problem(api.complete(sheet_task["id"], "pingwei1", pingfen=recused_but_scored), 422)  # X-02
+        missing = pingfen({"张建国": 90, "李明华": 85})
+        assert (
+            "王志强"
+            in assert_problem(api.complete(sheet_task["id"], "pingwei1", pingfen=missing), 422)["detail"]
+        )
+        assert "pingfen_biao" not in data(api, instance_id) or all(
+            isinstance(p, str) for p in data(api, instance_id)["pingfen_biao"]
+        )
+        assert task(api, "pingwei1", "面试评分")["id"] == sheet_task["id"]
+
+
+def test_recorded_seed_replays_the_draw(api):
+    """JB-08, JB-10, JB-18: the speaking order and each applicant's questions are drawn from a
+    recorded seed; replaying the domain functions with it gives the same result."""
+    from service.domain.draws import draw_order, draw_questions
+
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = start_to_interview(api, traveller)
+        state = data(api, instance_id)
+        seed = state["chouqian_zhongzi"]
+        assert isinstance(seed, int)
+        assert state["yanjiang_shunxu"] == draw_order(NAMES, seed)
+        assert [c["xingming"] for c in state["chouti_jilu"]] == state["yanjiang_shunxu"]
+        for record in state["chouti_jilu"]:
+            assert len(record["timu"]) == 4 and set(record["timu"]) <= set(TIKU)
+            assert record["timu"] == draw_questions(TIKU, 4, record["zhongzi"])
+
+
+def test_discipline_inspector_reads_but_cannot_act(api):
+    """JB-07, X-01: only the 5 judges chosen by the committee get a scoring task, each their
+    own; the discipline inspector sees the instance and the tasks but can complete nothing."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = start_to_interview(api, traveller)
+        assert titles(api, "pingwei6") == []
+        sheet_task = task(api, "pingwei1", "面试评分")
+        sheet = pingfen({"张建国": 90, "李明华": 85, "王志强": 82})
+        assert_problem(api.complete(sheet_task["id"], "pingwei2", pingfen=sheet), 403)
+        assert api.get(f"/api/v1/instances/{instance_id}", user="jijian").status_code == 200
+        assert api.get(f"/api/v1/tasks/{sheet_task['id']}", user="jijian").status_code == 200
+        assert_problem(api.complete(sheet_task["id"], "jijian", pingfen=sheet), 403)
+        assert_problem(api.post(f"/api/v1/tasks/{sheet_task['id']}/claim", user="jijian"), 409)
+        listed = api.get("/api/v1/instances", user="jijian").json
+        assert instance_id in [i["id"] for i in listed["items"]]
+        assert task(api, "pingwei1", "面试评分")["id"] == sheet_task["id"]
