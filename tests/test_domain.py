@@ -482,3 +482,17 @@ def test_kf07_domain_functions_are_callable_from_a_diagram_script(api):
     response = api.start("ceshi_lingyu", scores=[80, 90], people=[], names=[])
     assert response.status_code == 422, response.json
     assert "计算" in response.json["detail"] and "至少需要 3 个分数" in response.json["detail"]
+
+
+def test_bachelor_share_warns_strictly_below_three_quarters():
+    """FH-10: ≥75 % full-time bachelor or higher; exactly 75 % passes."""
+    from service.domain.reports import bachelor_share
+
+    def hire(xueli, quanrizhi=True):
+        return {"xueli": xueli, "quanrizhi": quanrizhi}
+
+    at_limit = bachelor_share([hire("大学本科"), hire("硕士研究生"), hire("博士研究生"), hire("大专")])
+    assert (at_limit["share"], at_limit["below_minimum"], at_limit["warning"]) == (0.75, False, None)
+    part_time = bachelor_share([hire("大学本科"), hire("大学本科", quanrizhi=False)])
+    assert part_time["below_minimum"] is True and "1/2" in part_time["warning"]
+    assert bachelor_share([])["share"] is None and bachelor_share([])["below_minimum"] is False

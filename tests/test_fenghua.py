@@ -1,7 +1,7 @@
 """奉化区国企公开招聘（processes/fenghua_zhaopin.bpmn + fenghua_zige.dmn），driven over REST
 as each role's user would, time travelled with time_machine and timers fired by the scheduler.
 
-Rule IDs proved here: FH-01, FH-02, FH-03, FH-04, FH-05, FH-06, FH-07, FH-08, FH-09, X-04
+Rule IDs proved here: FH-01, FH-02, FH-03, FH-04, FH-05, FH-06, FH-07, FH-08, FH-09, FH-10, X-04
 (publicity through the shared 公示 subprocess)."""
 
 from __future__ import annotations
@@ -558,15 +558,11 @@ def _file(api, instance_id, person):
     _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案", beian_yijian="准予备案")
 
 
-def test_two_hires_each_get_contract_and_filing(fh):
-    """FH-08, FH-09 per hire: a post with 2 planned hires (5 qualified, 2.5:1, no written exam by
-    FH-04) signs a contract and files each hire in turn; a hire failing the physical exam is not
-    publicised."""
-    api = fh
-    instance_id = start_plan(api, jihua_renshu=2)
-    announce_and_register(api, instance_id, SIX_QUALIFIED[:5])
+def _recruit_two(api, people, bianhao="002", fangkuan_dazhuan=False):
+    """A post with 2 planned hires, no written exam, the first two of `people` hired and filed."""
+    instance_id = start_plan(api, jihua_renshu=2, fangkuan_dazhuan=fangkuan_dazhuan, bianhao=bianhao)
+    announce_and_register(api, instance_id, people)
     close_registration(api)
-    people = SIX_QUALIFIED[:5]
     with time_machine.travel(AFTER_DEADLINE):
         _do(api, "renshi", "确定是否笔试", instance_id, juxing_bishi=False)
         _do(
@@ -577,7 +573,6 @@ def test_two_hires_each_get_contract_and_filing(fh):
             mianshi_xingshi="结构化面试",
             mianshi_chengji=scores(zip(people, [90, 88, 86, 70, 60], strict=True)),
         )
-        assert [c["xingming"] for c in _data(api, instance_id)["data"]["ni_pinyong"]] == ["王晓东", "李静怡"]
         verdicts = [
             {"shenfenzheng_hao": p["shenfenzheng_hao"], "xingming": p["xingming"], "hege": True}
             for p in people[:2]
@@ -592,7 +587,7 @@ def test_two_hires_each_get_contract_and_filing(fh):
             "jituan",
             "作出聘用决定",
             instance_id,
-            pinyong_wenhao="奉交投人〔2026〕59号",
+            pinyong_wenhao=f"奉交投人〔2026〕{bianhao}号",
             ruzhi_riqi=RUZHI_RIQI,
         )
         for person in people[:2]:
@@ -603,10 +598,18 @@ def test_two_hires_each_get_contract_and_filing(fh):
             "renshi",
             "招聘资料归档",
             instance_id,
-            dangan_bianhao="FHJT-ZP-2026-008",
+            dangan_bianhao=f"FHJT-ZP-2026-{bianhao}",
             guidang_riqi="2026-12-10",
             baoguan_qixian="长期",
         )
+    return instance_id
+
+
+def test_two_hires_each_get_contract_and_filing(fh):
+    """FH-08, FH-09 per hire: a post with 2 planned hires (5 qualified, 2.5:1, no written exam by
+    FH-04) signs a contract and files each hire in turn."""
+    api = fh
+    instance_id = _recruit_two(api, SIX_QUALIFIED[:5])
     detail = _data(api, instance_id)
     assert detail["status"] == "completed"
     filed = [s["title"] for s in detail["completed_steps"]].count("办理人员备案")
@@ -614,6 +617,29 @@ def test_two_hires_each_get_contract_and_filing(fh):
         "王晓东",
         "李静怡",
     ]
+
+
+def test_yearly_share_of_bachelor_hires_warns_below_75_percent(fh):
+    """FH-10: of the year's management/technical hires, ≥75 % full-time bachelor or higher;
+    the district centre's report warns when the share falls below."""
+    api = fh
+    report = "/api/v1/reports/fenghua/bachelor-share"
+    empty = api.get(report, user="guozi", query_string={"year": 2026}).json
+    assert (empty["total"], empty["below_minimum"], empty["warning"]) == (0, False, None)
+    _recruit_two(api, SIX_QUALIFIED[:5], bianhao="011")
+    with_dazhuan = [
+        _applicant("应晓峰", "330283199701010016", "1997-01-01", xueli="大专"),
+        _applicant("俞婷", "330283199902020025", "1999-02-02", xueli="大专"),
+        *SIX_QUALIFIED[2:5],
+    ]
+    _recruit_two(api, with_dazhuan, bianhao="012", fangkuan_dazhuan=True)
+    body = api.get(report, user="guozi", query_string={"year": 2026}).json
+    assert (body["recruitments"], body["total"], body["full_time_bachelor_or_higher"]) == (2, 4, 2)
+    assert body["share"] == 0.5 and body["below_minimum"] is True
+    assert "低于 75%" in body["warning"]
+    assert api.get(report, user="guozi", query_string={"year": 2025}).json["total"] == 0
+    assert api.get(report, user="renshi", query_string={"year": 2026}).status_code == 403
+    assert api.get(report, user="guozi", query_string={"year": "abc"}).status_code == 422
 
 
 def test_nobody_passes_physical_exam(fh):
