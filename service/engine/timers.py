@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 
+from service.domain.dates import as_date
 from service.timeutil import SHANGHAI
 
 
@@ -35,21 +36,6 @@ class Deadline(str):
         instance.provisional = provisional
         instance.period_start = period_start
         return instance
-
-
-def as_date(value: Any) -> date:
-    """A date from a date, a datetime (taken in Beijing time) or an ISO string."""
-    if isinstance(value, datetime):
-        return (value.astimezone(SHANGHAI) if value.tzinfo else value).date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            return as_date(datetime.fromisoformat(text))
-    raise ValueError(f"无法识别的日期：{value!r}（应为 YYYY-MM-DD 或 ISO-8601 日期时间）")
 
 
 def end_of_day(day: date) -> datetime:
