@@ -23,6 +23,7 @@ class TimerScheduler:
         self.worker = timers.worker_name()
         self._scheduler: BackgroundScheduler | None = None
         self._lock = threading.Lock()
+        self._plan_lock = threading.Lock()
         self._wake_at: datetime | None = None
 
     def start(self) -> None:
@@ -58,12 +59,13 @@ class TimerScheduler:
     def _plan(self, due_at: datetime | None) -> None:
         if self._scheduler is None or due_at is None:
             return
-        now = utcnow()
-        # A timer that is due but did not fire (claimed elsewhere, still settling) is retried shortly.
-        run_at = max(due_at, now + timedelta(milliseconds=200))
-        if run_at - now > timedelta(seconds=self.sweep_seconds):
-            return  # the sweep comes first
-        if self._wake_at is not None and now < self._wake_at <= run_at:
-            return
-        self._wake_at = run_at
-        self._scheduler.add_job(self.tick, "date", run_date=run_at, id="wake", replace_existing=True)
+        with self._plan_lock:  # notify() runs on request threads, tick() on the scheduler's
+            now = utcnow()
+            # A timer already due but not fired (still settling elsewhere) is retried shortly.
+            run_at = due_at if due_at > now else now + timedelta(milliseconds=200)
+            if run_at - now > timedelta(seconds=self.sweep_seconds):
+                return  # the sweep comes first
+            if self._wake_at is not None and now < self._wake_at <= run_at:
+                return
+            self._wake_at = run_at
+            self._scheduler.add_job(self.tick, "date", run_date=run_at, id="wake", replace_existing=True)

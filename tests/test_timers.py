@@ -240,3 +240,38 @@ def test_fire_due_skips_timers_claimed_by_a_live_replica(timed):
 
 def test_now_is_utc_aware():
     assert utcnow().tzinfo is UTC
+
+
+class _RecordingScheduler:
+    def __init__(self):
+        self.runs = []
+
+    def add_job(self, func, trigger, run_date, id, replace_existing):
+        self.runs.append(run_date)
+
+
+def test_wake_up_is_planned_for_the_exact_due_time(timed):
+    """A timer falling due just after a tick is not pushed back by the retry delay."""
+    scheduler = _scheduler(timed)
+    scheduler._scheduler = _RecordingScheduler()
+    soon = utcnow() + timedelta(milliseconds=50)
+    scheduler.notify(soon)
+    assert scheduler._scheduler.runs == [soon]
+    earlier = soon - timedelta(milliseconds=20)
+    scheduler.notify(earlier)
+    scheduler.notify(soon)  # later than the planned wake-up: nothing to change
+    assert scheduler._scheduler.runs == [soon, earlier]
+    past = utcnow() - timedelta(seconds=1)
+    scheduler._wake_at = None
+    scheduler.notify(past)
+    assert scheduler._scheduler.runs[-1] > utcnow()  # already due: retried shortly, not in the past
+
+
+def test_timers_held_by_another_replica_do_not_set_the_next_wake_up(timed):
+    due = (utcnow() + timedelta(minutes=5)).astimezone(SHANGHAI)
+    timed.start("ceshi_gongshi", user="gongzuozu", gongshi_jiezhi=due.isoformat())
+    container = _container(timed)
+    with time_machine.travel(due + timedelta(seconds=1)):
+        assert timer_service.next_due(container) is not None
+        timer_service.claim_due(container, "replica-a", utcnow(), 10)
+        assert timer_service.next_due(container) is None

@@ -10,7 +10,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -24,6 +24,10 @@ from service.engine.parser import normalise_timer_expression, split_list
 from service.engine.sandbox import SandboxedScriptEngine, SandboxError
 from service.engine.serializer import dump_instance, load_instance, load_specs
 from service.engine.timers import TimerView, forget_timer_value, parse_due, waiting_timers
+
+# The serialized spec of a definition version, or a function that reads it: a cached version
+# then never needs its (large) spec text fetched from the database.
+SpecSource = str | Callable[[], str]
 
 _VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
 
@@ -59,7 +63,6 @@ class CompletedStep:
 class WorkflowRun:
     workflow: BpmnWorkflow
     engine: ProcessEngine
-    _listeners: list[Callable[[Any], None]] = field(default_factory=list)
 
     @property
     def completed(self) -> bool:
@@ -191,21 +194,21 @@ class ProcessEngine:
         self._lock = threading.Lock()
         self._cache_size = 64
 
-    def _specs_for(self, version_id: int, serialized_spec: str) -> tuple[Any, dict[str, Any]]:
+    def _specs_for(self, version_id: int, spec_source: SpecSource) -> tuple[Any, dict[str, Any]]:
         with self._lock:
             cached = self._specs.get(version_id)
             if cached is not None:
                 self._specs.move_to_end(version_id)
                 return cached
-        restored = load_specs(serialized_spec)
+        restored = load_specs(spec_source() if callable(spec_source) else spec_source)
         with self._lock:
             self._specs[version_id] = restored
             while len(self._specs) > self._cache_size:
                 self._specs.popitem(last=False)
         return restored
 
-    def start(self, version_id: int, serialized_spec: str, data: Mapping[str, Any]) -> WorkflowRun:
-        spec, subprocess_specs = self._specs_for(version_id, serialized_spec)
+    def start(self, version_id: int, spec_source: SpecSource, data: Mapping[str, Any]) -> WorkflowRun:
+        spec, subprocess_specs = self._specs_for(version_id, spec_source)
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
         workflow.task_tree.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
@@ -214,8 +217,8 @@ class ProcessEngine:
         run.advance()
         return run
 
-    def load(self, version_id: int, serialized_spec: str, state: str) -> WorkflowRun:
-        spec, subprocess_specs = self._specs_for(version_id, serialized_spec)
+    def load(self, version_id: int, spec_source: SpecSource, state: str) -> WorkflowRun:
+        spec, subprocess_specs = self._specs_for(version_id, spec_source)
         workflow = load_instance(state, spec, subprocess_specs)
         workflow.script_engine = self.script_engine
         return WorkflowRun(workflow, self)

@@ -60,7 +60,7 @@ def _recompute_instance(app: Container, instance_id: str, timer_tasks: set[str])
                 return 0
             definition = session.get(ProcessDefinition, instance.definition_id)
             assert definition is not None
-            run = app.engine.load(definition.id, definition.spec, instance.state)
+            run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
             before = {t.task_id: t.due_at for t in run.waiting_timers()}
             for task_id in timer_tasks:
                 run.reevaluate_timer(task_id)

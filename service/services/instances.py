@@ -61,7 +61,7 @@ def start(
             _check_may_start(principal, definition)
             if business_key:
                 _check_business_key_free(session, key, business_key)
-            run = app.engine.start(definition.id, definition.spec, data)
+            run = app.engine.start(definition.id, lambda: definition.spec, data)
             instance = Instance(
                 id=new_instance_id(),
                 definition_id=definition.id,
@@ -167,5 +167,5 @@ def get_instance(app: Container, principal: Principal, instance_id: str) -> Inst
                 .order_by(Timer.due_at)
             )
         )
-        run = app.engine.load(definition.id, definition.spec, instance.state)
+        run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
         return InstanceDetail(instance, open_tasks, run.completed_steps(), timers)

@@ -84,7 +84,7 @@ def get_task(app: Container, principal: Principal, task_id: str) -> TaskDetail:
             return TaskDetail(task, form, dict(task.submitted or {}))
         instance = session.get(Instance, task.instance_id)
         assert instance is not None
-        run = app.engine.load(definition.id, definition.spec, instance.state)
+        run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
         return TaskDetail(task, form, run.task_data(task.id))
 
 
@@ -139,7 +139,7 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
                 errors = validate_submission(definition.forms.get(task.form_key, {}), data)
                 if errors:
                     raise Invalid(f"表单「{task.title}」有 {len(errors)} 处需要修改", errors=errors)
-            run = app.engine.load(definition.id, definition.spec, instance.state)
+            run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
             try:
                 run.complete_user_task(task.id, data)
             except TaskNotReady:

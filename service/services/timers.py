@@ -76,7 +76,9 @@ class Claimed:
     task_id: str
 
 
-def claim_due(app: Container, worker: str, now: datetime, limit: int) -> list[Claimed]:
+def claim_due(
+    app: Container, worker: str, now: datetime, limit: int, exclude: Iterable[int] = ()
+) -> list[Claimed]:
     """Take up to `limit` due timers for this worker. Rows locked by another replica are skipped
     (PostgreSQL SKIP LOCKED); on SQLite the write transaction is exclusive."""
     until = now + timedelta(seconds=CLAIM_SECONDS)
@@ -91,6 +93,9 @@ def claim_due(app: Container, worker: str, now: datetime, limit: int) -> list[Cl
             .order_by(Timer.due_at)
             .limit(limit)
         )
+        exclude = list(exclude)
+        if exclude:  # tried already in this round; leave them for the next wake-up
+            query = query.where(Timer.id.notin_(exclude))
         if not app.db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         rows = session.execute(query).all()
@@ -122,7 +127,7 @@ def fire(app: Container, claimed: Claimed, worker: str) -> bool:
             definition = session.get(ProcessDefinition, instance.definition_id)
             assert definition is not None
             previous_state = instance.state
-            run = app.engine.load(definition.id, definition.spec, instance.state)
+            run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
             try:
                 run.advance()
                 fired_now = claimed.task_id not in {t.task_id for t in run.waiting_timers()} or _moved(
@@ -164,19 +169,28 @@ def _moved(run: WorkflowRun, timer: Timer) -> bool:
 def fire_due(app: Container, worker: str, now: datetime | None = None, batch: int = 200) -> int:
     """Fire every timer due by now; returns how many fired."""
     fired = 0
-    seen: set[int] = set()
+    not_fired: set[int] = set()  # still waiting after a try: left for the next wake-up
     while True:
-        claimed = [c for c in claim_due(app, worker, now or utcnow(), batch) if c.timer_id not in seen]
+        claimed = claim_due(app, worker, now or utcnow(), batch, exclude=not_fired)
         if not claimed:
             return fired
         for item in claimed:
-            seen.add(item.timer_id)
             try:
-                fired += fire(app, item, worker)
+                done = fire(app, item, worker)
             except Exception:  # one broken instance must not stop the others
                 log.exception("timer %s of instance %s failed", item.timer_id, item.instance_id)
+                done = False
+            fired += done
+            if not done:
+                not_fired.add(item.timer_id)
 
 
 def next_due(app: Container) -> datetime | None:
+    """The next time a timer can be fired here: rows another replica holds are left to it."""
+    now = utcnow()
     with app.db.transaction() as session:
-        return session.scalar(select(func.min(Timer.due_at)).where(Timer.status == "waiting"))
+        return session.scalar(
+            select(func.min(Timer.due_at)).where(
+                Timer.status == "waiting", Timer.claimed_until.is_(None) | (Timer.claimed_until < now)
+            )
+        )

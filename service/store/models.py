@@ -130,7 +130,7 @@ class ProcessDefinition(Base):
     deployment: Mapped[Deployment] = relationship(lazy="raise")
     bpmn_filename: Mapped[str] = mapped_column(String(255))
     # The serialized process spec and the specs of everything it calls: stored once per version.
-    spec: Mapped[str] = mapped_column(Text)
+    spec: Mapped[str] = mapped_column(Text, deferred=True)  # loaded only on an engine cache miss
     forms: Mapped[dict] = mapped_column(default=dict)
     starter_groups: Mapped[list] = mapped_column(default=list)
     starter_users: Mapped[list] = mapped_column(default=list)
