@@ -28,13 +28,10 @@ import argparse
 import dataclasses
 import gc
 import json
-import math
 import os
 import platform
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,9 +39,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
+from bench.common import postgres_url, progress, sqlite_url, summary_ms
 from service import create_app
 from service.config import Settings
 from service.engine.parser import SourceFile, parse_definitions
@@ -69,24 +66,8 @@ PROFILE_STEPS = 50  # REST steps per cProfile run (--profile)
 # --------------------------------------------------------------------------- figures
 
 
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
 def summary(samples_ns: list[int]) -> dict[str, float]:
-    ms = [s / 1e6 for s in samples_ns]
-    return {
-        "n": len(ms),
-        "median_ms": statistics.median(ms),
-        "p95_ms": p95(ms),
-        "min_ms": min(ms),
-        "mean_ms": statistics.fmean(ms),
-    }
-
-
-def progress(message: str) -> None:
-    print(f"  … {message}", file=sys.stderr, flush=True)
+    return summary_ms([s / 1e6 for s in samples_ns])
 
 
 class GcMeter:
@@ -331,35 +312,6 @@ class RestBench:
         }
 
 
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    directory = tempfile.mkdtemp(prefix="xuanpin-bench-")
-    try:
-        yield f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-@contextmanager
-def postgres_url(base: str) -> Iterator[str]:
-    """A dedicated schema, dropped and recreated at start and dropped at the end."""
-    admin = create_engine(base)
-
-    def reset(create: bool) -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            if create:
-                connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-
-    reset(create=True)
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        reset(create=False)
-        admin.dispose()
-
-
 def server_version(bench: RestBench) -> str:
     with bench.container.db.transaction() as session:
         if bench.container.db.is_sqlite:
@@ -589,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
     with sqlite_url() as url:
         rest["sqlite"] = run_rest("sqlite", url, args, profile)
     if not args.skip_postgres:
-        with postgres_url(args.postgres_url) as url:
+        with postgres_url(args.postgres_url, SCHEMA) as url:
             rest["postgresql"] = run_rest("postgresql", url, args, profile)
     for db in rest.values():
         db["ratio_fresh"] = ratio(db["fresh"], floor["fresh"])

@@ -46,14 +46,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import random
-import shutil
-import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -65,9 +61,9 @@ from pathlib import Path
 from typing import Any
 
 import time_machine
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
+from bench.common import postgres_url, progress, sqlite_url, summary_ms
 from service.config import Settings
 from service.container import Container
 from service.engine.parser import SourceFile
@@ -98,64 +94,12 @@ FAR_DUE = datetime(2099, 1, 2, 9, 0, tzinfo=SHANGHAI)
 # --------------------------------------------------------------------------- figures
 
 
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
-def summary_ms(samples_s: list[float]) -> dict[str, float]:
-    if not samples_s:
-        return {"n": 0}
-    ms = [s * 1e3 for s in samples_s]
-    return {
-        "n": len(ms),
-        "median_ms": statistics.median(ms),
-        "p95_ms": p95(ms),
-        "max_ms": max(ms),
-        "min_ms": min(ms),
-        "mean_ms": statistics.fmean(ms),
-    }
-
-
-def progress(message: str) -> None:
-    print(f"  … {message}", file=sys.stderr, flush=True)
-
-
 # --------------------------------------------------------------------------- databases
-
-
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    directory = tempfile.mkdtemp(prefix="xuanpin-bench-timers-")
-    try:
-        yield f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-@contextmanager
-def postgres_url(base: str) -> Iterator[str]:
-    """A dedicated schema, dropped and recreated at start and dropped at the end."""
-    admin = create_engine(base)
-
-    def reset(create: bool) -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            if create:
-                connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-
-    reset(create=True)
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        reset(create=False)
-        admin.dispose()
 
 
 def fresh_database(label: str, postgres_base: str) -> Callable[[], Any]:
     """A context manager factory: every part gets an empty database of its own."""
-    return sqlite_url if label == "sqlite" else (lambda: postgres_url(postgres_base))
+    return sqlite_url if label == "sqlite" else (lambda: postgres_url(postgres_base, SCHEMA))
 
 
 def settings_for(url: str) -> Settings:
@@ -319,19 +263,19 @@ def firing_tick(row: dict[str, Any], ticks: list[Tick]) -> Tick | None:
 
 def lateness_figures(rows: list[dict[str, Any]], ticks: list[Tick]) -> dict[str, Any]:
     fired = [r for r in rows if r["status"] == "fired" and r["fired_at"] is not None]
-    late = [(r["fired_at"] - r["due_at"]).total_seconds() for r in fired]
-    audit_late = [(r["audit_at"] - r["due_at"]).total_seconds() for r in fired if r["audit_at"]]
+    late = [(r["fired_at"] - r["due_at"]).total_seconds() * 1e3 for r in fired]
+    audit_late = [(r["audit_at"] - r["due_at"]).total_seconds() * 1e3 for r in fired if r["audit_at"]]
     lead = [(r["due_at"] - r["created_at"]).total_seconds() for r in rows]
     by_cause: dict[str, list[float]] = {key: [] for key in CAUSES}
     floor_explained = 0
-    for row, seconds in zip(fired, late, strict=True):
+    for row, millis in zip(fired, late, strict=True):
         tick = firing_tick(row, ticks)
         if tick is None or tick.kind == "sweep":
-            by_cause["sweep"].append(seconds)
+            by_cause["sweep"].append(millis)
         elif tick.started - row["due_at"] < ON_TIME:
-            by_cause["on_time"].append(seconds)
+            by_cause["on_time"].append(millis)
         else:
-            by_cause["late_wake"].append(seconds)
+            by_cause["late_wake"].append(millis)
             # Is the late wake-up 200 ms after the end of an earlier tick (± 20 ms)?
             if any(
                 abs((tick.started - (t.ended + PLAN_FLOOR)).total_seconds()) < 0.02
