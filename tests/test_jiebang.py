@@ -240,6 +240,12 @@ def test_main_path_from_call_to_formal_appointment(api):
         instance_id = start_to_interview(api, traveller)
         state = data(api, instance_id)
         assert state["jiebang_jiezhi"] == "2026-03-09T23:59:59+08:00"
+        # JB-02: the publication is an outbound message an OA system or website reads.
+        oa = api.post("/api/v1/tokens", json={"name": "集团门户网站"}).json["access_token"]
+        published = api.client.get("/api/v1/events", headers={"Authorization": f"Bearer {oa}"}).json["items"]
+        assert [(e["name"], e["instance_id"]) for e in published] == [("揭榜挂帅榜单发布", instance_id)]
+        assert published[0]["payload"]["jingpin_zhiwei"] == BANGDAN["jingpin_zhiwei"]
+        assert published[0]["payload"]["fabu_riqi"] == "2026-03-02"
         assert [s["xingming"] for s in state["shenqing_list"]] == NAMES
         assert all(s["shouli"] for s in state["shenqing_list"])
         assert state["shenqing_list"][0]["fujian_shenfenzheng"][0]["filename"] == "张建国身份证.pdf"

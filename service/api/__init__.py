@@ -5,7 +5,18 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from service.api import auth, calendar, definitions, health, instances, problems, reports, tasks, tokens
+from service.api import (
+    auth,
+    calendar,
+    definitions,
+    events,
+    health,
+    instances,
+    problems,
+    reports,
+    tasks,
+    tokens,
+)
 from service.api.context import authenticate_request
 
 API_TITLE = "选聘流 Xuanpin Flow API"
@@ -55,7 +66,7 @@ def init_api(app: Flask) -> Api:
             },
         },
     )
-    for module in (health, auth, tokens, definitions, instances, tasks, calendar, reports):
+    for module in (health, auth, tokens, definitions, instances, tasks, calendar, reports, events):
         api.register_blueprint(module.blp)
     app.before_request(authenticate_request)
     return api

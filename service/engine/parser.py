@@ -370,7 +370,9 @@ def _prepare_expressions(process_spec, filename: str, trees: dict[str, etree._El
         for definition in _event_definitions(task_spec):
             if isinstance(definition, TimerEventDefinition):
                 definition.expression = normalise_timer_expression(definition.expression)
-                sources.append((definition.expression, "eval"))
+            expression = getattr(definition, "expression", None)  # timers; message payloads
+            if isinstance(expression, str) and expression.strip():
+                sources.append((expression, "eval"))
         for source, mode in sources:
             try:
                 compile_sandboxed(source if mode == "exec" else source.strip(), mode)

@@ -151,6 +151,15 @@ class WorkflowRun:
             due_period_start=period_start,
         )
 
+    def thrown_messages(self) -> list[tuple[str, Any]]:
+        """Messages thrown that no part of this instance caught: (name, payload), oldest first.
+        Taking them empties the engine's queue, so each is handed out once."""
+        messages = []
+        for event in self.workflow.get_events():
+            payload = event.payload.get("payload") if isinstance(event.payload, dict) else event.payload
+            messages.append((event.event_definition.name, _json_safe({"v": payload})["v"]))
+        return messages
+
     def waiting_timers(self) -> list[TimerView]:
         return waiting_timers(self.workflow)
 

@@ -15,7 +15,7 @@ from service.engine.runtime import UserTaskView, WorkflowRun
 from service.services import audit
 from service.services.timers import sync_timers
 from service.store.db import after_commit
-from service.store.models import Instance, Task, TaskGrant
+from service.store.models import Instance, OutboxEvent, Task, TaskGrant
 from service.timeutil import utcnow
 
 
@@ -29,6 +29,7 @@ def save_progress(
     """Write the run back, materialise its READY user tasks and its waiting timers.
     Returns the open task rows."""
     now = utcnow()
+    messages = run.thrown_messages()  # before dump(): taking them is what removes them from the state
     instance.state = run.dump()
     instance.data = run.data
     instance.updated_at = now
@@ -68,6 +69,18 @@ def save_progress(
             due_at=_iso(row.due_at),
             due_provisional=row.due_provisional,
         )
+    for name, payload in messages:
+        session.add(
+            OutboxEvent(
+                instance_id=instance.id,
+                definition_key=instance.definition_key,
+                business_key=instance.business_key,
+                name=name,
+                payload=payload,
+                created_at=now,
+            )
+        )
+        audit.record(session, "engine", "message.thrown", instance.id, name=name)
     for timer in sync_timers(session, instance, run, fired):
         after_commit(session, partial(app.timer_created, timer.due_at))
         audit.record(

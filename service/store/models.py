@@ -280,6 +280,20 @@ class CalendarYear(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class OutboxEvent(Base):
+    """A message a process threw for the outside world (an OA system, a website): consumers
+    read them in id order (`GET /api/v1/events?after=`). Rows are never updated."""
+
+    __tablename__ = "outbox_events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(36), index=True)
+    definition_key: Mapped[str] = mapped_column(String(200))
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEvent(Base):
     """Append-only trail of who did what when (X-01). Rows are never updated or deleted."""
 
