@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import math
+import os
 import shutil
 import statistics
 import sys
@@ -64,3 +66,19 @@ def postgres_url(base: str, schema: str) -> Iterator[str]:
     finally:
         reset(create=False)
         admin.dispose()
+
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def add_database_options(parser: argparse.ArgumentParser, schema: str) -> None:
+    """--skip-postgres, --postgres-url and --json, the same for every benchmark."""
+    parser.add_argument("--skip-postgres", action="store_true", help="SQLite (and the engine floor) only")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help=f"database for schema `{schema}` (env BENCH_POSTGRES_URL; default {DEFAULT_POSTGRES_URL})",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print machine-readable results instead of the table"
+    )

@@ -41,7 +41,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.common import postgres_url, progress, sqlite_url, summary_ms
+from bench.common import add_database_options, postgres_url, progress, sqlite_url, summary_ms
 from service import create_app
 from service.config import Settings
 from service.engine.parser import SourceFile, parse_definitions
@@ -54,7 +54,6 @@ BPMN_PATH = Path(__file__).with_name("loop.bpmn")
 PROCESS_KEY = "bench_loop"
 START_DATA = {"round_no": 0, "target": 100000}
 USERNAME, PASSWORD, ROLE = "bench", "bench-pass-1", "办理人"
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench"
 
 FRESH = 10  # completed steps of the engine floor's fresh snapshot
@@ -479,15 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         "--deep-steps", type=int, default=60, help="timed REST steps in a window centred on --deep (60)"
     )
     parser.add_argument("--warmup", type=int, default=30, help="untimed steps before timing (30)")
-    parser.add_argument("--skip-postgres", action="store_true", help="SQLite and the engine floor only")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
-        help=f"database for schema `{SCHEMA}` (env BENCH_POSTGRES_URL; default {DEFAULT_POSTGRES_URL})",
-    )
-    parser.add_argument(
-        "--json", action="store_true", help="print machine-readable results instead of the table"
-    )
+    add_database_options(parser, SCHEMA)
     parser.add_argument(
         "--profile", action="store_true", help=f"also cProfile {PROFILE_STEPS} REST steps per size (stderr)"
     )

@@ -63,7 +63,7 @@ from typing import Any
 import time_machine
 from sqlalchemy import text
 
-from bench.common import postgres_url, progress, sqlite_url, summary_ms
+from bench.common import add_database_options, postgres_url, progress, sqlite_url, summary_ms
 from service.config import Settings
 from service.container import Container
 from service.engine.parser import SourceFile
@@ -78,7 +78,6 @@ BPMN_PATH = Path(__file__).with_name("timer_wait.bpmn")
 PROCESS_KEY = "bench_timer_wait"
 TASK_TITLE = "到期处理"
 PRINCIPAL = Principal(username="bench", is_admin=True)
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_timers"
 
 LEAD_MIN, LEAD_MAX = 0.5, 1.5  # seconds between starting an instance and its timer's due time
@@ -632,15 +631,7 @@ def main(argv: list[str] | None = None) -> int:
         default=180.0,
         help=f"seconds creation in (2) may take per database before N drops to {REDUCED_COUNT:,} (180)",
     )
-    parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
-        help=f"database for schema `{SCHEMA}` (env BENCH_POSTGRES_URL; default {DEFAULT_POSTGRES_URL})",
-    )
-    parser.add_argument(
-        "--json", action="store_true", help="print machine-readable results instead of the table"
-    )
+    add_database_options(parser, SCHEMA)
     parser.add_argument("--profile", action="store_true", help="also cProfile fire_due per database (stderr)")
     parser.add_argument(
         "--profile-count", type=int, default=500, help="timers fired under the profiler (500)"

@@ -30,24 +30,20 @@ def as_date(value: Any, what: str = "日期") -> date:
     raise ValueError(f"无法识别的{what}：{value!r}（应为 YYYY-MM-DD 或 ISO-8601 日期时间）")
 
 
-def _whole_years(start: date, end: date) -> int:
+def _whole_years(start: Any, end: Any, start_label: str, end_label: str) -> int:
+    first = as_date(start, start_label)
+    last = as_date(end, end_label)
+    if last < first:
+        raise ValueError(f"{end_label} {last.isoformat()} 早于{start_label} {first.isoformat()}")
     # Someone born on 29 February turns a year older on 1 March in common years.
-    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+    return last.year - first.year - ((last.month, last.day) < (first.month, first.day))
 
 
 def age_on(birth_date: Any, on_date: Any) -> int:
     """KF-03, FH-02: age in whole years (周岁) on `on_date`."""
-    birth = as_date(birth_date, "出生日期")
-    day = as_date(on_date, "计算日期")
-    if day < birth:
-        raise ValueError(f"计算日期 {day.isoformat()} 早于出生日期 {birth.isoformat()}")
-    return _whole_years(birth, day)
+    return _whole_years(birth_date, on_date, "出生日期", "计算日期")
 
 
 def years_between(start: Any, end: Any) -> int:
     """JB-04: whole years from `start` to `end` (e.g. years of work experience)."""
-    first = as_date(start, "起始日期")
-    last = as_date(end, "截止日期")
-    if last < first:
-        raise ValueError(f"截止日期 {last.isoformat()} 早于起始日期 {first.isoformat()}")
-    return _whole_years(first, last)
+    return _whole_years(start, end, "起始日期", "截止日期")
