@@ -3,6 +3,7 @@ role's user would drive it; time is travelled and timers fired with the schedule
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from typing import Any
 
@@ -92,9 +93,15 @@ BANGDAN = dict(
 )
 
 
+def sfz(xingming: str) -> str:
+    """A stable, distinct 18-digit ID number per test applicant."""
+    return f"21050219850612{zlib.crc32(xingming.encode()) % 10000:04d}"
+
+
 def shenqing(xingming: str, **changes: Any) -> dict[str, Any]:
     form = {
         "xingming": xingming,
+        "shenfenzheng_hao": sfz(xingming),
         "xingbie": "男",
         "chusheng_riqi": "1985-06-12",
         "minzu": "汉族",
