@@ -87,7 +87,15 @@ def users() -> None:
 @click.option("--role", "roles", multiple=True, help="角色，可重复，例如 --role 工作组")
 @click.option("--admin", is_flag=True, help="管理员：可部署流程")
 @click.option("--name", "display_name", default="", help="显示名称")
-def users_add(username: str, password: str, roles: tuple[str, ...], admin: bool, display_name: str) -> None:
+@click.option("--id-number", default=None, help="应聘人员的身份证号：关联后本人可查看自己的报名和成绩")
+def users_add(
+    username: str,
+    password: str,
+    roles: tuple[str, ...],
+    admin: bool,
+    display_name: str,
+    id_number: str | None,
+) -> None:
     try:
         accounts.add_user(
             _container().db,
@@ -97,6 +105,8 @@ def users_add(username: str, password: str, roles: tuple[str, ...], admin: bool,
             is_admin=admin,
             display_name=display_name,
             replace=True,
+            id_number=id_number,
+            actor="cli",
         )
     except ServiceError as error:
         _fail(error)

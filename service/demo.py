@@ -45,7 +45,26 @@ DEMO_USERS: list[tuple[str, str, list[str], bool]] = [
 ]
 
 
+# The demo candidates' (fictitious) ID numbers: register an application with one of them and
+# that candidate sees it, with their scores, at GET /api/v1/me/applications (X-03).
+DEMO_ID_NUMBERS: dict[str, str] = {
+    "jiebangren": "210502198506120019",
+    "jingpin": "210503198603152215",
+    "houxuanren": "210102197805150031",
+    "yingpin": "330283199504180027",
+}
+
+
 def create_demo_users(db: Database) -> list[str]:
     for username, name, roles, admin in DEMO_USERS:
-        accounts.add_user(db, username, DEMO_PASSWORD, roles, is_admin=admin, display_name=name, replace=True)
+        accounts.add_user(
+            db,
+            username,
+            DEMO_PASSWORD,
+            roles,
+            is_admin=admin,
+            display_name=name,
+            replace=True,
+            id_number=DEMO_ID_NUMBERS.get(username),
+        )
     return [username for username, *_ in DEMO_USERS]

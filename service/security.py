@@ -1,4 +1,4 @@
-"""Passwords (argon2) and opaque bearer tokens (only their SHA-256 is stored)."""
+"""Passwords (argon2), opaque bearer tokens and ID numbers (only their SHA-256 is stored)."""
 
 from __future__ import annotations
 
@@ -30,3 +30,9 @@ def new_token() -> str:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def id_number_digest(normalised_id_number: str) -> str:
+    """The key linking a candidate's account to their applications (X-03); the number itself
+    stays in the instance data only."""
+    return hashlib.sha256(f"xuanpin-id:{normalised_id_number}".encode()).hexdigest()

@@ -13,9 +13,20 @@ HEADER = (
 )
 
 
-def linear(pid: str, *steps: str, name: str = "测试流程", attrs: str = "") -> bytes:
-    """start → steps… → end, each step a raw BPMN element with id S1, S2, …"""
-    elements = ['<bpmn:startEvent id="StartEvent_1" name="开始" />']
+def linear(
+    pid: str, *steps: str, name: str = "测试流程", attrs: str = "", properties: dict[str, str] | None = None
+) -> bytes:
+    """start → steps… → end, each step a raw BPMN element with id S1, S2, …;
+    `properties` become the process's camunda:properties."""
+    elements = []
+    if properties:
+        props = "".join(
+            f'<camunda:property name="{escape(k)}" value="{escape(v)}" />' for k, v in properties.items()
+        )
+        elements.append(
+            f"<bpmn:extensionElements><camunda:properties>{props}</camunda:properties></bpmn:extensionElements>"
+        )
+    elements.append('<bpmn:startEvent id="StartEvent_1" name="开始" />')
     flows = []
     previous = "StartEvent_1"
     for index, step in enumerate(steps, start=1):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from service import create_app
 from service.config import Settings
-from service.security import hash_password
+from service.security import hash_password, id_number_digest
 from service.services.calendar import SEED, seed_from_chinesecalendar
 from service.store.db import Database
 from service.store.migrate import upgrade
@@ -68,6 +69,25 @@ USERS: dict[str, tuple[list[str], bool]] = {
     # no role of any procedure
     "li": ([], False),
     "outsider": (["无关角色"], False),
+}
+
+
+def id_number_for(name: str) -> str:
+    """A stable, distinct 18-digit ID number for a test applicant known by name."""
+    return f"21050219850612{zlib.crc32(name.encode()) % 10000:04d}"
+
+
+# Candidate accounts linked to the ID numbers the procedure tests register (X-03);
+# jiebangren3 stays unlinked.
+CANDIDATE_ID_NUMBERS = {
+    "jiebangren1": id_number_for("张建国"),
+    "jiebangren2": id_number_for("李明华"),
+    "jingpin1": "210503198603152215",  # 王晓东 (test_kaifaqu)
+    "jingpin2": "210503199205214421",  # 赵静
+    "houxuanren1": "210102197805150031",  # 张伟 (test_shengshu)
+    "houxuanren2": "110105198203094426",  # 李娜
+    "yingpin1": "330283199503120015",  # 王晓东 (test_fenghua)
+    "yingpin2": "330283199807250026",  # 李静怡
 }
 # The calendar is seeded by upgrade() once per worker; reset_calendar undoes a test's overrides.
 KEPT_TABLES = {"users", "roles", "user_roles", "api_tokens", "calendar_days", "calendar_years"}
@@ -120,6 +140,11 @@ def _add_users(db: Database) -> None:
                     password_hash=password_hash,
                     is_admin=admin,
                     roles=[roles[name] for name in names],
+                    id_number_digest=(
+                        id_number_digest(CANDIDATE_ID_NUMBERS[username])
+                        if username in CANDIDATE_ID_NUMBERS
+                        else None
+                    ),
                 )
             )
 

@@ -10,8 +10,10 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
 from service.scheduler import TimerScheduler
+from service.store.models import AuditEvent
 from service.timeutil import SHANGHAI
 from tests.conftest import FORMS, PROCESSES
 
@@ -146,6 +148,27 @@ def scores(pairs):
 
 def to_hiring_decision(api, instance_id):
     """Main path from the closed registration to the hiring decision (one post, 6:1)."""
+    _to_publicity(api, instance_id)
+    # 公示 5 working days from 12/1: 12/2 … 12/8; objections are received by 企业人事.
+    assert "受理公示异议" in _titles(api, "renshi", instance_id)
+    with time_machine.travel(datetime(2026, 12, 8, 23, 59, 0, tzinfo=SHANGHAI)):
+        assert _tick(api) == 0
+    with time_machine.travel(datetime(2026, 12, 9, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) == 1
+    with time_machine.travel(datetime(2026, 12, 9, 10, 0, tzinfo=SHANGHAI)):
+        _do(
+            api,
+            "jituan",
+            "作出聘用决定",
+            instance_id,
+            pinyong_wenhao="奉交投人〔2026〕58号",
+            ruzhi_riqi=RUZHI_RIQI,
+        )
+
+
+def _to_publicity(api, instance_id):
+    """Exams, physical exam and inspection on 12/1 (one post, 6:1): 王晓东 ranks first and passes
+    both checks, so the publicity of 12/2 … 12/8 starts."""
     qualified = SIX_QUALIFIED[:6]
     written = [80, 92, 75, 70, 85, 60]
     interview = [90, 78, 88, 85, 80, 70]
@@ -189,21 +212,6 @@ def to_hiring_decision(api, instance_id):
                     "yijian": "政治素质好，业务能力强，廉洁从业无不良记录",
                 }
             ],
-        )
-    # 公示 5 working days from 12/1: 12/2 … 12/8; objections are received by 企业人事.
-    assert "受理公示异议" in _titles(api, "renshi", instance_id)
-    with time_machine.travel(datetime(2026, 12, 8, 23, 59, 0, tzinfo=SHANGHAI)):
-        assert _tick(api) == 0
-    with time_machine.travel(datetime(2026, 12, 9, 0, 0, 1, tzinfo=SHANGHAI)):
-        assert _tick(api) == 1
-    with time_machine.travel(datetime(2026, 12, 9, 10, 0, tzinfo=SHANGHAI)):
-        _do(
-            api,
-            "jituan",
-            "作出聘用决定",
-            instance_id,
-            pinyong_wenhao="奉交投人〔2026〕58号",
-            ruzhi_riqi=RUZHI_RIQI,
         )
 
 
@@ -669,3 +677,196 @@ def test_nobody_passes_physical_exam(fh):
         s["title"] for s in detail["completed_steps"]
     ]
     assert "拟聘人员公示" not in [s["title"] for s in detail["completed_steps"]]
+
+
+# Registration is open (11/20 … 11/30); the new tests travel here so they do not depend on the
+# wall clock being before the registration deadline.
+REGISTRATION_OPEN = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
+
+
+YIYI = {
+    "you_yiyi": True,
+    "jubaoren": "林国强",
+    "lianxi_fangshi": "13805741234",
+    "shishi": "王晓东报名所附会计从业经历证明系伪造，原单位未出具过该证明，附原单位人事部门书面说明。",
+}
+
+
+def test_upheld_objection_stops_the_hire(fh):
+    """X-04: a real-name objection to 王晓东 received by 企业人事 during the publicity goes to
+    区属集团 for investigation; while it is open the period's end does not close the publicity and
+    nobody is offered the hiring decision; upheld (「异议成立」), the recruitment ends at
+    「异议成立，不予聘用」 with the objection, the finding and the feedback to the reporter
+    recorded: no hire, no contract, no filing, no archive, and the runner-up is not moved up."""
+    api = fh
+    with time_machine.travel(REGISTRATION_OPEN):
+        instance_id = start_plan(api)
+        announce_and_register(api, instance_id, SIX_QUALIFIED)
+    close_registration(api)
+    _to_publicity(api, instance_id)
+    assert "王晓东" in _data(api, instance_id)["data"]["gongshi_neirong"]
+
+    with time_machine.travel(datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI)):
+        _do(api, "renshi", "受理公示异议", instance_id, **YIYI)
+    assert _titles(api, "renshi", instance_id) == []
+    assert _titles(api, "jituan", instance_id) == ["核查异议"]
+    assert _titles(api, "guozi", instance_id) == [] and _titles(api, "kaoguan1", instance_id) == []
+
+    # The period (12/2 … 12/8) runs out while the objection is investigated: nothing fires, the
+    # instance waits on the investigation and no hiring decision is offered.
+    with time_machine.travel(datetime(2026, 12, 9, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) == 0
+    detail = _data(api, instance_id)
+    assert detail["status"] == "running" and [t["title"] for t in detail["open_tasks"]] == ["核查异议"]
+    assert "gongshi_jieguo" not in detail["data"]
+
+    with time_machine.travel(datetime(2026, 12, 10, 15, 0, tzinfo=SHANGHAI)):
+        done = _do(
+            api,
+            "jituan",
+            "核查异议",
+            instance_id,
+            hecha_jieguo="异议成立",
+            hecha_shuoming="经向原单位核实，所附从业经历证明非原单位出具，异议属实。",
+            fankui_jubaoren="2026年12月10日电话告知举报人核查结论",
+        )
+    assert (done["status"], done["open_tasks"]) == ("completed", [])
+
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed" and detail["open_tasks"] == [] and detail["timers"] == []
+    data = detail["data"]
+    assert data["gongshi_jieguo"] == "异议成立"
+    assert data["gongshi_yiyi"] == [
+        {
+            "jubaoren": "林国强",
+            "lianxi_fangshi": "13805741234",
+            "shishi": YIYI["shishi"],
+            "hecha_jieguo": "异议成立",
+            "hecha_shuoming": "经向原单位核实，所附从业经历证明非原单位出具，异议属实。",
+            "fankui_jubaoren": "2026年12月10日电话告知举报人核查结论",
+        }
+    ]
+    assert not {"pinyong_wenhao", "ruzhi_riqi", "hetong_riqi", "beian_jieguo", "guidang_cailiao"} & set(data)
+    steps = [s["title"] for s in detail["completed_steps"]]
+    assert steps[-1] == "异议成立，不予聘用"
+    assert steps.index("核查异议") < steps.index("认定公示未通过") < steps.index("拟聘人员公示")
+    assert not {"作出聘用决定", "签订劳动合同", "办理人员备案", "招聘资料归档", "招聘完成"} & set(steps)
+    for user in ("renshi", "jituan", "guozi", "kaoguan1"):
+        assert api.inbox(user, instance_id=instance_id) == []
+
+    # The finding is also in the append-only audit trail, under the investigator's name.
+    with api.client.application.extensions["xuanpin"].db.transaction() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+        ).all()
+    finding = [e for e in events if e.action == "task.completed" and e.detail["title"] == "核查异议"]
+    assert [(e.actor, e.detail["data"]["hecha_jieguo"]) for e in finding] == [("jituan", "异议成立")]
+    assert (events[-1].actor, events[-1].action) == ("jituan", "instance.completed")
+
+    # Nobody was hired, so the year's bachelor-share report counts no hire from this recruitment.
+    report = api.get("/api/v1/reports/fenghua/bachelor-share", user="guozi", query_string={"year": 2026})
+    assert (report.json["recruitments"], report.json["total"]) == (0, 0)
+
+
+def test_labour_post_hires_are_left_out_of_the_bachelor_share(fh):
+    """FH-10: the ≥75 % full-time-bachelor share counts management/technical hires only. A
+    劳务流动岗 (scenic-area 秩序维护员) is planned and recruited in the same instance flow — the
+    diagram has no route of its own for labour posts, so it runs plan approval, the below-6:1
+    interview-only choice, physical exam, inspection, publicity, contract and filing like any
+    post — and its category is archived, so its 大专 hire is left out of the year's share while
+    the management hires of the same year are counted."""
+    api = fh
+    people = [
+        _applicant("应晓峰", "330283199701010016", "1997-01-01", xueli="大专", zhuanye="旅游管理"),
+        _applicant("俞婷", "330283199902020025", "1999-02-02", xueli="大专", zhuanye="旅游管理"),
+        _applicant("王晓东", "330283199503120015", "1995-03-12", zhuanye="旅游管理"),
+    ]
+    with time_machine.travel(REGISTRATION_OPEN):
+        instance = api.start(KEY, user="renshi", business_key="FHWL-ZP-2026-001").json
+        _do(
+            api,
+            "renshi",
+            "填报年度用工计划",
+            instance["id"],
+            jihua_niandu=2026,
+            qiye_mingcheng="宁波市奉化区文化旅游集团有限公司",
+            gangwei_mingcheng="景区秩序维护员",
+            gangwei_leibie="劳务流动岗",
+            jihua_renshu=1,
+            fangkuan_dazhuan=True,
+            zhuanye_yaoqiu="旅游管理等相关专业",
+        )
+        instance_id = instance["id"]
+        assert _titles(api, "guozi", instance_id) == ["核准年度用工计划"]
+        _do(api, "guozi", "核准年度用工计划", instance_id, jihua_hezhun=True, hezhun_yijian="同意")
+        announce_and_register(api, instance_id, people)
+    close_registration(api)
+    data = _data(api, instance_id)["data"]
+    assert (data["hege_renshu"], data["bili_jieguo"]) == (3, "skip_written_allowed")
+    with time_machine.travel(AFTER_DEADLINE):
+        _do(api, "renshi", "确定是否笔试", instance_id, juxing_bishi=False, bishi_shuoming="直接面试")
+        _do(
+            api,
+            "kaoguan2",
+            "录入面试成绩",
+            instance_id,
+            mianshi_xingshi="专业技能实操测试",
+            mianshi_chengji=scores(zip(people, [91, 85, 80], strict=True)),
+        )
+        first = [{"shenfenzheng_hao": people[0]["shenfenzheng_hao"], "xingming": "应晓峰", "hege": True}]
+        _do(api, "renshi", "组织体检", instance_id, tijian_riqi="2026-12-01", tijian_jieguo=first)
+        _do(api, "jituan", "组织考察", instance_id, kaocha_jieguo=first)
+    with time_machine.travel(datetime(2026, 12, 9, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) == 1  # 公示期满 (12/2 … 12/8)
+    with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):
+        _do(
+            api,
+            "jituan",
+            "作出聘用决定",
+            instance_id,
+            pinyong_wenhao="奉文旅人〔2026〕9号",
+            ruzhi_riqi=RUZHI_RIQI,
+        )
+        _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi=RUZHI_RIQI, hetong_qixian_nian=1)
+        _do(
+            api,
+            "renshi",
+            "填报备案材料",
+            instance_id,
+            beian_leixing="入职",
+            xingming="应晓峰",
+            shenfenzheng_hao=people[0]["shenfenzheng_hao"],
+            gangwei="景区秩序维护员",
+            gangwei_leibie="其他用工",
+            xueli="大专",
+            quanrizhi=True,
+            biandong_riqi=RUZHI_RIQI,
+            hetong_riqi=RUZHI_RIQI,
+        )
+        _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="同意")
+        _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案", beian_yijian="准予备案")
+        _do(
+            api,
+            "renshi",
+            "招聘资料归档",
+            instance_id,
+            dangan_bianhao="FHWL-ZP-2026-001",
+            guidang_riqi="2026-12-10",
+            baoguan_qixian="长期",
+        )
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed"
+    steps = [s["title"] for s in detail["completed_steps"]]
+    assert "录入笔试成绩" not in steps and steps[-1] == "招聘完成"
+    archive = detail["data"]["guidang_cailiao"]
+    assert archive["gangwei_leibie"] == "劳务流动岗"  # the plan's category, not the filing form's 其他用工
+    assert [(p["xingming"], p["zongchengji"]) for p in archive["luyong"]] == [("应晓峰", 91.0)]
+
+    report = "/api/v1/reports/fenghua/bachelor-share"
+    body = api.get(report, user="guozi", query_string={"year": 2026}).json
+    assert (body["recruitments"], body["total"], body["below_minimum"]) == (0, 0, False)
+    with time_machine.travel(REGISTRATION_OPEN):
+        _recruit_two(api, SIX_QUALIFIED[:5], bianhao="021")
+    body = api.get(report, user="guozi", query_string={"year": 2026}).json
+    assert (body["recruitments"], body["total"], body["full_time_bachelor_or_higher"]) == (1, 2, 2)
+    assert body["share"] == 1.0 and body["below_minimum"] is False and body["warning"] is None

@@ -180,6 +180,19 @@ NAMES = ["张建国", "李明华", "王志强"]
 
 def start_to_interview(api, traveller, names=NAMES, extra=()) -> str:
     """建榜 → 发榜 → 揭榜 (window closes by its timer) → 定榜公示 → panel and questions."""
+    instance_id = _to_list_publicity(api, traveller, names, extra)
+    do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
+    traveller.move_to(at("2026-03-14", "00:00"))  # JB-06: 3 days from 3/10
+    assert tick(api) == 1
+    traveller.move_to(at("2026-03-16"))
+    do(api, "dangwei", "确定面试评审组", pingwei_list=PINGWEI, dangwei_yanjiu_riqi="2026-03-16")
+    do(api, "gongzuozu", "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="赵靓")
+    return instance_id
+
+
+def _to_list_publicity(api, traveller, names=NAMES, extra=()) -> str:
+    """建榜 → 发榜 → 揭榜 (window closes by its timer) → the list is proposed; on 3/10 the
+    定榜公示 is open with 受理公示异议 in 党委工作部's inbox."""
     assert api.deploy(*files()).status_code == 201
     response = api.start("jiebang_guashuai", user="gongzuozu", business_key="GT-JB-2026-01")
     assert response.status_code == 201, response.json
@@ -202,12 +215,6 @@ def start_to_interview(api, traveller, names=NAMES, extra=()) -> str:
         niding_duixiang=list(names),
         shenhe_yijian="经审核，符合揭榜条件。",
     )
-    do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
-    traveller.move_to(at("2026-03-14", "00:00"))  # JB-06: 3 days from 3/10
-    assert tick(api) == 1
-    traveller.move_to(at("2026-03-16"))
-    do(api, "dangwei", "确定面试评审组", pingwei_list=PINGWEI, dangwei_yanjiu_riqi="2026-03-16")
-    do(api, "gongzuozu", "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="赵靓")
     return instance_id
 
 
@@ -218,7 +225,8 @@ def interview(
         do(api, judge, "面试评分", pingfen=pingfen(scores, (huibi or {}).get(judge, ())))
 
 
-def appoint_after_interview(api, traveller, instance_id: str, winner: str) -> None:
+def kaocha(api, winner: str) -> None:
+    """党工部 submits the written inspection material on the inspection target (JB-14)."""
     do(
         api,
         "danggongbu",
@@ -230,6 +238,10 @@ def appoint_after_interview(api, traveller, instance_id: str, winner: str) -> No
         kaocha_lian="廉洁自律，未发现问题。",
         kaocha_zongjie=f"{winner}同志德才兼备，适合担任市场营销部部长。",
     )
+
+
+def appoint_after_interview(api, traveller, instance_id: str, winner: str) -> None:
+    kaocha(api, winner)
     do(
         api,
         "dangwei",
@@ -561,3 +573,164 @@ def test_discipline_inspector_reads_but_cannot_act(api):
         listed = api.get("/api/v1/instances", user="jijian").json
         assert instance_id in [i["id"] for i in listed["items"]]
         assert task(api, "pingwei1", "面试评分")["id"] == sheet_task["id"]
+
+
+def steps(api, instance_id: str) -> list[str]:
+    return [s["title"] for s in api.get(f"/api/v1/instances/{instance_id}").json["completed_steps"]]
+
+
+def test_upheld_objection_to_the_list_sends_it_back_for_a_new_proposal(api):
+    """JB-06, X-04: a real-name objection during the 3-day 定榜公示 is investigated by 党工部;
+    while it is open the publicity does not end at its deadline and no panel is chosen. Upheld,
+    the publicity fails and 党委工作部 proposes the list again; the new list is publicised for
+    3 days from the re-proposal and the procedure goes on with it. JB-18: the closed objection's
+    result stays readable for the discipline inspector."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = _to_list_publicity(api, traveller)
+        assert due_timers(api, instance_id) == ["2026-03-13T23:59:59+08:00"]
+        traveller.move_to(at("2026-03-11"))
+        do(
+            api,
+            "dangweigongzuobu",
+            "受理公示异议",
+            you_yiyi=True,
+            jubaoren="刘强",
+            lianxi_fangshi="13904140000",
+            shishi="反映王志强提供的现岗位任职年限证明与实际不符。",
+        )
+        hecha = task(api, "danggongbu", "核查异议")
+        assert titles(api, "dangweigongzuobu") == []
+        assert due_timers(api, instance_id) == []
+        traveller.move_to(at("2026-03-14", "00:00"))  # past the 3 days
+        assert tick(api) == 0
+        assert titles(api, "dangwei") == []  # X-04: the list is not final while the objection is open
+        traveller.move_to(at("2026-03-16"))
+        do(
+            api,
+            "danggongbu",
+            "核查异议",
+            hecha_jieguo="异议成立",
+            hecha_shuoming="经调查核实，王志强现岗位任职不满1年，反映问题属实，已报党委。",
+            fankui_jubaoren="已于2026年3月16日当面向刘强反馈核查结果。",
+        )
+        state = data(api, instance_id)
+        assert state["gongshi_jieguo"] == "异议成立"
+        [yiyi] = state["gongshi_yiyi"]
+        assert (yiyi["jubaoren"], yiyi["hecha_jieguo"]) == ("刘强", "异议成立")
+        assert titles(api, "dangwei") == []
+        assert titles(api, "dangweigongzuobu") == ["审核并提出揭榜对象"]
+        assert steps(api, instance_id).count("审核并提出揭榜对象") == 1
+        # JB-18: the inspector can still read the recorded result of the closed objection.
+        closed = api.get(f"/api/v1/tasks/{hecha['id']}", user="jijian").json
+        assert closed["status"] == "completed" and closed["completed_by"] == "danggongbu"
+        assert closed["data"]["hecha_jieguo"] == "异议成立"
+
+        do(
+            api,
+            "dangweigongzuobu",
+            "审核并提出揭榜对象",
+            niding_duixiang=["张建国", "李明华"],
+            shenhe_yijian="王志强经核查不符合任职年限要求，不再列为揭榜对象。",
+        )
+        state = data(api, instance_id)
+        assert state["niding_duixiang"] == ["张建国", "李明华"]
+        assert state["gongshi_neirong"].endswith("拟参与揭榜对象：张建国、李明华")
+        assert state["gongshi_kaishi"] == "2026-03-16"
+        assert due_timers(api, instance_id) == ["2026-03-19T23:59:59+08:00"]  # JB-06: 3 new days
+        do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
+        traveller.move_to(at("2026-03-19", "23:59"))
+        assert tick(api) == 0 and titles(api, "dangwei") == []
+        traveller.move_to(at("2026-03-20", "00:00"))
+        assert tick(api) == 1
+        assert data(api, instance_id)["gongshi_jieguo"] == "无异议"
+        assert titles(api, "dangweigongzuobu") == []
+
+        traveller.move_to(at("2026-03-23"))
+        do(api, "dangwei", "确定面试评审组", pingwei_list=PINGWEI, dangwei_yanjiu_riqi="2026-03-23")
+        do(api, "gongzuozu", "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="赵靓")
+        state = data(api, instance_id)
+        assert sorted(state["yanjiang_shunxu"]) == ["张建国", "李明华"]
+        assert sorted(c["xingming"] for c in state["chouti_jilu"]) == ["张建国", "李明华"]
+        # The struck-out applicant can no longer be scored.
+        sheet_task = task(api, "pingwei1", "面试评分")
+        with_wang = pingfen({"张建国": 90, "李明华": 85, "王志强": 82})
+        refused = assert_problem(api.complete(sheet_task["id"], "pingwei1", pingfen=with_wang), 422)
+        assert "张建国、李明华" in refused["detail"]
+        interview(api, {j: {"张建国": 84, "李明华": 88} for j in PINGWEI})
+        state = data(api, instance_id)
+        assert {e["xingming"]: e["defen"] for e in state["mianshi_chengji"]} == {"张建国": 84, "李明华": 88}
+        assert state["kaocha_duixiang"] == "李明华"
+        assert titles(api, "danggongbu") == ["组织考察"]
+
+
+def test_receiving_company_refusing_the_proposal_ends_without_appointment(api):
+    """JB-15: the committee's appointment proposal goes to 水泵公司党委, who decide; when they
+    do not agree the diagram ends in 不予任命 — no 任前公示, no trial, nobody appointed."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = start_to_interview(api, traveller)
+        interview(api, {j: {"张建国": 90, "李明华": 85, "王志强": 82} for j in PINGWEI})
+        kaocha(api, "张建国")
+        assert titles(api, "shuibeng") == []
+        do(
+            api,
+            "dangwei",
+            "党委研究讨论",
+            taolun_riqi="2026-03-20",
+            renmian_jianyi="建议任用",
+            taolun_jiyao="一致同意提出任职建议。",
+        )
+        assert titles(api, "shuibeng") == ["研究任职建议"]
+        done = do(
+            api,
+            "shuibeng",
+            "研究任职建议",
+            shuibeng_tongyi=False,
+            shuibeng_yijian="本公司营销部现阶段另有安排，不同意到岗试用。",
+        )
+        assert done["status"] == "completed" and done["open_tasks"] == []
+        assert ended_at(api, instance_id) == "不予任命"
+        state = data(api, instance_id)
+        assert state["shuibeng_tongyi"] is False
+        assert state["shuibeng_yijian"] == "本公司营销部现阶段另有安排，不同意到岗试用。"
+        assert state["kaocha_duixiang"] == "张建国"
+        assert "renzhi_riqi" not in state
+        assert not state["gongshi_neirong"].startswith("拟任")  # still the list's publicity
+        done_steps = steps(api, instance_id)
+        assert "准备任前公示" not in done_steps and "任前公示" not in done_steps
+        assert "安排到岗试用" not in done_steps
+        assert due_timers(api, instance_id) == []
+        for user in ("dangweigongzuobu", "shuibeng", "dangwei", "danggongbu"):
+            assert titles(api, user) == []
+
+
+def test_committee_leaves_the_post_vacant_after_inspecting_a_single_applicant(api):
+    """JB-13: a single applicant is not automatically appointed — even with an interview score
+    of 80 or more, after the inspection (JB-14) the committee's discussion (JB-15) may decide
+    暂时空岗; nothing is proposed to 水泵公司党委 and the call ends as 暂时空岗."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = start_to_interview(api, traveller, names=["张建国"])
+        interview(api, {j: {"张建国": 82} for j in PINGWEI})
+        state = data(api, instance_id)
+        assert state["quanbu_dibao"] is False and state["bingli_duixiang"] == []
+        assert state["kaocha_duixiang"] == "张建国"
+        assert titles(api, "dangwei") == []  # no 研究是否空岗: not the all-below-80 branch
+        kaocha(api, "张建国")
+        do(
+            api,
+            "dangwei",
+            "党委研究讨论",
+            taolun_riqi="2026-03-20",
+            renmian_jianyi="暂时空岗",
+            taolun_jiyao="揭榜对象仅一人，综合素质与岗位匹配程度不高，研究决定暂时空岗。",
+        )
+        assert ended_at(api, instance_id) == "暂时空岗"
+        state = data(api, instance_id)
+        assert state["renmian_jianyi"] == "暂时空岗"
+        assert state["taolun_jiyao"].startswith("揭榜对象仅一人")
+        done_steps = steps(api, instance_id)
+        assert "研究是否空岗" not in done_steps
+        assert "研究任职建议" not in done_steps and "准备任前公示" not in done_steps
+        assert "shuibeng_tongyi" not in state
+        assert due_timers(api, instance_id) == []
+        for user in ("shuibeng", "dangwei", "dangweigongzuobu", "danggongbu"):
+            assert titles(api, user) == []

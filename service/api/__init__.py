@@ -12,10 +12,12 @@ from service.api import (
     events,
     health,
     instances,
+    me,
     problems,
     reports,
     tasks,
     tokens,
+    users,
 )
 from service.api.context import authenticate_request
 
@@ -66,7 +68,7 @@ def init_api(app: Flask) -> Api:
             },
         },
     )
-    for module in (health, auth, tokens, definitions, instances, tasks, calendar, reports, events):
+    for module in (health, auth, me, users, tokens, definitions, instances, tasks, calendar, reports, events):
         api.register_blueprint(module.blp)
     app.before_request(authenticate_request)
     return api

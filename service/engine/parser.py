@@ -19,6 +19,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, UserTaskPar
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from service.domain.own_records import parse_spec as parse_own_records_spec
 from service.engine.errors import DefinitionError
 from service.engine.sandbox import SandboxError, compile_sandboxed
 from service.engine.serializer import dump_specs
@@ -88,6 +89,7 @@ class ParsedProcess:
     starter_groups: list[str] = field(default_factory=list)
     starter_users: list[str] = field(default_factory=list)
     source_hashes: dict[str, str] = field(default_factory=dict)
+    own_records: dict[str, object] | None = None  # X-03 declaration, see service/domain/own_records.py
 
 
 def split_list(value: str | None) -> list[str]:
@@ -169,9 +171,28 @@ def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
                 source_hashes={
                     name: sha256(contents[name]) for name in files_used | _decision_files(parser, all_specs)
                 },
+                own_records=_own_records_spec(node, process_parser.filename),
             )
         )
     return processes
+
+
+def _own_records_spec(node: etree._Element, filename: str) -> dict[str, object] | None:
+    """The process's camunda:properties naming where applications and results live (X-03)."""
+    properties = {
+        prop.get("name", ""): prop.get("value", "")
+        for prop in node.xpath(
+            "./bpmn:extensionElements/camunda:properties/camunda:property",
+            namespaces={**_BPMN, "camunda": CAMUNDA_MODEL_NS},
+        )
+    }
+    try:
+        spec = parse_own_records_spec(properties)
+    except ValueError as error:
+        raise DefinitionError(
+            f"流程扩展属性无效：{error}", filename=filename, element_id=node.get("id"), line=node.sourceline
+        ) from None
+    return spec.as_json() if spec is not None else None
 
 
 def _parse_file(source: SourceFile) -> etree._Element:

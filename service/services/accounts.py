@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from service.security import hash_password, new_token, token_digest, verify_password
+from service.domain.own_records import normalise_id_number
+from service.security import hash_password, id_number_digest, new_token, token_digest, verify_password
 from service.services import audit
 from service.services.errors import Conflict, Invalid, Unauthorized
 from service.services.principal import Principal
@@ -35,12 +36,16 @@ def add_user(
     is_admin: bool = False,
     display_name: str = "",
     replace: bool = False,
+    id_number: str | None = None,
+    actor: str = "system",
 ) -> None:
-    """Create a person; with replace=True an existing user gets the new password and roles."""
+    """Create a person; with replace=True an existing user gets the new password and roles.
+    An ID number links a candidate to their applications (X-03); None keeps the current link."""
     if not username.strip():
         raise Invalid("用户名不能为空", errors={"username": ["不能为空"]})
     if len(password) < 8:
         raise Invalid("密码至少 8 个字符", errors={"password": ["至少 8 个字符"]})
+    digest = _id_number_digest(id_number) if id_number is not None else None
     with db.transaction(write=True) as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is not None and not replace:
@@ -52,9 +57,34 @@ def add_user(
         user.is_admin = is_admin
         user.display_name = display_name or username
         user.roles = _roles(session, roles or [])
+        if digest is not None:
+            _check_id_number_free(session, digest, username)
+            user.id_number_digest = digest
         audit.record(
-            session, "system", "user.saved", username=username, roles=sorted(roles or []), admin=is_admin
+            session,
+            actor,
+            "user.saved",
+            username=username,
+            roles=sorted(roles or []),
+            admin=is_admin,
+            linked_id_number=user.id_number_digest is not None,
         )
+
+
+def _id_number_digest(id_number: str) -> str:
+    normalised = normalise_id_number(id_number)
+    if normalised is None:
+        raise Invalid(
+            "身份证号格式不正确：应为 18 位，末位可为 X",
+            errors={"id_number": ["应为 18 位居民身份证号码，末位可为 X"]},
+        )
+    return id_number_digest(normalised)
+
+
+def _check_id_number_free(session: Session, digest: str, username: str) -> None:
+    owner = session.scalar(select(User.username).where(User.id_number_digest == digest))
+    if owner is not None and owner != username:
+        raise Conflict(f"该身份证号已关联到账号 {owner}：一个人只能关联一个账号，请核实身份证号")
 
 
 def create_system_token(
@@ -117,4 +147,5 @@ def principal_for_token(db: Database, token: str) -> Principal:
             is_admin=user.is_admin,
             is_system=user.is_system,
             display_name=user.display_name,
+            id_number_digest=user.id_number_digest,
         )

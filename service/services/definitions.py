@@ -111,6 +111,7 @@ def _store_versions(
                     forms=process_forms,
                     starter_groups=process.starter_groups,
                     starter_users=process.starter_users,
+                    own_records=process.own_records,
                 )
             )
             audit.record(session, principal.username, "definition.deployed", key=process.key, version=version)

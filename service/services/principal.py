@@ -12,6 +12,7 @@ class Principal:
     is_admin: bool = False
     is_system: bool = False
     display_name: str = ""
+    id_number_digest: str | None = None  # set for candidates linked to their applications
 
     def has_any_role(self, roles: list[str] | set[str] | frozenset[str]) -> bool:
         return bool(self.roles.intersection(roles))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from service.container import Container
 from service.engine.runtime import UserTaskView, WorkflowRun
-from service.services import audit
+from service.services import audit, own_records
 from service.services.timers import sync_timers
 from service.store.db import after_commit
 from service.store.models import Instance, OutboxEvent, Task, TaskGrant
@@ -36,6 +36,7 @@ def save_progress(
     if run.completed:
         instance.status = "completed"
         instance.completed_at = now
+    own_records.refresh(session, instance, instance.data, now)
     ready = {view.id: view for view in run.ready_user_tasks()}
     open_rows = list(
         session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == "open"))

@@ -76,8 +76,12 @@ class User(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_system: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A candidate's link to their applications (X-03): SHA-256 of the ID number, set by an admin.
+    id_number_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+
+    __table_args__ = (UniqueConstraint("id_number_digest", name="uq_users_id_number_digest"),)
 
     @property
     def role_names(self) -> list[str]:
@@ -134,6 +138,8 @@ class ProcessDefinition(Base):
     forms: Mapped[dict] = mapped_column(default=dict)
     starter_groups: Mapped[list] = mapped_column(default=list)
     starter_users: Mapped[list] = mapped_column(default=list)
+    # Where the instance data keeps applications and results (X-03); None: candidates see nothing.
+    own_records: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("key", "version", name="uq_process_definitions_key_version"),)
@@ -278,6 +284,24 @@ class CalendarYear(Base):
     source: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OwnRecord(Base):
+    """What one candidate may see of one instance (X-03), refreshed whenever the instance moves,
+    so that a candidate's list is one indexed query instead of reading instance data."""
+
+    __tablename__ = "own_records"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    id_number_digest: Mapped[str] = mapped_column(String(64))
+    person_name: Mapped[str] = mapped_column(String(100))
+    view: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("instance_id", "id_number_digest", name="uq_own_records_instance_person"),
+        Index("ix_own_records_person", "id_number_digest", "updated_at"),
+    )
 
 
 class OutboxEvent(Base):
