@@ -614,3 +614,459 @@ def test_x04_upheld_objection_blocks_appointment_and_returns_to_the_proposal(kf,
     data = _data(kf, iid)
     assert data["gongshi_jieguo"] == "异议成立" and "pinyong_jieguo" not in data
     assert [t["title"] for t in kf.inbox("lingdaoban", instance_id=iid)] == ["提出拟聘用人选建议"]
+
+
+def _inbox(api, user: str, instance_id: str) -> list[str]:
+    return [t["title"] for t in api.inbox(user, instance_id=instance_id)]
+
+
+def _steps(api, instance_id: str) -> list[str]:
+    detail = api.get(f"/api/v1/instances/{instance_id}", user="jijian").json
+    return [s["title"] for s in detail["completed_steps"]]
+
+
+def _submitted(api, user: str, title: str, instance_id: str) -> list[dict[str, Any]]:
+    """The data each completed task of that title was submitted with, oldest first (the clock
+    must have moved between them: tasks done at the same instant have no order)."""
+    done = api.get(
+        "/api/v1/tasks", user=user, query_string={"instance_id": instance_id, "status": "completed"}
+    )
+    assert done.status_code == 200, done.json
+    tasks = sorted((t for t in done.json["items"] if t["title"] == title), key=lambda t: t["completed_at"])
+    assert len({t["completed_at"] for t in tasks}) == len(tasks)
+    return [api.get(f"/api/v1/tasks/{t['id']}", user=user).json["data"] for t in tasks]
+
+
+def _ids(rows: list[dict[str, Any]]) -> list[str]:
+    return [r["shenfenzheng_hao"] for r in rows]
+
+
+def test_kf05_cancelled_qualification_leaves_the_competition_list(kf, clock):
+    """KF-05, KF-06: the office cancels a registered, otherwise eligible candidate's
+    qualification for falsified material; the reason is recorded, the person is not on the
+    list the leading group confirms and is not interviewed or ranked."""
+    iid, _ = _publish(kf)
+    for person in (WANG, LIU, ZHAO):
+        _register(kf, iid, person)
+    _do(kf, "lingdaoban", "登记报名", iid, jieshu_dengji=True)
+    assert _inbox(kf, "lingdaoban", iid) == ["资格审查"]
+    assert _inbox(kf, "lingdaozu", iid) == []
+    quxiao = [{"shenfenzheng_hao": LIU["shenfenzheng_hao"], "yuanyin": "弄虚作假"}]
+    _do(
+        kf,
+        "lingdaoban",
+        "资格审查",
+        iid,
+        quxiao_zige=quxiao,
+        shencha_yijian="刘佳报名表所填学历与档案记载不符，取消竞聘资格",
+    )
+    data = _data(kf, iid)
+    assert [r["xingming"] for r in data["jingpin_renyuan"]] == ["王晓东", "赵静"]
+    assert _ids(data["quxiao_renyuan"]) == [LIU["shenfenzheng_hao"]]
+    assert data["quxiao_zige"] == quxiao  # the reason, by ID number
+    assert data["shencha_yijian"] == "刘佳报名表所填学历与档案记载不符，取消竞聘资格"
+    # she passed the eligibility table: only the review removed her
+    [liu] = [r for r in data["baoming_renyuan"] if r["xingming"] == "刘佳"]
+    assert liu["zige_hege"] is True
+    # the review is recorded with what was submitted (X-01 audit of the step)
+    assert [d["quxiao_zige"] for d in _submitted(kf, "lingdaoban", "资格审查", iid)] == [quxiao]
+
+    assert _inbox(kf, "lingdaoban", iid) == []
+    _do(kf, "lingdaozu", "认定竞聘人员名单", iid, rending_jieguo="认定", rending_yijian="同意认定并公布")
+    assert _inbox(kf, "lingdaoban", iid) == ["组织面试"]
+    # the judges still hand in a sheet naming her: it does not count
+    scores = {
+        _key(WANG, FUGUANZHANG): [88, 86, 85, 90, 80],
+        _key(ZHAO, GONGZUO): [75, 74, 76, 70, 77],
+        _key(LIU, FUGUANZHANG): [95, 95, 95, 95, 95],
+    }
+    _interview(kf, iid, JUDGES5, scores)
+    data = _data(kf, iid)
+    assert sorted((c["xingming"], c["gangwei"]) for c in data["mianshi_chengji"]) == [
+        ("王晓东", FUGUANZHANG),
+        ("赵静", GONGZUO),
+    ]
+    _confirm_scores(kf, iid, [_key(WANG, FUGUANZHANG), _key(ZHAO, GONGZUO)])
+    data = _data(kf, iid)
+    assert [c["xingming"] for c in data["paiming"][FUGUANZHANG]] == ["王晓东"]
+    assert [c["xingming"] for c in data["paiming"][GONGZUO]] == ["赵静"]
+
+
+def test_kf06_leading_group_sends_the_list_back_for_re_review(kf, clock):
+    """KF-06, KF-05: the leading group does not confirm the reviewed list but sends it back
+    (退回重审); the office reviews again, seeing why, the list is regenerated from the new
+    review and only a confirmed list reaches the interview."""
+    iid, _ = _publish(kf)
+    for person in (WANG, LIU, ZHAO):
+        _register(kf, iid, person)
+    _do(kf, "lingdaoban", "登记报名", iid, jieshu_dengji=True)
+    _do(kf, "lingdaoban", "资格审查", iid, quxiao_zige=[], shencha_yijian="3 人材料齐全，符合资格条件")
+    assert [r["xingming"] for r in _data(kf, iid)["jingpin_renyuan"]] == ["王晓东", "刘佳", "赵静"]
+    assert _inbox(kf, "lingdaoban", iid) == []
+    reason = "赵静报名材料缺少学历证书复印件，请重新审查"
+    _do(kf, "lingdaozu", "认定竞聘人员名单", iid, rending_jieguo="退回重审", rending_yijian=reason)
+
+    detail = kf.get(f"/api/v1/instances/{iid}", user="lingdaoban").json
+    assert detail["status"] == "running"
+    assert [t["title"] for t in detail["open_tasks"]] == ["资格审查"]
+    assert _inbox(kf, "lingdaozu", iid) == []
+    assert _inbox(kf, "lingdaoban", iid) == ["资格审查"]
+    assert "gongbu_riqi" not in detail["data"]  # nothing was published
+    again = _task(kf, "lingdaoban", "资格审查", iid)
+    shown = kf.get(f"/api/v1/tasks/{again['id']}", user="lingdaoban").json["data"]
+    assert shown["rending_jieguo"] == "退回重审" and shown["rending_yijian"] == reason
+
+    clock.move_to(_now() + timedelta(days=1))  # the office reviews again the next day
+    quxiao = [{"shenfenzheng_hao": ZHAO["shenfenzheng_hao"], "yuanyin": "材料不齐全"}]
+    _do(kf, "lingdaoban", "资格审查", iid, quxiao_zige=quxiao, shencha_yijian="赵静未补齐学历证书，取消资格")
+    data = _data(kf, iid)
+    assert [r["xingming"] for r in data["jingpin_renyuan"]] == ["王晓东", "刘佳"]
+    assert _ids(data["quxiao_renyuan"]) == [ZHAO["shenfenzheng_hao"]]
+    assert _inbox(kf, "lingdaozu", iid) == ["认定竞聘人员名单"]
+    gongbu = _now().date().isoformat()
+    _do(
+        kf,
+        "lingdaozu",
+        "认定竞聘人员名单",
+        iid,
+        rending_jieguo="认定",
+        rending_yijian="同意认定并公布",
+        gongbu_riqi=gongbu,
+    )
+    data = _data(kf, iid)
+    assert data["rending_jieguo"] == "认定" and data["gongbu_riqi"] == gongbu
+    assert _inbox(kf, "lingdaoban", iid) == ["组织面试"]
+    assert _steps(kf, iid).count("资格审查") == 2
+    assert [d["rending_jieguo"] for d in _submitted(kf, "lingdaozu", "认定竞聘人员名单", iid)] == [
+        "退回重审",
+        "认定",
+    ]
+
+
+def test_kf06_leading_group_ends_the_batch_without_a_list(kf, clock):
+    """KF-06: without the leading group's confirmation there is no competition; it ends the
+    batch (终止本批次) at the 名单未认定 end event, nobody is interviewed or appointed."""
+    iid, _ = _publish(kf)
+    for person in (WANG, ZHAO):
+        _register(kf, iid, person)
+    _do(kf, "lingdaoban", "登记报名", iid, jieshu_dengji=True)
+    _do(kf, "lingdaoban", "资格审查", iid, quxiao_zige=[], shencha_yijian="2 人材料齐全，符合资格条件")
+    done = _do(
+        kf,
+        "lingdaozu",
+        "认定竞聘人员名单",
+        iid,
+        rending_jieguo="终止本批次",
+        rending_yijian="报名人数过少，不具备竞争性，本批次终止",
+    )
+    assert done["status"] == "completed" and done["open_tasks"] == []
+    detail = kf.get(f"/api/v1/instances/{iid}", user="jijian").json
+    assert detail["status"] == "completed" and detail["completed_at"]
+    assert detail["open_tasks"] == [] and detail["timers"] == []
+    ends = [s["title"] for s in detail["completed_steps"] if s["kind"] == "EndEvent"]
+    assert ends == ["名单未认定"]
+    assert "组织面试" not in _steps(kf, iid)
+    data = detail["data"]
+    assert data["rending_jieguo"] == "终止本批次"
+    assert data["rending_yijian"] == "报名人数过少，不具备竞争性，本批次终止"
+    assert not {"mianshi_chengji", "nipin_renxuan", "pinyong_jieguo"} & set(data)
+    for user in ("lingdaoban", "lingdaozu", "pingwei1", "kaochazu", "danggongwei"):
+        assert _inbox(kf, user, iid) == [], user
+    listed = kf.get("/api/v1/instances", user="jijian", query_string={"status": "completed"}).json
+    assert iid in [i["id"] for i in listed["items"]]
+
+
+def _to_proposal(api, chae_bili: float = 1.5) -> str:
+    """Batch 1 up to 提出拟聘用人选建议: 王晓东 and 刘佳 inspected for 副局长, 刘佳 and 赵静 for
+    工作人员 (scores of the main path), every inspection passed."""
+    iid, _ = _publish(api, chae_bili=chae_bili)
+    for person in (WANG, LIU, ZHAO):
+        _register(api, iid, person)
+    _close_registration_and_confirm(api, iid)
+    _interview(api, iid, JUDGES5, MAIN_SCORES)
+    _confirm_scores(api, iid, list(MAIN_SCORES))
+    _do(api, "lingdaozu", "确定考察对象", iid, huiyi_yijian="同意按差额比例确定考察对象")
+    _do(
+        api,
+        "kaochazu",
+        "组织考察",
+        iid,
+        kaocha_jieguo=[
+            _inspection_entry(WANG, FUGUANZHANG),
+            _inspection_entry(LIU, FUGUANZHANG),
+            _inspection_entry(LIU, GONGZUO),
+            _inspection_entry(ZHAO, GONGZUO),
+        ],
+    )
+    return iid
+
+
+def _nominee(person: dict[str, Any], gangwei: str) -> dict[str, Any]:
+    return {
+        "shenfenzheng_hao": person["shenfenzheng_hao"],
+        "gangwei": gangwei,
+        "xingming": person["xingming"],
+    }
+
+
+def test_kf12_leading_group_sends_the_proposal_back_to_the_office(kf, clock):
+    """KF-12: the leading group studies the office's proposal; sent back (不同意), it returns to
+    the office, not to the party working committee; the revised proposal is studied again and
+    only then decided by the committee and publicised."""
+    iid = _to_proposal(kf)
+    assert _inbox(kf, "lingdaoban", iid) == ["提出拟聘用人选建议"]
+    _do(
+        kf,
+        "lingdaoban",
+        "提出拟聘用人选建议",
+        iid,
+        nipin_renxuan=[_nominee(WANG, FUGUANZHANG)],
+        jianyi_shuoming="按总成绩及考察结果提出副局长人选",
+    )
+    assert _inbox(kf, "lingdaoban", iid) == []
+    yijian = "党政办公室工作人员岗位有考察合格人选，未提出建议，退回补充"
+    _do(kf, "lingdaozu", "研究拟聘用人选", iid, yanjiu_tongguo=False, yanjiu_yijian=yijian)
+
+    data = _data(kf, iid)
+    assert data["yanjiu_tongguo"] is False and data["yanjiu_yijian"] == yijian
+    assert "gongshi_neirong" not in data
+    assert _inbox(kf, "lingdaoban", iid) == ["提出拟聘用人选建议"]
+    assert _inbox(kf, "lingdaozu", iid) == []
+    assert _inbox(kf, "danggongwei", iid) == []
+    assert "讨论决定拟聘用人选" not in _steps(kf, iid)
+
+    clock.move_to(_now() + timedelta(days=1))
+    both = [_nominee(WANG, FUGUANZHANG), _nominee(LIU, GONGZUO)]
+    _do(
+        kf,
+        "lingdaoban",
+        "提出拟聘用人选建议",
+        iid,
+        nipin_renxuan=both,
+        jianyi_shuoming="补充工作人员岗位人选",
+    )
+    assert _inbox(kf, "danggongwei", iid) == []
+    assert _inbox(kf, "lingdaozu", iid) == ["研究拟聘用人选"]
+    _do(kf, "lingdaozu", "研究拟聘用人选", iid, yanjiu_tongguo=True, yanjiu_yijian="同意提交党工委会议")
+    assert _inbox(kf, "danggongwei", iid) == ["讨论决定拟聘用人选"]
+    _do(
+        kf, "danggongwei", "讨论决定拟聘用人选", iid, danggongwei_jueding="同意", huiyi_jiyao="党工委会议同意"
+    )
+
+    data = _data(kf, iid)
+    assert data["nipin_renxuan"] == both
+    assert data["gongshi_neirong"].endswith("王晓东，拟聘投资促进局副局长；刘佳，拟聘党政办公室工作人员")
+    assert _inbox(kf, "lingdaoban", iid) == ["受理公示异议"]
+    steps = _steps(kf, iid)
+    assert steps.count("提出拟聘用人选建议") == 2 and steps.count("研究拟聘用人选") == 2
+    assert [d["yanjiu_tongguo"] for d in _submitted(kf, "lingdaozu", "研究拟聘用人选", iid)] == [False, True]
+
+
+def test_kf12_party_committee_rejects_the_proposal_and_it_goes_round_again(kf, clock):
+    """KF-12, KF-13, KF-14: the party working committee decides; 不同意 sends the proposal back
+    to the office and the revised one passes the leading group again before the committee.
+    Only the finally decided nominees are publicised and appointed."""
+    iid = _to_proposal(kf)
+    first = [_nominee(WANG, FUGUANZHANG), _nominee(LIU, GONGZUO)]
+    _do(
+        kf,
+        "lingdaoban",
+        "提出拟聘用人选建议",
+        iid,
+        nipin_renxuan=first,
+        jianyi_shuoming="按总成绩及考察结果提出",
+    )
+    _do(kf, "lingdaozu", "研究拟聘用人选", iid, yanjiu_tongguo=True, yanjiu_yijian="同意提交党工委会议")
+    jiyao = "刘佳已被借调区政务服务中心，工作人员岗位改由考察合格的赵静拟聘"
+    done = _do(kf, "danggongwei", "讨论决定拟聘用人选", iid, danggongwei_jueding="不同意", huiyi_jiyao=jiyao)
+    assert done["status"] == "running"
+
+    data = _data(kf, iid)
+    assert data["danggongwei_jueding"] == "不同意" and data["huiyi_jiyao"] == jiyao
+    assert "gongshi_neirong" not in data and "gongshi_jieguo" not in data  # no publicity started
+    assert _inbox(kf, "lingdaoban", iid) == ["提出拟聘用人选建议"]
+    assert _inbox(kf, "lingdaozu", iid) == []
+    assert _inbox(kf, "danggongwei", iid) == []
+
+    # an uninspected or failed nominee is still refused (核对拟聘用人选), nothing is saved
+    task = _task(kf, "lingdaoban", "提出拟聘用人选建议", iid)
+    wrong = [_nominee(WANG, FUGUANZHANG), _nominee(ZHAO, FUGUANZHANG)]
+    refused = kf.complete(task["id"], "lingdaoban", nipin_renxuan=wrong, jianyi_shuoming="误报")
+    assert "考察合格" in assert_problem(refused, 422)["detail"]
+    assert _task(kf, "lingdaoban", "提出拟聘用人选建议", iid)["id"] == task["id"]
+
+    clock.move_to(_now() + timedelta(days=1))
+    second = [_nominee(WANG, FUGUANZHANG), _nominee(ZHAO, GONGZUO)]
+    _do(
+        kf,
+        "lingdaoban",
+        "提出拟聘用人选建议",
+        iid,
+        nipin_renxuan=second,
+        jianyi_shuoming="按党工委会议意见调整",
+    )
+    assert _inbox(kf, "danggongwei", iid) == []  # not straight back to the committee
+    assert _inbox(kf, "lingdaozu", iid) == ["研究拟聘用人选"]
+    _do(kf, "lingdaozu", "研究拟聘用人选", iid, yanjiu_tongguo=True, yanjiu_yijian="同意调整后的人选")
+    assert _inbox(kf, "danggongwei", iid) == ["讨论决定拟聘用人选"]
+    _do(
+        kf, "danggongwei", "讨论决定拟聘用人选", iid, danggongwei_jueding="同意", huiyi_jiyao="党工委会议同意"
+    )
+
+    data = _data(kf, iid)
+    assert "赵静，拟聘党政办公室工作人员" in data["gongshi_neirong"]
+    assert "刘佳" not in data["gongshi_neirong"]
+    assert [d["danggongwei_jueding"] for d in _submitted(kf, "danggongwei", "讨论决定拟聘用人选", iid)] == [
+        "不同意",
+        "同意",
+    ]
+    clock.move_to(_now() + timedelta(days=25))
+    assert _tick(kf) == 1
+    qishi = _now().date().isoformat()
+    done = _do(
+        kf,
+        "lingdaoban",
+        "办理聘用手续",
+        iid,
+        pinyong_shouxu=[
+            {
+                "shenfenzheng_hao": p["shenfenzheng_hao"],
+                "hetong_qianding_riqi": qishi,
+                "pinqi_qishi": qishi,
+                "pinshu_bianhao": f"南芬开聘〔2027〕{i}号",
+            }
+            for i, p in enumerate((WANG, ZHAO), start=1)
+        ],
+    )
+    assert done["status"] == "completed"
+    data = _data(kf, iid)
+    assert [(p["xingming"], p["gangwei"]) for p in data["pinyong_jieguo"]] == [
+        ("王晓东", FUGUANZHANG),
+        ("赵静", GONGZUO),
+    ]
+    assert [p["xingming"] for p in data["piyi_luoxuan"]] == ["刘佳"]
+    assert data["weitianbu_gangwei"] == [{"mingcheng": ZHUANZHI, "cengji": 1}]
+
+
+def test_kf10_leading_group_excludes_a_suggested_inspection_target(kf, clock):
+    """KF-10, KF-05: the leading group confirms the inspection targets; the diagram has no
+    send-back here, it may only strike a suggested target (资格审查贯穿全过程). The struck
+    person is inspected for none of their posts and cannot be proposed."""
+    iid, _ = _publish(kf, chae_bili=1.5)
+    for person in (WANG, LIU, ZHAO):
+        _register(kf, iid, person)
+    _close_registration_and_confirm(kf, iid)
+    _interview(kf, iid, JUDGES5, MAIN_SCORES)
+    _confirm_scores(kf, iid, list(MAIN_SCORES))
+    data = _data(kf, iid)
+    assert [c["xingming"] for c in data["kaocha_jianyi"][FUGUANZHANG]] == ["王晓东", "刘佳"]
+    assert [c["xingming"] for c in data["kaocha_jianyi"][GONGZUO]] == ["刘佳", "赵静"]
+    assert _inbox(kf, "kaochazu", iid) == []
+    _do(
+        kf,
+        "lingdaozu",
+        "确定考察对象",
+        iid,
+        paichu_renyuan=[LIU["shenfenzheng_hao"]],
+        huiyi_yijian="刘佳个人有关事项报告漏报，取消其考察对象资格",
+    )
+    data = _data(kf, iid)
+    assert [(t["xingming"], t["gangwei"]) for t in data["kaocha_duixiang"]] == [
+        ("王晓东", FUGUANZHANG),
+        ("赵静", GONGZUO),
+    ]
+    assert data["huiyi_yijian"] == "刘佳个人有关事项报告漏报，取消其考察对象资格"
+    assert _inbox(kf, "kaochazu", iid) == ["组织考察"]
+    assert _inbox(kf, "lingdaozu", iid) == []
+    _do(
+        kf,
+        "kaochazu",
+        "组织考察",
+        iid,
+        kaocha_jieguo=[_inspection_entry(WANG, FUGUANZHANG), _inspection_entry(ZHAO, GONGZUO)],
+    )
+    task = _task(kf, "lingdaoban", "提出拟聘用人选建议", iid)
+    refused = kf.complete(
+        task["id"], "lingdaoban", nipin_renxuan=[_nominee(LIU, GONGZUO)], jianyi_shuoming="拟聘刘佳"
+    )
+    assert "考察合格" in assert_problem(refused, 422)["detail"]
+
+
+def test_kf12_after_an_upheld_objection_the_new_proposal_is_decided_and_publicised_again(kf, clock):
+    """X-04, KF-12, KF-13: an upheld objection sends the proposal back to the office; the new
+    proposal passes the leading group and the party working committee again and is publicised
+    for a new 5 working days before anyone is appointed; the objected nominee is not."""
+    iid = _batch_one_to_publicity(kf, clock)
+    _do(
+        kf,
+        "lingdaoban",
+        "受理公示异议",
+        iid,
+        you_yiyi=True,
+        jubaoren="陈立新",
+        lianxi_fangshi="13904141234",
+        shishi="反映王晓东报名材料中的工作经历与档案记载不一致",
+    )
+    _do(
+        kf,
+        "kaochazu",
+        "核查异议",
+        iid,
+        hecha_jieguo="异议成立",
+        hecha_shuoming="经查档案，工作经历填报不实",
+        fankui_jubaoren="已电话反馈举报人",
+    )
+    assert _inbox(kf, "lingdaoban", iid) == ["提出拟聘用人选建议"]
+    second = [_nominee(LIU, FUGUANZHANG), _nominee(ZHAO, GONGZUO)]
+    _do(
+        kf,
+        "lingdaoban",
+        "提出拟聘用人选建议",
+        iid,
+        nipin_renxuan=second,
+        jianyi_shuoming="王晓东公示异议成立，副局长岗位由考察合格的刘佳递补",
+    )
+    assert _inbox(kf, "danggongwei", iid) == []
+    assert _inbox(kf, "lingdaozu", iid) == ["研究拟聘用人选"]
+    _do(kf, "lingdaozu", "研究拟聘用人选", iid, yanjiu_tongguo=True, yanjiu_yijian="同意递补人选")
+    assert _inbox(kf, "danggongwei", iid) == ["讨论决定拟聘用人选"]
+    _do(
+        kf, "danggongwei", "讨论决定拟聘用人选", iid, danggongwei_jueding="同意", huiyi_jiyao="党工委会议同意"
+    )
+
+    data = _data(kf, iid)
+    assert data["gongshi_neirong"].endswith("刘佳，拟聘投资促进局副局长；赵静，拟聘党政办公室工作人员")
+    assert "王晓东" not in data["gongshi_neirong"]
+    assert _inbox(kf, "lingdaoban", iid) == ["受理公示异议"]
+    assert _steps(kf, iid).count("任前公示") == 1  # the first call is done, the second is open
+    # the upheld objection of the first publicity stays on record in the task history
+    [hecha] = _submitted(kf, "kaochazu", "核查异议", iid)
+    assert hecha["hecha_jieguo"] == "异议成立" and hecha["hecha_shuoming"] == "经查档案，工作经历填报不实"
+
+    clock.move_to(_now() + timedelta(days=25))
+    assert _tick(kf) == 1
+    assert _data(kf, iid)["gongshi_jieguo"] == "无异议"
+    qishi = _now().date().isoformat()
+    done = _do(
+        kf,
+        "lingdaoban",
+        "办理聘用手续",
+        iid,
+        pinyong_shouxu=[
+            {
+                "shenfenzheng_hao": p["shenfenzheng_hao"],
+                "hetong_qianding_riqi": qishi,
+                "pinqi_qishi": qishi,
+                "pinshu_bianhao": f"南芬开聘〔2027〕{i}号",
+            }
+            for i, p in enumerate((LIU, ZHAO), start=1)
+        ],
+    )
+    assert done["status"] == "completed"
+    data = _data(kf, iid)
+    assert [(p["xingming"], p["gangwei"]) for p in data["pinyong_jieguo"]] == [
+        ("刘佳", FUGUANZHANG),
+        ("赵静", GONGZUO),
+    ]
+    assert [p["xingming"] for p in data["piyi_luoxuan"]] == ["王晓东"]
+    assert _steps(kf, iid).count("任前公示") == 2
