@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from service import create_app
 from service.config import Settings
 from service.security import hash_password, id_number_digest
+from service.services import calendar as calendar_service
 from service.services.calendar import SEED, seed_from_chinesecalendar
 from service.store.db import Database
 from service.store.migrate import upgrade
@@ -95,6 +96,28 @@ KEPT_TABLES = {"users", "roles", "user_roles", "api_tokens", "calendar_days", "c
 
 def _admin_dsn(base: str) -> str:
     return make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+# The tests are written against the official calendar as published up to 2026 (2027 is "a year
+# without data" in them); a chinesecalendar release adding 2027 must not change their meaning.
+LAST_OFFICIAL_YEAR = 2026
+
+
+@pytest.fixture(scope="session", autouse=True)
+def official_calendar_until_2026() -> Iterator[None]:
+    every_day, every_year = calendar_service.seed_days(), calendar_service.seed_years()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            calendar_service,
+            "seed_days",
+            lambda: {day: kind for day, kind in every_day.items() if day.year <= LAST_OFFICIAL_YEAR},
+        )
+        patch.setattr(
+            calendar_service,
+            "seed_years",
+            lambda: range(every_year.start, min(every_year.stop, LAST_OFFICIAL_YEAR + 1)),
+        )
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -50,14 +50,15 @@ def test_five_working_days_across_national_day(timed):
 
 
 def test_deadline_into_a_year_without_data_is_provisional_then_exact(timed):
-    instance = timed.start("ceshi_gongzuori", user="gongzuozu", fabu_riqi="2026-12-28").json
-    timer = _timer(timed, instance["id"])
-    # 12/29, 12/30, 12/31, then 2027 on weekdays only: 1/1 (Fri) and 1/4 (Mon).
-    assert (timer["due_at"], timer["provisional"]) == ("2027-01-04T23:59:59+08:00", True)
-    entered = timed.put("/api/v1/calendar/days/2027-01-01", json={"type": "holiday", "note": "元旦"})
-    assert entered.status_code == 200
-    timer = _timer(timed, instance["id"])
-    assert (timer["due_at"], timer["provisional"]) == ("2027-01-05T23:59:59+08:00", False)
+    with time_machine.travel(datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI)):
+        instance = timed.start("ceshi_gongzuori", user="gongzuozu", fabu_riqi="2026-12-28").json
+        timer = _timer(timed, instance["id"])
+        # 12/29, 12/30, 12/31, then 2027 on weekdays only: 1/1 (Fri) and 1/4 (Mon).
+        assert (timer["due_at"], timer["provisional"]) == ("2027-01-04T23:59:59+08:00", True)
+        entered = timed.put("/api/v1/calendar/days/2027-01-01", json={"type": "holiday", "note": "元旦"})
+        assert entered.status_code == 200
+        timer = _timer(timed, instance["id"])
+        assert (timer["due_at"], timer["provisional"]) == ("2027-01-05T23:59:59+08:00", False)
     db = timed.client.application.extensions["xuanpin"].db
     assert sql_count(db, "SELECT count(*) FROM audit_events WHERE action = 'deadlines.recomputed'") == 1
 
@@ -79,7 +80,8 @@ def test_task_due_date_moves_with_a_calendar_change_inside_its_period(timed):
 
 
 def test_unrelated_calendar_change_leaves_deadlines_alone(timed):
-    instance = timed.start("ceshi_gongzuori", user="gongzuozu", fabu_riqi="2026-12-01").json
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)):
+        instance = timed.start("ceshi_gongzuori", user="gongzuozu", fabu_riqi="2026-12-01").json
     before = _timer(timed, instance["id"])
     timed.put("/api/v1/calendar/days/2026-12-15", json={"type": "holiday"})
     assert _timer(timed, instance["id"]) == before

@@ -98,7 +98,8 @@ def test_completing_the_task_cancels_its_boundary_timers(timed):
 
 
 def test_timer_start_event(timed):
-    instance = timed.start("ceshi_dingshi", user="renshi").json
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)):
+        instance = timed.start("ceshi_dingshi", user="renshi").json
     assert instance["status"] == "running" and _titles(timed, "renshi") == []
     with time_machine.travel(datetime(2027, 1, 4, 9, 0, 1, tzinfo=SHANGHAI)):
         assert _scheduler(timed).tick() == 1
