@@ -651,6 +651,11 @@ def test_kf05_cancelled_qualification_leaves_the_competition_list(kf, clock):
     _do(kf, "lingdaoban", "登记报名", iid, jieshu_dengji=True)
     assert _inbox(kf, "lingdaoban", iid) == ["资格审查"]
     assert _inbox(kf, "lingdaozu", iid) == []
+    # A mistyped ID number cancels nobody silently: the review is refused and nothing is saved.
+    review = _task(kf, "lingdaoban", "资格审查", iid)
+    typo = [{"shenfenzheng_hao": "210503199011080328", "yuanyin": "弄虚作假"}]
+    refused = kf.complete(review["id"], "lingdaoban", quxiao_zige=typo, shencha_yijian="取消资格")
+    assert refused.status_code == 422 and "210503199011080328" in refused.json["detail"]
     quxiao = [{"shenfenzheng_hao": LIU["shenfenzheng_hao"], "yuanyin": "弄虚作假"}]
     _do(
         kf,
@@ -663,6 +668,7 @@ def test_kf05_cancelled_qualification_leaves_the_competition_list(kf, clock):
     data = _data(kf, iid)
     assert [r["xingming"] for r in data["jingpin_renyuan"]] == ["王晓东", "赵静"]
     assert _ids(data["quxiao_renyuan"]) == [LIU["shenfenzheng_hao"]]
+    assert data["quxiao_renyuan"][0]["quxiao_yuanyin"] == "弄虚作假"
     assert data["quxiao_zige"] == quxiao  # the reason, by ID number
     assert data["shencha_yijian"] == "刘佳报名表所填学历与档案记载不符，取消竞聘资格"
     # she passed the eligibility table: only the review removed her
@@ -962,6 +968,11 @@ def test_kf10_leading_group_excludes_a_suggested_inspection_target(kf, clock):
     assert [c["xingming"] for c in data["kaocha_jianyi"][FUGUANZHANG]] == ["王晓东", "刘佳"]
     assert [c["xingming"] for c in data["kaocha_jianyi"][GONGZUO]] == ["刘佳", "赵静"]
     assert _inbox(kf, "kaochazu", iid) == []
+    choose = _task(kf, "lingdaozu", "确定考察对象", iid)
+    refused = kf.complete(
+        choose["id"], "lingdaozu", paichu_renyuan=["210503199011080328"], huiyi_yijian="排除"
+    )
+    assert refused.status_code == 422 and "不在建议的考察对象中" in refused.json["detail"]
     _do(
         kf,
         "lingdaozu",
