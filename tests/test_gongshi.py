@@ -12,6 +12,7 @@ import time_machine
 
 from service.scheduler import TimerScheduler
 from service.timeutil import SHANGHAI
+from tests import bpmn
 from tests.conftest import FIXTURES, FORMS, PROCESSES, assert_problem
 
 CALLER = "ceshi_renqian_gongshi"
@@ -104,6 +105,17 @@ def test_no_objection_ends_after_five_working_days(gongshi):
     data = _detail(api, instance["id"])["data"]
     assert (data["gongshi_jieguo"], data["gongshi_yiyi"]) == ("无异议", [])
     assert data["gongshi_jiezhi"] == FIVE_WORKDAYS_END
+    assert data["gongshi_lishi"] == [
+        {
+            "gongshi_neirong": "拟任人选：张三",
+            "gongshi_kaishi": "2026-09-28",
+            "gongshi_jiezhi": FIVE_WORKDAYS_END,
+            "gongshi_tianshu": 5,
+            "gongshi_gongzuori": True,
+            "gongshi_jieguo": "无异议",
+            "gongshi_yiyi": [],
+        }
+    ]
 
 
 def test_clerk_confirming_no_objection_does_not_end_the_period_early(gongshi):
@@ -178,6 +190,8 @@ def test_unfounded_objection_runs_to_the_deadline(gongshi):
             "fankui_jubaoren": "2026-09-30 电话告知举报人核查结果",
         }
     ]
+    [jilu] = data["gongshi_lishi"]
+    assert (jilu["gongshi_jieguo"], jilu["gongshi_yiyi"]) == ("异议不成立", data["gongshi_yiyi"])
     # The subprocess's working fields do not leak into the caller's data.
     assert not {"you_yiyi", "jubaoren", "shishi", "hecha_jieguo", "yiyi_chengli"} & set(data)
 
@@ -202,6 +216,9 @@ def test_sustained_objection_fails_the_publicity_and_blocks_appointment(gongshi)
     assert detail["timers"] == []
     assert detail["data"]["gongshi_jieguo"] == "异议成立"
     assert [y["hecha_jieguo"] for y in detail["data"]["gongshi_yiyi"]] == ["异议成立"]
+    [jilu] = detail["data"]["gongshi_lishi"]
+    assert (jilu["gongshi_jieguo"], jilu["gongshi_jiezhi"]) == ("异议成立", FIVE_WORKDAYS_END)
+    assert jilu["gongshi_yiyi"] == detail["data"]["gongshi_yiyi"]
     assert "任职" not in [s["title"] for s in detail["completed_steps"]]
     assert _tick(api, JUST_AFTER_END) == 0
     assert api.inbox("dangwei") == [] and api.inbox("gongzuozu") == []
@@ -295,3 +312,117 @@ def test_calendar_change_moves_the_deadline(gongshi):
     assert _tick(api, datetime(2026, 10, 13, 0, 0, 1, tzinfo=SHANGHAI)) == 1
     _only(api, "dangwei", "任职")
     assert _detail(api, instance["id"])["data"]["gongshi_jiezhi"] == "2026-10-12T23:59:59+08:00"
+
+
+TWICE = "ceshi_liangci_gongshi"
+
+
+def _two_publicities_caller() -> tuple[str, bytes]:
+    """A caller that publicises a list, then (as after an upheld objection) publicises a
+    corrected list in the same instance, then appoints: 公示 is called twice."""
+    document = bpmn.linear(
+        TWICE,
+        bpmn.script('gongshi_neirong = "拟参与对象：张三、李四"\ngongshi_kaishi = today()', name="准备公示"),
+        '<bpmn:callActivity id="{id}" name="公示" calledElement="gongshi" />',
+        bpmn.script('gongshi_neirong = "拟参与对象：张三"\ngongshi_kaishi = today()', name="准备重新公示"),
+        '<bpmn:callActivity id="{id}" name="重新公示" calledElement="gongshi" />',
+        bpmn.user("任职", 'camunda:candidateGroups="党委"'),
+        name="两次公示测试",
+    )
+    return ("gongshi_liangci.bpmn", document)
+
+
+def test_history_keeps_every_publicity_and_its_objections(gongshi):
+    """X-04, JB-18, X-01: each run of 公示 starts its own objection list afresh, but every
+    publicity, when it ends, is appended to gongshi_lishi in the caller's data; a caller that
+    publicises twice in one instance keeps both records, the first with its upheld objection,
+    its findings and the feedback to the reporter."""
+    api = gongshi
+    deployed = api.deploy(
+        PROCESSES / "gongshi.bpmn", *sorted(FORMS.glob("gongshi_*.schema.json")), _two_publicities_caller()
+    )
+    assert deployed.status_code == 201, deployed.json
+    with time_machine.travel(START):
+        response = api.start(
+            TWICE,
+            user="dangwei",
+            gongshi_tianshu=5,
+            gongshi_gongzuori=True,
+            gongshi_shouli_juese="工作组",
+            gongshi_hecha_juese="纪检监督",
+        )
+    assert response.status_code == 201, response.json
+    instance_id = response.json["id"]
+    with time_machine.travel(datetime(2026, 9, 29, 10, 0, tzinfo=SHANGHAI)):
+        _complete(api, _only(api, "gongzuozu", "受理公示异议"), "gongzuozu", **YIYI)
+    with time_machine.travel(datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI)):
+        done = _complete(
+            api,
+            _only(api, "jijian", "核查异议"),
+            "jijian",
+            hecha_jieguo="异议成立",
+            hecha_shuoming="查实违规兼职取酬 3 万元。",
+            fankui_jubaoren="书面告知举报人",
+        )
+    # The first publicity failed and the second one, from 9/30, is open.
+    assert [t["title"] for t in done["open_tasks"]] == ["受理公示异议"]
+    data = _detail(api, instance_id)["data"]
+    assert (data["gongshi_neirong"], data["gongshi_kaishi"]) == ("拟参与对象：张三", "2026-09-30")
+    assert [j["gongshi_jieguo"] for j in data["gongshi_lishi"]] == ["异议成立"]
+
+    with time_machine.travel(datetime(2026, 10, 8, 10, 0, tzinfo=SHANGHAI)):
+        _complete(api, _only(api, "gongzuozu", "受理公示异议"), "gongzuozu", you_yiyi=False)
+    # 5 working days from 9/30: 10/8, 10/9, Saturday 10/10 (调休), 10/12, 10/13.
+    assert _tick(api, datetime(2026, 10, 13, 23, 59, 0, tzinfo=SHANGHAI)) == 0
+    assert _tick(api, datetime(2026, 10, 14, 0, 0, 1, tzinfo=SHANGHAI)) == 1
+    _only(api, "dangwei", "任职")
+    data = _detail(api, instance_id)["data"]
+    # The second run reset gongshi_yiyi to its own (empty) list; the first objection survives
+    # only in the history.
+    assert (data["gongshi_jieguo"], data["gongshi_yiyi"]) == ("无异议", [])
+    assert data["gongshi_lishi"] == [
+        {
+            "gongshi_neirong": "拟参与对象：张三、李四",
+            "gongshi_kaishi": "2026-09-28",
+            "gongshi_jiezhi": FIVE_WORKDAYS_END,
+            "gongshi_tianshu": 5,
+            "gongshi_gongzuori": True,
+            "gongshi_jieguo": "异议成立",
+            "gongshi_yiyi": [
+                {
+                    "jubaoren": "李明",
+                    "lianxi_fangshi": "13805740000",
+                    "shishi": YIYI["shishi"],
+                    "hecha_jieguo": "异议成立",
+                    "hecha_shuoming": "查实违规兼职取酬 3 万元。",
+                    "fankui_jubaoren": "书面告知举报人",
+                }
+            ],
+        },
+        {
+            "gongshi_neirong": "拟参与对象：张三",
+            "gongshi_kaishi": "2026-09-30",
+            "gongshi_jiezhi": "2026-10-13T23:59:59+08:00",
+            "gongshi_tianshu": 5,
+            "gongshi_gongzuori": True,
+            "gongshi_jieguo": "无异议",
+            "gongshi_yiyi": [],
+        },
+    ]
+    # Neither run leaves its working fields behind in the caller's data.
+    working = {"you_yiyi", "jubaoren", "lianxi_fangshi", "shishi", "hecha_jieguo", "hecha_shuoming"}
+    assert not (working | {"fankui_jubaoren", "yiyi_chengli"}) & set(data)
+
+
+def test_stray_reporter_fields_with_no_objection_do_not_stay_in_the_data(gongshi):
+    """A clerk's last confirmation of "无异议" that also carries reporter fields (the form only
+    requires them for an objection) leaves none of them in the data when the period ends."""
+    api = gongshi
+    instance = _start(api)
+    with time_machine.travel(datetime(2026, 9, 29, 10, 0, tzinfo=SHANGHAI)):
+        _complete(api, _only(api, "gongzuozu", "受理公示异议"), "gongzuozu", **{**YIYI, "you_yiyi": False})
+    assert _tick(api, JUST_AFTER_END) == 1
+    _only(api, "dangwei", "任职")
+    data = _detail(api, instance["id"])["data"]
+    assert not {"you_yiyi", "jubaoren", "lianxi_fangshi", "shishi", "yiyi_chengli"} & set(data)
+    assert [j["gongshi_yiyi"] for j in data["gongshi_lishi"]] == [[]]

@@ -302,6 +302,77 @@ def test_main_path_from_call_to_formal_appointment(api):
         )
         assert done["status"] == "completed"
         assert ended_at(api, instance_id) == "已正式任命"
+        # JB-18: both publicities of the instance are on record, not only the last one.
+        dingbang, renqian = data(api, instance_id)["gongshi_lishi"]
+        assert (dingbang["gongshi_kaishi"], dingbang["gongshi_jiezhi"], dingbang["gongshi_tianshu"]) == (
+            "2026-03-10",
+            "2026-03-13T23:59:59+08:00",
+            3,
+        )
+        assert dingbang["gongshi_neirong"].endswith("拟参与揭榜对象：张建国、李明华、王志强")
+        assert (renqian["gongshi_kaishi"], renqian["gongshi_jiezhi"], renqian["gongshi_tianshu"]) == (
+            "2026-03-16",
+            "2026-03-23T23:59:59+08:00",
+            5,
+        )
+        assert renqian["gongshi_neirong"].startswith("拟任")
+        assert [(g["gongshi_jieguo"], g["gongshi_yiyi"]) for g in (dingbang, renqian)] == [("无异议", [])] * 2
+
+
+# Loop variables and scratch values of the diagrams' scripts (JB and the 公示 it calls) and the
+# working fields of the 公示 forms: none of them is a record of the procedure.
+TEMPORARIES = {
+    "ming",
+    "x",
+    "xuhao",
+    "zhongzi",
+    "jilu",
+    "mingdan",
+    "yanjiang",
+    "dabian",
+    "huibi",
+    "fen",
+    "shenqing",
+    "shoudao_riqi",
+    "zige_hege",
+    "zige_shuoming",
+    "pingfen",
+    "pingwei",
+    "you_yiyi",
+    "jubaoren",
+    "lianxi_fangshi",
+    "shishi",
+    "hecha_jieguo",
+    "hecha_shuoming",
+    "fankui_jubaoren",
+    "yiyi_chengli",
+}
+
+
+def test_main_path_leaves_no_script_temporaries_in_the_data(api):
+    """The instance data holds the records of the procedure, not the scripts' loop variables
+    or scratch values: after the main path (draw, scoring, two publicities, trial,
+    appointment) none of them is left."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = start_to_interview(api, traveller)
+        assert not TEMPORARIES & set(data(api, instance_id))
+        interview(api, {j: {"张建国": 90, "李明华": 85, "王志强": 82} for j in PINGWEI})
+        assert not TEMPORARIES & set(data(api, instance_id))
+        appoint_after_interview(api, traveller, instance_id, "张建国")
+        do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
+        traveller.move_to(at("2026-03-24", "00:00"))
+        assert tick(api) == 1
+        do(api, "shuibeng", "安排到岗试用", renzhi_riqi="2026-04-01")
+        traveller.move_to(at("2027-04-02", "00:00"))
+        assert tick(api) == 1
+        do(api, "dangwei", "试用期考核", kaohe_jieguo="合格", kaohe_yijian="完成年度经营目标，考核合格。")
+        do(api, "shuibeng", "正式任命", renming_wenhao="本水泵党发〔2027〕5号", renming_riqi="2027-04-10")
+        assert ended_at(api, instance_id) == "已正式任命"
+        state = data(api, instance_id)
+        assert not TEMPORARIES & set(state), sorted(TEMPORARIES & set(state))
+        # What the scripts computed is still there.
+        kept = {"shenqing_list", "hege_mingdan", "chouti_jilu", "mianshi_chengji", "gongshi_lishi"}
+        assert kept <= set(state)
 
 
 def test_late_application_is_rejected_and_window_closes_by_timer(api):
@@ -417,6 +488,7 @@ def test_tie_at_the_top_goes_to_a_second_round_of_qa(api):
         assert {e["xingming"]: e["defen"] for e in state["dierlun_chengji"]} == {"张建国": 86, "李明华": 88}
         assert state["kaocha_duixiang"] == "李明华"
         assert len(state["dierlun_jilu"]) == 1  # JB-18: each round is kept
+        assert not TEMPORARIES & set(state)  # the second round's loop variables are not kept
         assert titles(api, "danggongbu") == ["组织考察"]
 
 
@@ -584,7 +656,9 @@ def test_upheld_objection_to_the_list_sends_it_back_for_a_new_proposal(api):
     while it is open the publicity does not end at its deadline and no panel is chosen. Upheld,
     the publicity fails and 党委工作部 proposes the list again; the new list is publicised for
     3 days from the re-proposal and the procedure goes on with it. JB-18: the closed objection's
-    result stays readable for the discipline inspector."""
+    result stays readable for the discipline inspector, and the instance's publicity history
+    (gongshi_lishi) keeps the failed publicity with its objection, findings and feedback after
+    the re-publicity has started its own, empty objection list (X-04)."""
     with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
         instance_id = _to_list_publicity(api, traveller)
         assert due_timers(api, instance_id) == ["2026-03-13T23:59:59+08:00"]
@@ -617,6 +691,16 @@ def test_upheld_objection_to_the_list_sends_it_back_for_a_new_proposal(api):
         assert state["gongshi_jieguo"] == "异议成立"
         [yiyi] = state["gongshi_yiyi"]
         assert (yiyi["jubaoren"], yiyi["hecha_jieguo"]) == ("刘强", "异议成立")
+        [diyici] = state["gongshi_lishi"]
+        assert diyici == {
+            "gongshi_neirong": BANGDAN["jingpin_zhiwei"] + "拟参与揭榜对象：张建国、李明华、王志强",
+            "gongshi_kaishi": "2026-03-10",
+            "gongshi_jiezhi": "2026-03-13T23:59:59+08:00",
+            "gongshi_tianshu": 3,
+            "gongshi_gongzuori": False,
+            "gongshi_jieguo": "异议成立",
+            "gongshi_yiyi": [yiyi],
+        }
         assert titles(api, "dangwei") == []
         assert titles(api, "dangweigongzuobu") == ["审核并提出揭榜对象"]
         assert steps(api, instance_id).count("审核并提出揭榜对象") == 1
@@ -642,7 +726,15 @@ def test_upheld_objection_to_the_list_sends_it_back_for_a_new_proposal(api):
         assert tick(api) == 0 and titles(api, "dangwei") == []
         traveller.move_to(at("2026-03-20", "00:00"))
         assert tick(api) == 1
-        assert data(api, instance_id)["gongshi_jieguo"] == "无异议"
+        state = data(api, instance_id)
+        assert (state["gongshi_jieguo"], state["gongshi_yiyi"]) == ("无异议", [])
+        # X-04, JB-18: the re-publicity reset its own objection list, the history keeps both.
+        [first, chongxin] = state["gongshi_lishi"]
+        assert first == diyici
+        assert chongxin["gongshi_kaishi"] == "2026-03-16"
+        assert chongxin["gongshi_jiezhi"] == "2026-03-19T23:59:59+08:00"
+        assert (chongxin["gongshi_jieguo"], chongxin["gongshi_yiyi"]) == ("无异议", [])
+        assert chongxin["gongshi_neirong"].endswith("拟参与揭榜对象：张建国、李明华")
         assert titles(api, "dangweigongzuobu") == []
 
         traveller.move_to(at("2026-03-23"))
