@@ -1,8 +1,11 @@
 """奉化区国企公开招聘（processes/fenghua_zhaopin.bpmn + fenghua_zige.dmn），driven over REST
 as each role's user would, time travelled with time_machine and timers fired by the scheduler.
 
-Rule IDs proved here: FH-01, FH-02, FH-03, FH-04, FH-05, FH-06, FH-07, FH-08, FH-09, FH-10, X-04
-(publicity through the shared 公示 subprocess)."""
+Rule IDs proved here: FH-01, FH-02, FH-03, FH-04, FH-05, FH-06, FH-07, FH-08, FH-09, FH-10, X-02
+(examiners' 回避), X-04 (publicity through the shared 公示 subprocess).
+
+Every test runs on a pinned clock (`fh_clock`: 2026-11-20 09:00 Beijing time, while registration
+is open), so the fixed dates below hold whatever the real date is."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from sqlalchemy import select
 from service.scheduler import TimerScheduler
 from service.store.models import AuditEvent
 from service.timeutil import SHANGHAI
-from tests.conftest import FORMS, PROCESSES
+from tests.conftest import FORMS, PROCESSES, assert_problem
 
 KEY = "fenghua_zhaopin"
 
@@ -24,6 +27,9 @@ GONGGAO_RIQI = "2026-11-20"
 BAOMING_JIEZHI = "2026-11-30"
 AFTER_DEADLINE = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
 RUZHI_RIQI = "2026-12-10"
+# The day the announcement is published, registration open: where every FH test starts.
+FH_START = datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
+KAOGUAN = ["kaoguan1", "kaoguan2", "kaoguan3"]
 
 
 def _applicant(xingming, sfz, chusheng, xueli="大学本科", zhicheng="无", quanrizhi=True, zhuanye="会计学"):
@@ -51,6 +57,21 @@ SIX_QUALIFIED = [
     _applicant("蒋文博", "330283199609300059", "1996-09-30", xueli="博士研究生", zhuanye="审计学"),
     _applicant("胡建国", "330283198805050073", "1988-05-05"),  # 38, no title → rejected
 ]
+
+
+@pytest.fixture()
+def fh_clock():
+    """The clock pinned to FH_START (ticking), so the recruitment's fixed dates (announcement
+    11/20, registration closing 11/30) never depend on the real date. Tests travel further
+    with nested time_machine.travel calls. Modules importing `fh` request this by name."""
+    with time_machine.travel(FH_START, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _fh_pinned_clock(fh_clock):
+    """Every test of this module runs on fh_clock (not autouse where fh_clock is imported)."""
+    return fh_clock
 
 
 @pytest.fixture()
@@ -146,6 +167,42 @@ def scores(pairs):
     ]
 
 
+def sheet(people, values):
+    """One examiner's 面试评分 sheet: a score per person, or a relationship (str) to declare 回避."""
+    rows = []
+    for person, value in zip(people, values, strict=True):
+        row = {"shenfenzheng_hao": person["shenfenzheng_hao"], "xingming": person["xingming"]}
+        if isinstance(value, str):
+            row.update(huibi=True, huibi_guanxi=value)
+        else:
+            row.update(huibi=False, fenshu=value)
+        rows.append(row)
+    return rows
+
+
+def organise_interview(api, instance_id, kaoguan=KAOGUAN, xingshi="结构化面试"):
+    _do(
+        api,
+        "renshi",
+        "组织面试",
+        instance_id,
+        mianshi_xingshi=xingshi,
+        kaoguan_list=list(kaoguan),
+        mianshi_riqi="2026-12-01",
+        mianshi_didian="集团本部三楼会议室",
+    )
+
+
+def interview(api, instance_id, people, values, kaoguan=KAOGUAN, xingshi="结构化面试"):
+    """企业人事 sets up the panel, then each examiner submits their own sheet. values: one per
+    person, either the score every examiner gives or a list with one entry per examiner (a
+    relationship string for 回避)."""
+    organise_interview(api, instance_id, kaoguan, xingshi)
+    for index, examiner in enumerate(kaoguan):
+        mine = [v[index] if isinstance(v, list) else v for v in values]
+        _do(api, examiner, "录入面试成绩", instance_id, pingfen=sheet(people, mine))
+
+
 def to_hiring_decision(api, instance_id):
     """Main path from the closed registration to the hiring decision (one post, 6:1)."""
     _to_publicity(api, instance_id)
@@ -171,7 +228,8 @@ def _to_publicity(api, instance_id):
     both checks, so the publicity of 12/2 … 12/8 starts."""
     qualified = SIX_QUALIFIED[:6]
     written = [80, 92, 75, 70, 85, 60]
-    interview = [90, 78, 88, 85, 80, 70]
+    # Each of the three examiners' scores; the interview score is their average (FH-05).
+    mianshi = [[89, 90, 91], 78, [88, 86, 90], 85, [80, 80, 80], [70, 71, 69]]
     first = SIX_QUALIFIED[0]
     with time_machine.travel(AFTER_DEADLINE):
         _do(
@@ -181,14 +239,7 @@ def _to_publicity(api, instance_id):
             instance_id,
             bishi_chengji=scores(zip(qualified, written, strict=True)),
         )
-        _do(
-            api,
-            "kaoguan2",
-            "录入面试成绩",
-            instance_id,
-            mianshi_xingshi="结构化面试",
-            mianshi_chengji=scores(zip(qualified, interview, strict=True)),
-        )
+        interview(api, instance_id, qualified, mianshi)
         _do(
             api,
             "renshi",
@@ -288,6 +339,7 @@ def test_main_path_plan_to_hire_filing_and_archive(fh):
         "发布招聘公告",
         "资格审查",
         "录入笔试成绩",
+        "组织面试",
         "录入面试成绩",
         "组织体检",
         "组织考察",
@@ -415,15 +467,9 @@ def test_ratio_below_six_to_one_skips_written_exam(fh):
         juxing_bishi=False,
         bishi_shuoming="报名比例低于6:1，不组织笔试",
     )
-    assert _titles(api, "kaoguan1", instance_id) == ["录入面试成绩"]
-    _do(
-        api,
-        "kaoguan1",
-        "录入面试成绩",
-        instance_id,
-        mianshi_xingshi="专业技能实操测试",
-        mianshi_chengji=scores(zip(SIX_QUALIFIED[:3], [81.5, 88, 79], strict=True)),
-    )
+    assert _titles(api, "renshi", instance_id) == ["组织面试"]
+    assert _titles(api, "kaoguan1", instance_id) == []
+    interview(api, instance_id, SIX_QUALIFIED[:3], [81.5, 88, 79], xingshi="专业技能实操测试")
     chengji = _data(api, instance_id)["data"]["chengji"]
     assert [(c["xingming"], c["zongchengji"], c["bishi"]) for c in chengji] == [
         ("李静怡", 88.0, None),
@@ -440,7 +486,7 @@ def test_weights_per_post(fh):
     announce_and_register(api, instance_id, SIX_QUALIFIED[:6], bishi_quanzhong=70)
     close_registration(api)
     written = [80, 92, 75, 70, 85, 60]
-    interview = [90, 78, 88, 85, 80, 70]
+    mianshi = [90, 78, 88, 85, 80, 70]
     _do(
         api,
         "kaoguan1",
@@ -448,14 +494,7 @@ def test_weights_per_post(fh):
         instance_id,
         bishi_chengji=scores(zip(SIX_QUALIFIED[:6], written, strict=True)),
     )
-    _do(
-        api,
-        "kaoguan1",
-        "录入面试成绩",
-        instance_id,
-        mianshi_xingshi="结构化面试",
-        mianshi_chengji=scores(zip(SIX_QUALIFIED[:6], interview, strict=True)),
-    )
+    interview(api, instance_id, SIX_QUALIFIED[:6], mianshi)
     data = _data(api, instance_id)["data"]
     assert data["mianshi_quanzhong"] == 30
     # 李静怡 92×70% + 78×30% = 87.8 now beats 王晓东 80×70% + 90×30% = 83.0.
@@ -573,14 +612,7 @@ def _recruit_two(api, people, bianhao="002", fangkuan_dazhuan=False):
     close_registration(api)
     with time_machine.travel(AFTER_DEADLINE):
         _do(api, "renshi", "确定是否笔试", instance_id, juxing_bishi=False)
-        _do(
-            api,
-            "kaoguan3",
-            "录入面试成绩",
-            instance_id,
-            mianshi_xingshi="结构化面试",
-            mianshi_chengji=scores(zip(people, [90, 88, 86, 70, 60], strict=True)),
-        )
+        interview(api, instance_id, people, [90, 88, 86, 70, 60])
         verdicts = [
             {"shenfenzheng_hao": p["shenfenzheng_hao"], "xingming": p["xingming"], "hege": True}
             for p in people[:2]
@@ -659,14 +691,7 @@ def test_nobody_passes_physical_exam(fh):
     first = SIX_QUALIFIED[0]
     with time_machine.travel(AFTER_DEADLINE):
         _do(api, "renshi", "确定是否笔试", instance_id, juxing_bishi=False)
-        _do(
-            api,
-            "kaoguan1",
-            "录入面试成绩",
-            instance_id,
-            mianshi_xingshi="结构化面试",
-            mianshi_chengji=scores(zip(SIX_QUALIFIED[:3], [90, 80, 70], strict=True)),
-        )
+        interview(api, instance_id, SIX_QUALIFIED[:3], [90, 80, 70])
         verdict = [
             {"shenfenzheng_hao": first["shenfenzheng_hao"], "xingming": first["xingming"], "hege": False}
         ]
@@ -677,11 +702,6 @@ def test_nobody_passes_physical_exam(fh):
         s["title"] for s in detail["completed_steps"]
     ]
     assert "拟聘人员公示" not in [s["title"] for s in detail["completed_steps"]]
-
-
-# Registration is open (11/20 … 11/30); the new tests travel here so they do not depend on the
-# wall clock being before the registration deadline.
-REGISTRATION_OPEN = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
 
 
 YIYI = {
@@ -699,9 +719,8 @@ def test_upheld_objection_stops_the_hire(fh):
     「异议成立，不予聘用」 with the objection, the finding and the feedback to the reporter
     recorded: no hire, no contract, no filing, no archive, and the runner-up is not moved up."""
     api = fh
-    with time_machine.travel(REGISTRATION_OPEN):
-        instance_id = start_plan(api)
-        announce_and_register(api, instance_id, SIX_QUALIFIED)
+    instance_id = start_plan(api)
+    announce_and_register(api, instance_id, SIX_QUALIFIED)
     close_registration(api)
     _to_publicity(api, instance_id)
     assert "王晓东" in _data(api, instance_id)["data"]["gongshi_neirong"]
@@ -768,54 +787,60 @@ def test_upheld_objection_stops_the_hire(fh):
     assert (report.json["recruitments"], report.json["total"]) == (0, 0)
 
 
-def test_labour_post_hires_are_left_out_of_the_bachelor_share(fh):
-    """FH-10: the ≥75 % full-time-bachelor share counts management/technical hires only. A
-    劳务流动岗 (scenic-area 秩序维护员) is planned and recruited in the same instance flow — the
-    diagram has no route of its own for labour posts, so it runs plan approval, the below-6:1
-    interview-only choice, physical exam, inspection, publicity, contract and filing like any
-    post — and its category is archived, so its 大专 hire is left out of the year's share while
+def test_labour_post_goes_straight_to_interview_and_is_left_out_of_the_bachelor_share(fh):
+    """第二十八条、第三十三条 (FH-02, FH-03, FH-04, FH-10): a 劳务流动岗 (scenic-area 秩序维护员)
+    is recruited by direct interview: its applicants are not held to the open-recruitment
+    degree/age conditions (a 46-year-old with 高中 education is accepted, the reason recorded),
+    there is no ratio decision although 3 applicants for 2 posts is below 2:1, and no written
+    exam; physical exam, inspection, publicity, hiring, contract and filing run as for any post.
+    Its category is archived, so its hires are left out of the year's ≥75 % bachelor share while
     the management hires of the same year are counted."""
     api = fh
+    gaozhong = _applicant(
+        "邬国平", "330283198005050031", "1980-05-05", xueli="高中及以下", quanrizhi=False, zhuanye="无"
+    )
     people = [
         _applicant("应晓峰", "330283199701010016", "1997-01-01", xueli="大专", zhuanye="旅游管理"),
-        _applicant("俞婷", "330283199902020025", "1999-02-02", xueli="大专", zhuanye="旅游管理"),
+        gaozhong,
         _applicant("王晓东", "330283199503120015", "1995-03-12", zhuanye="旅游管理"),
     ]
-    with time_machine.travel(REGISTRATION_OPEN):
-        instance = api.start(KEY, user="renshi", business_key="FHWL-ZP-2026-001").json
-        _do(
-            api,
-            "renshi",
-            "填报年度用工计划",
-            instance["id"],
-            jihua_niandu=2026,
-            qiye_mingcheng="宁波市奉化区文化旅游集团有限公司",
-            gangwei_mingcheng="景区秩序维护员",
-            gangwei_leibie="劳务流动岗",
-            jihua_renshu=1,
-            fangkuan_dazhuan=True,
-            zhuanye_yaoqiu="旅游管理等相关专业",
-        )
-        instance_id = instance["id"]
-        assert _titles(api, "guozi", instance_id) == ["核准年度用工计划"]
-        _do(api, "guozi", "核准年度用工计划", instance_id, jihua_hezhun=True, hezhun_yijian="同意")
-        announce_and_register(api, instance_id, people)
+    instance = api.start(KEY, user="renshi", business_key="FHWL-ZP-2026-001").json
+    instance_id = instance["id"]
+    _do(
+        api,
+        "renshi",
+        "填报年度用工计划",
+        instance_id,
+        jihua_niandu=2026,
+        qiye_mingcheng="宁波市奉化区文化旅游集团有限公司",
+        gangwei_mingcheng="景区秩序维护员",
+        gangwei_leibie="劳务流动岗",
+        jihua_renshu=2,
+        fangkuan_dazhuan=False,
+        zhuanye_yaoqiu="身体健康，能适应户外工作",
+    )
+    assert _titles(api, "guozi", instance_id) == ["核准年度用工计划"]
+    _do(api, "guozi", "核准年度用工计划", instance_id, jihua_hezhun=True, hezhun_yijian="同意")
+    announce_and_register(api, instance_id, people)
+    verdicts = {
+        a["xingming"]: (a["hege"], a["liyou"]) for a in _data(api, instance_id)["data"]["yingpin_mingdan"]
+    }
+    assert verdicts == {p["xingming"]: (True, "劳务流动岗不适用学历年龄条件") for p in people}
+
     close_registration(api)
     data = _data(api, instance_id)["data"]
-    assert (data["hege_renshu"], data["bili_jieguo"]) == (3, "skip_written_allowed")
+    assert data["hege_renshu"] == 3 and data["juxing_bishi"] is False
+    assert "bili_jieguo" not in data  # no FH-03/FH-04 ratio decision
+    assert _titles(api, "renshi", instance_id) == ["组织面试"]
+    assert _titles(api, "jituan", instance_id) == []  # no 核减计划或取消招聘 although 3:2 < 2:1
     with time_machine.travel(AFTER_DEADLINE):
-        _do(api, "renshi", "确定是否笔试", instance_id, juxing_bishi=False, bishi_shuoming="直接面试")
-        _do(
-            api,
-            "kaoguan2",
-            "录入面试成绩",
-            instance_id,
-            mianshi_xingshi="专业技能实操测试",
-            mianshi_chengji=scores(zip(people, [91, 85, 80], strict=True)),
-        )
-        first = [{"shenfenzheng_hao": people[0]["shenfenzheng_hao"], "xingming": "应晓峰", "hege": True}]
-        _do(api, "renshi", "组织体检", instance_id, tijian_riqi="2026-12-01", tijian_jieguo=first)
-        _do(api, "jituan", "组织考察", instance_id, kaocha_jieguo=first)
+        interview(api, instance_id, people, [91, 88, 80], xingshi="面谈甄选")
+        hires = [
+            {"shenfenzheng_hao": p["shenfenzheng_hao"], "xingming": p["xingming"], "hege": True}
+            for p in people[:2]
+        ]
+        _do(api, "renshi", "组织体检", instance_id, tijian_riqi="2026-12-01", tijian_jieguo=hires)
+        _do(api, "jituan", "组织考察", instance_id, kaocha_jieguo=hires)
     with time_machine.travel(datetime(2026, 12, 9, 0, 0, 1, tzinfo=SHANGHAI)):
         assert _tick(api) == 1  # 公示期满 (12/2 … 12/8)
     with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):
@@ -827,24 +852,25 @@ def test_labour_post_hires_are_left_out_of_the_bachelor_share(fh):
             pinyong_wenhao="奉文旅人〔2026〕9号",
             ruzhi_riqi=RUZHI_RIQI,
         )
-        _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi=RUZHI_RIQI, hetong_qixian_nian=1)
-        _do(
-            api,
-            "renshi",
-            "填报备案材料",
-            instance_id,
-            beian_leixing="入职",
-            xingming="应晓峰",
-            shenfenzheng_hao=people[0]["shenfenzheng_hao"],
-            gangwei="景区秩序维护员",
-            gangwei_leibie="其他用工",
-            xueli="大专",
-            quanrizhi=True,
-            biandong_riqi=RUZHI_RIQI,
-            hetong_riqi=RUZHI_RIQI,
-        )
-        _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="同意")
-        _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案", beian_yijian="准予备案")
+        for person in people[:2]:
+            _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi=RUZHI_RIQI, hetong_qixian_nian=1)
+            _do(
+                api,
+                "renshi",
+                "填报备案材料",
+                instance_id,
+                beian_leixing="入职",
+                xingming=person["xingming"],
+                shenfenzheng_hao=person["shenfenzheng_hao"],
+                gangwei="景区秩序维护员",
+                gangwei_leibie="其他用工",
+                xueli=person["xueli"],
+                quanrizhi=person["quanrizhi"],
+                biandong_riqi=RUZHI_RIQI,
+                hetong_riqi=RUZHI_RIQI,
+            )
+            _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="同意")
+            _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案", beian_yijian="准予备案")
         _do(
             api,
             "renshi",
@@ -857,16 +883,190 @@ def test_labour_post_hires_are_left_out_of_the_bachelor_share(fh):
     detail = _data(api, instance_id)
     assert detail["status"] == "completed"
     steps = [s["title"] for s in detail["completed_steps"]]
-    assert "录入笔试成绩" not in steps and steps[-1] == "招聘完成"
+    assert not {"资格审查", "核算报名比例", "确定是否笔试", "核减计划或取消招聘", "录入笔试成绩"} & set(steps)
+    assert "劳务流动岗直接面试" in steps and steps[-1] == "招聘完成"
+    assert steps.count("办理人员备案") == 2
     archive = detail["data"]["guidang_cailiao"]
     assert archive["gangwei_leibie"] == "劳务流动岗"  # the plan's category, not the filing form's 其他用工
-    assert [(p["xingming"], p["zongchengji"]) for p in archive["luyong"]] == [("应晓峰", 91.0)]
+    assert archive["juxing_bishi"] is False
+    assert [(p["xingming"], p["zongchengji"], p["bishi"]) for p in archive["luyong"]] == [
+        ("应晓峰", 91.0, None),
+        ("邬国平", 88.0, None),
+    ]
 
     report = "/api/v1/reports/fenghua/bachelor-share"
     body = api.get(report, user="guozi", query_string={"year": 2026}).json
     assert (body["recruitments"], body["total"], body["below_minimum"]) == (0, 0, False)
-    with time_machine.travel(REGISTRATION_OPEN):
-        _recruit_two(api, SIX_QUALIFIED[:5], bianhao="021")
+    _recruit_two(api, SIX_QUALIFIED[:5], bianhao="021")
     body = api.get(report, user="guozi", query_string={"year": 2026}).json
     assert (body["recruitments"], body["total"], body["full_time_bachelor_or_higher"]) == (1, 2, 2)
     assert body["share"] == 1.0 and body["below_minimum"] is False and body["warning"] is None
+
+
+def test_labour_post_without_applicants_goes_to_the_group(fh):
+    """第三十三条: only a labour post with applicants goes straight to interview; with nobody
+    registered there is nobody to interview, and 区属集团 decides as for any post (FH-03)."""
+    api = fh
+    instance = api.start(KEY, user="renshi", business_key="FHWL-ZP-2026-002").json
+    instance_id = instance["id"]
+    _do(
+        api,
+        "renshi",
+        "填报年度用工计划",
+        instance_id,
+        jihua_niandu=2026,
+        qiye_mingcheng="宁波市奉化区文化旅游集团有限公司",
+        gangwei_mingcheng="景区保洁员",
+        gangwei_leibie="劳务流动岗",
+        jihua_renshu=1,
+        fangkuan_dazhuan=False,
+    )
+    _do(api, "guozi", "核准年度用工计划", instance_id, jihua_hezhun=True, hezhun_yijian="同意")
+    announce_and_register(api, instance_id, [])
+    close_registration(api)
+    assert _titles(api, "renshi", instance_id) == []
+    assert _titles(api, "jituan", instance_id) == ["核减计划或取消招聘"]
+    _do(api, "jituan", "核减计划或取消招聘", instance_id, chuli_fangshi="取消招聘", chuli_yijian="无人报名")
+    assert _data(api, instance_id)["status"] == "completed"
+
+
+def test_x02_recused_examiner_does_not_score_in_the_interview(fh):
+    """X-02, FH-05: 企业人事 names the examiner panel; each examiner scores every qualified
+    applicant in their own task, or declares 回避 with the relationship. A recused examiner's
+    score does not count: the interview score is the average of the others, and who recused is
+    recorded per applicant (huibi_pingwei, hidden from the applicant, X-03). An applicant whom
+    every examiner recused from cannot be given a score: the last sheet is refused."""
+    api = fh
+    people = SIX_QUALIFIED[:3]
+    instance_id = start_plan(api)
+    announce_and_register(api, instance_id, people)
+    close_registration(api)
+    _do(api, "renshi", "确定是否笔试", instance_id, juxing_bishi=False, bishi_shuoming="不足6:1")
+    task = _task(api, "renshi", "组织面试", instance_id)
+    refused = api.complete(
+        task["id"],
+        "renshi",
+        mianshi_xingshi="结构化面试",
+        kaoguan_list=["kaoguan1"],
+        mianshi_riqi="2026-12-01",
+    )
+    assert "kaoguan_list" in assert_problem(refused, 422)["errors"]  # a panel, not one examiner
+    organise_interview(api, instance_id)
+
+    tasks = {
+        k: [t for t in api.inbox(k, instance_id=instance_id) if t["title"] == "录入面试成绩"] for k in KAOGUAN
+    }
+    assert all(len(found) == 1 and found[0]["assignee"] == k for k, found in tasks.items())
+    assert len({found[0]["id"] for found in tasks.values()}) == 3
+    mine = tasks["kaoguan1"][0]["id"]
+    # Nobody scores in another examiner's place.
+    assert api.complete(mine, "kaoguan2", pingfen=sheet(people, [90, 80, 70])).status_code in (403, 404)
+    # 回避 needs the relationship and gives no score; a sheet must cover every applicant once.
+    both = sheet(people, ["近姻亲", 80, 70])
+    both[0]["fenshu"] = 95
+    assert_problem(api.complete(mine, "kaoguan1", pingfen=both), 422)
+    bare = sheet(people, ["近姻亲", 80, 70])
+    del bare[0]["huibi_guanxi"]
+    assert_problem(api.complete(mine, "kaoguan1", pingfen=bare), 422)
+    short = api.complete(mine, "kaoguan1", pingfen=sheet(people[:2], [90, 80]))
+    assert "陈浩然" in assert_problem(short, 422)["detail"]
+
+    # kaoguan2 is 王晓东's 近姻亲; nobody but kaoguan3 may score 陈浩然.
+    _do(api, "kaoguan1", "录入面试成绩", instance_id, pingfen=sheet(people, [90, 80, "直系血亲"]))
+    _do(api, "kaoguan2", "录入面试成绩", instance_id, pingfen=sheet(people, ["近姻亲", 84, "配偶"]))
+    last = _task(api, "kaoguan3", "录入面试成绩", instance_id)
+    refused = api.complete(last["id"], "kaoguan3", pingfen=sheet(people, [80, 88, "其他"]))
+    assert "陈浩然" in assert_problem(refused, 422)["detail"] and "回避" in refused.json["detail"]
+    assert "mianshi_chengji" not in _data(api, instance_id)["data"]
+    _do(api, "kaoguan3", "录入面试成绩", instance_id, pingfen=sheet(people, [80, 88, 75]))
+
+    data = _data(api, instance_id)["data"]
+    rows = {r["xingming"]: r for r in data["mianshi_chengji"]}
+    assert rows["王晓东"]["kaoguan_defen"] == [90, 80]  # kaoguan2's score does not exist, nor count
+    assert rows["王晓东"]["fenshu"] == 85.0
+    assert rows["王晓东"]["huibi_pingwei"] == [{"pingwei": "kaoguan2", "guanxi": "近姻亲"}]
+    assert (rows["李静怡"]["fenshu"], rows["李静怡"]["huibi_pingwei"]) == (84.0, [])
+    assert rows["陈浩然"]["fenshu"] == 75.0 and [h["pingwei"] for h in rows["陈浩然"]["huibi_pingwei"]] == [
+        "kaoguan1",
+        "kaoguan2",
+    ]
+    assert data["kaoguan_list"] == KAOGUAN and data["mianshi_xingshi"] == "结构化面试"
+    assert [(c["xingming"], c["zongchengji"]) for c in data["chengji"]] == [
+        ("王晓东", 85.0),
+        ("李静怡", 84.0),
+        ("陈浩然", 75.0),
+    ]
+    # X-03: the applicant sees their own interview score, not who recused.
+    [own] = api.get("/api/v1/me/applications", "yingpin1").json["items"]
+    [result] = [g for g in own["results"] if g["label"] == "面试成绩"]
+    assert [r["fenshu"] for r in result["records"]] == [85.0]
+    assert "huibi_pingwei" not in result["records"][0] and "kaoguan2" not in str(own)
+
+
+# Names the diagram's scripts use only while they run (loop variables, working dictionaries),
+# and the registrant's own fields, which belong in yingpin_mingdan once recorded.
+SCRIPT_TEMPORARIES = {
+    "a", "c", "e", "h", "p", "r", "sfz", "zong", "bishi", "mianshi", "mingci", "tijian_ok", "kaocha_ok",
+    "dangqian", "defen", "huibi", "yingping", "tianbao", "queshao", "pingfen", "kaoguan",
+}  # fmt: skip
+REGISTRANT_FIELDS = {*SIX_QUALIFIED[0], "nianling", "zige_hege", "zige_liyou"}
+
+
+def test_scripts_leave_no_temporaries_in_the_instance_data(fh):
+    """FH-07: the instance data is the recruitment's record. Script temporaries are deleted by
+    the scripts that create them, and each registrant's fields end up only in their row of
+    yingpin_mingdan (which keeps them all), not in the data where the next registration or
+    step would find them."""
+    api = fh
+    instance_id = start_plan(api)
+    announce_and_register(api, instance_id, SIX_QUALIFIED)
+    data = _data(api, instance_id)["data"]
+    assert not REGISTRANT_FIELDS & set(data)
+    first = data["yingpin_mingdan"][0]
+    assert {k: first[k] for k in SIX_QUALIFIED[0]} == SIX_QUALIFIED[0]
+    assert (first["nianling"], first["hege"]) == (31, True)
+    form = api.get(f"/api/v1/tasks/{_task(api, 'renshi', '登记报名', instance_id)['id']}", user="renshi")
+    assert not REGISTRANT_FIELDS & set(form.json["data"])  # the next registrant starts blank
+
+    close_registration(api)
+    _to_publicity(api, instance_id)
+    data = _data(api, instance_id)["data"]
+    assert not (SCRIPT_TEMPORARIES | REGISTRANT_FIELDS) & set(data)
+    assert data["kaoguan_list"] == KAOGUAN and len(data["kaoguan_pingfen"]) == 3
+
+    filed = {"xingming", "shenfenzheng_hao", "xueli", "quanrizhi"}  # set for the hire's filing
+    with time_machine.travel(datetime(2026, 12, 9, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) == 1
+    with time_machine.travel(datetime(2026, 12, 9, 10, 0, tzinfo=SHANGHAI)):
+        _do(
+            api,
+            "jituan",
+            "作出聘用决定",
+            instance_id,
+            pinyong_wenhao="奉交投人〔2026〕59号",
+            ruzhi_riqi=RUZHI_RIQI,
+        )
+    data = _data(api, instance_id)["data"]
+    assert not (SCRIPT_TEMPORARIES | REGISTRANT_FIELDS - filed) & set(data)
+
+    with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):
+        _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi=RUZHI_RIQI, hetong_qixian_nian=3)
+        filing = api.get(
+            f"/api/v1/tasks/{_task(api, 'renshi', '填报备案材料', instance_id)['id']}", user="renshi"
+        )
+        assert (filing.json["data"]["xingming"], filing.json["data"]["xueli"]) == ("王晓东", "大学本科")
+        _file(api, instance_id, SIX_QUALIFIED[0])
+        _do(
+            api,
+            "renshi",
+            "招聘资料归档",
+            instance_id,
+            dangan_bianhao="FHJT-ZP-2026-008",
+            guidang_riqi="2026-12-10",
+            baoguan_qixian="长期",
+        )
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed"
+    assert not SCRIPT_TEMPORARIES & set(detail["data"])
+    # Only the filing's own fields (the hire's name, ID number, education) remain.
+    assert not (REGISTRANT_FIELDS - filed) & set(detail["data"])

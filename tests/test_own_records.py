@@ -124,6 +124,7 @@ kf = kf_flow.kf
 clock = kf_flow.clock
 ss = ss_flow.ss
 fh = fh_flow.fh
+fh_clock = fh_flow.fh_clock
 
 
 def mine(api, user: str) -> list[dict[str, Any]]:
@@ -214,7 +215,7 @@ def test_x03_ss_candidate_sees_own_assessment_keyed_by_name(ss):
     assert [r["xingming"] for r in results(mine(api, "houxuanren2")[0])["综合考评"]] == ["李娜"]
 
 
-def test_x03_fh_applicant_sees_own_exam_scores_and_total(fh):
+def test_x03_fh_applicant_sees_own_exam_scores_and_total(fh, fh_clock):
     api = fh
     instance_id = fh_flow.start_plan(api)
     fh_flow.announce_and_register(api, instance_id, fh_flow.SIX_QUALIFIED)
