@@ -38,15 +38,42 @@ def load_form_schema(filename: str, content: bytes) -> dict[str, Any]:
 
 
 def validate_submission(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Return {field path: [messages]}; empty when the data is valid."""
+    """Return {field path: [messages]}; empty when the data is valid.
+
+    A submission may only carry the fields its form declares: whatever it carries is merged
+    into the instance data, so an undeclared field could overwrite a list, a score or a
+    deadline the person completing the task has no say over. A form opts out with
+    `"additionalProperties": true`.
+    """
     validator = Draft202012Validator(schema, format_checker=_FORMATS)
     errors: dict[str, list[str]] = {}
+    if schema.get("additionalProperties") is not True:
+        declared = _declared_fields(schema)
+        for name in sorted(set(data) - declared):
+            errors[str(name)] = [f"表单中没有字段「{name}」，不能提交；请只提交表单上的字段"]
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         for path, message in _explain(error, schema):
             messages = errors.setdefault(path, [])
             if message not in messages:
                 messages.append(message)
     return errors
+
+
+def _declared_fields(schema: Mapping[str, Any]) -> set[str]:
+    """Top-level field names, including those of conditional branches (allOf, if/then/else…)."""
+    fields = set(schema.get("properties", {}))
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(keyword, []):
+            if isinstance(branch, Mapping):
+                fields |= _declared_fields(branch)
+    for keyword in ("if", "then", "else", "dependentSchemas"):
+        branch = schema.get(keyword)
+        if isinstance(branch, Mapping):
+            branches = branch.values() if keyword == "dependentSchemas" else [branch]
+            for sub in branches:
+                if isinstance(sub, Mapping):
+                    fields |= _declared_fields(sub)
+    return fields
 
 
 def _title(schema: Mapping[str, Any], path: list[Any]) -> str:

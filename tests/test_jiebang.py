@@ -637,7 +637,9 @@ def test_discipline_inspector_reads_but_cannot_act(api):
         assert titles(api, "pingwei6") == []
         sheet_task = task(api, "pingwei1", "面试评分")
         sheet = pingfen({"张建国": 90, "李明华": 85, "王志强": 82})
-        assert_problem(api.complete(sheet_task["id"], "pingwei2", pingfen=sheet), 403)
+        # Another judge can neither complete nor read a colleague's sheet (JB-07: each their own).
+        assert_problem(api.complete(sheet_task["id"], "pingwei2", pingfen=sheet), 404)
+        assert_problem(api.get(f"/api/v1/tasks/{sheet_task['id']}", user="pingwei2"), 404)
         assert api.get(f"/api/v1/instances/{instance_id}", user="jijian").status_code == 200
         assert api.get(f"/api/v1/tasks/{sheet_task['id']}", user="jijian").status_code == 200
         assert_problem(api.complete(sheet_task["id"], "jijian", pingfen=sheet), 403)

@@ -84,6 +84,23 @@ def test_form_violations_come_back_per_field_and_nothing_is_saved(beian):
     assert sql_count(api_db(api), "SELECT count(*) FROM tasks WHERE status = 'completed'") == 0
 
 
+def test_a_submission_cannot_set_fields_its_form_does_not_declare(beian):
+    """Users act only within their roles: completing a task must not let anyone overwrite
+    instance data the task's form does not offer (another step's result, a deadline)."""
+    api = beian
+    _start(api)
+    [task] = api.inbox("renshi")
+    review = api.complete(task["id"], "renshi", **TIANBAO).json["open_tasks"][0]
+    body = assert_problem(
+        api.complete(review["id"], "jituan", jituan_tongguo=True, jituan_yijian="同意", xingming="张冒名"),
+        422,
+    )
+    assert body["errors"] == {"xingming": ["表单中没有字段「xingming」，不能提交；请只提交表单上的字段"]}
+    assert [t["title"] for t in api.inbox("jituan")] == ["集团审核"]
+    data = api.get(f"/api/v1/instances/{review['instance_id']}", user="renshi").json["data"]
+    assert data["xingming"] == TIANBAO["xingming"]
+
+
 def api_db(api):
     return api.client.application.extensions["xuanpin"].db
 

@@ -103,8 +103,13 @@ def _iso(value: datetime | None) -> str | None:
 
 def _task_row(instance: Instance, view: UserTaskView, now: datetime) -> Task:
     roles = view.candidate_groups or ([view.lane] if view.lane else [])
-    grants = [TaskGrant(kind="role", value=role) for role in dict.fromkeys(roles)]
-    grants += [TaskGrant(kind="user", value=user) for user in dict.fromkeys(view.candidate_users)]
+    if view.assignee:
+        # Assigned by the diagram to one person (a judge's score sheet): the role's other members
+        # neither work on it nor read it, so no judge sees another's scores.
+        grants = [TaskGrant(kind="user", value=user) for user in dict.fromkeys([view.assignee])]
+    else:
+        grants = [TaskGrant(kind="role", value=role) for role in dict.fromkeys(roles)]
+        grants += [TaskGrant(kind="user", value=user) for user in dict.fromkeys(view.candidate_users)]
     return Task(
         id=view.id,
         instance_id=instance.id,
