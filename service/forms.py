@@ -59,6 +59,32 @@ def validate_submission(schema: Mapping[str, Any], data: Mapping[str, Any]) -> d
     return errors
 
 
+# A string field (or the items of a list) marked "x-xuanpin-role": "面试评审组" names user
+# accounts that must hold that role, e.g. the panel a committee chooses (checked on submission).
+ROLE_KEYWORD = "x-xuanpin-role"
+
+
+def named_users(schema: Mapping[str, Any], data: Any, path: str = "") -> list[tuple[str, str, str]]:
+    """(field path, username, required role) for every value of a field marked with ROLE_KEYWORD."""
+    found: list[tuple[str, str, str]] = []
+    if not isinstance(schema, Mapping):
+        return found
+    role = schema.get(ROLE_KEYWORD)
+    if isinstance(role, str) and isinstance(data, str):
+        found.append((path or "_form", data, role))
+    if isinstance(data, Mapping):
+        for name, sub in schema.get("properties", {}).items():
+            if name in data:
+                found += named_users(sub, data[name], f"{path}.{name}" if path else name)
+    elif isinstance(data, list):
+        items = schema.get("items", {})
+        if isinstance(role, str) and isinstance(items, Mapping) and ROLE_KEYWORD not in items:
+            items = {**items, ROLE_KEYWORD: role}
+        for index, item in enumerate(data):
+            found += named_users(items, item, f"{path}.{index}" if path else str(index))
+    return found
+
+
 def _declared_fields(schema: Mapping[str, Any]) -> set[str]:
     """Top-level field names, including those of conditional branches (allOf, if/then/else…)."""
     fields = set(schema.get("properties", {}))

@@ -629,6 +629,28 @@ def test_recorded_seed_replays_the_draw(api):
             assert record["timu"] == draw_questions(TIKU, 4, record["zhongzi"])
 
 
+def test_panel_must_be_active_accounts_of_the_judging_role(api):
+    """JB-07: the committee's panel names five accounts of 面试评审组; a mistyped name or a
+    person without the role is refused on the spot, with the field, and nothing is saved."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        _to_list_publicity(api, traveller)
+        do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
+        traveller.move_to(at("2026-03-14", "00:00"))
+        assert tick(api) == 1
+        panel = task(api, "dangwei", "确定面试评审组")
+        wrong = ["pingwei1", "pingwei2", "pingwei3", "pingwei9", "outsider"]
+        body = assert_problem(
+            api.complete(panel["id"], "dangwei", pingwei_list=wrong, dangwei_yanjiu_riqi="2026-03-16"), 422
+        )
+        assert body["errors"] == {
+            "pingwei_list.3": ["「pingwei9」不是系统中的在用账号"],
+            "pingwei_list.4": ["「outsider」不具有角色「面试评审组」"],
+        }
+        assert task(api, "dangwei", "确定面试评审组")["id"] == panel["id"]
+        do(api, "dangwei", "确定面试评审组", pingwei_list=PINGWEI, dangwei_yanjiu_riqi="2026-03-16")
+        assert titles(api, "gongzuozu") == ["封闭出题"]
+
+
 def test_discipline_inspector_reads_but_cannot_act(api):
     """JB-07, X-01: only the 5 judges chosen by the committee get a scoring task, each their
     own; the discipline inspector sees the instance and the tasks but can complete nothing."""

@@ -203,6 +203,19 @@ def test_inbox_filters_and_pagination(beian):
     assert_problem(api.get("/api/v1/tasks", user="renshi", query_string={"page": "x"}), 422)
 
 
+def test_a_task_assigned_to_nobody_is_refused_where_it_would_be_created(api):
+    """A diagram assignee (${variable}) that names no active account would leave the task in
+    nobody's inbox: the step that named them is refused and nothing is saved."""
+    assert api.deploy(FIXTURES / "assignment.bpmn", FIXTURES / "ceshi_dengji.schema.json").status_code == 201
+    api.start("ceshi_fenpai", user="gongzuozu")
+    [register] = api.inbox("gongzuozu")
+    body = assert_problem(
+        api.complete(register["id"], "gongzuozu", fuheren="renshi9", beiyong="renshi2"), 422
+    )
+    assert "renshi9" in body["detail"] and body["errors"]["assignee"]
+    assert [t["id"] for t in api.inbox("gongzuozu")] == [register["id"]]
+
+
 def test_times_are_shown_in_beijing_time(beian):
     api = beian
     _start(api)

@@ -149,3 +149,25 @@ def principal_for_token(db: Database, token: str) -> Principal:
             display_name=user.display_name,
             id_number_digest=user.id_number_digest,
         )
+
+
+def check_named_users(session: Session, named: list[tuple[str, str, str]]) -> dict[str, list[str]]:
+    """{field path: [message]} for named accounts that do not exist, are inactive or lack the role."""
+    if not named:
+        return {}
+    users = {
+        user.username: user
+        for user in session.scalars(
+            select(User).where(
+                User.username.in_({username for _, username, _ in named}), User.active.is_(True)
+            )
+        )
+    }
+    errors: dict[str, list[str]] = {}
+    for path, username, role in named:
+        user = users.get(username)
+        if user is None:
+            errors.setdefault(path, []).append(f"「{username}」不是系统中的在用账号")
+        elif role not in user.role_names:
+            errors.setdefault(path, []).append(f"「{username}」不具有角色「{role}」")
+    return errors

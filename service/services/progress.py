@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from service.container import Container
 from service.engine.runtime import UserTaskView, WorkflowRun
 from service.services import audit, own_records
+from service.services.errors import Invalid
 from service.services.timers import sync_timers
 from service.store.db import after_commit
-from service.store.models import Instance, OutboxEvent, Task, TaskGrant
+from service.store.models import Instance, OutboxEvent, Task, TaskGrant, User
 from service.timeutil import utcnow
 
 
@@ -55,6 +56,7 @@ def save_progress(
             # Withdrawn by the engine (interrupting event, cancelled branch, ended instance).
             row.status = "cancelled"
             row.completed_at = now
+    _check_assignees(session, list(ready.values()))
     for view in ready.values():
         row = _task_row(instance, view, now)
         session.add(row)
@@ -95,6 +97,37 @@ def save_progress(
             provisional=timer.provisional,
         )
     return still_open
+
+
+def _check_assignees(session: Session, views: list[UserTaskView]) -> None:
+    """A task the diagram assigns to a person (a judge from the panel the committee chose) must go
+    to an active user, or it would sit in nobody's inbox; the step that named them is refused."""
+    assigned = [view for view in views if view.assignee]
+    if not assigned:
+        return
+    users = {
+        user.username: user
+        for user in session.scalars(
+            select(User).where(User.username.in_({view.assignee for view in assigned}), User.active.is_(True))
+        )
+    }
+    problems = {}
+    for view in assigned:
+        user = users.get(view.assignee)
+        # An assignee may come from another lane (a reviewer named for this case), but where the
+        # task names its groups explicitly — a judge's sheet — the person must be one of them.
+        roles = view.candidate_groups
+        if user is None:
+            problems[view.assignee] = f"「{view.title}」指派给 {view.assignee}，但系统中没有这个在用的用户"
+        elif roles and not set(roles) & set(user.role_names):
+            problems[view.assignee] = (
+                f"「{view.title}」指派给 {view.assignee}，但其不具有角色「{'、'.join(roles)}」"
+            )
+    if problems:
+        raise Invalid(
+            "任务指派的人员无效：" + "；".join(problems.values()),
+            errors={"assignee": list(problems.values())},
+        )
 
 
 def _iso(value: datetime | None) -> str | None:

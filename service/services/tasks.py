@@ -11,8 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from service.container import Container
 from service.engine.errors import ExecutionError, TaskNotReady
-from service.forms import validate_submission
-from service.services import audit
+from service.forms import named_users, validate_submission
+from service.services import accounts, audit
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound
 from service.services.instances import check_data
 from service.services.pagination import Page
@@ -136,7 +136,10 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
             definition = session.get(ProcessDefinition, instance.definition_id)
             assert definition is not None
             if task.form_key:
-                errors = validate_submission(definition.forms.get(task.form_key, {}), data)
+                schema = definition.forms.get(task.form_key, {})
+                errors = validate_submission(schema, data) or accounts.check_named_users(
+                    session, named_users(schema, data)
+                )
                 if errors:
                     raise Invalid(f"表单「{task.title}」有 {len(errors)} 处需要修改", errors=errors)
             run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
