@@ -115,21 +115,21 @@ def _titles(api, user, instance_id):
     return sorted(t["title"] for t in api.inbox(user, instance_id=instance_id))
 
 
-def start_plan(api, jihua_renshu=1, fangkuan_dazhuan=False, hezhun=True, bianhao="001"):
-    instance = api.start(KEY, user="renshi", business_key=f"FHJT-ZP-2026-{bianhao}").json
-    _do(
-        api,
-        "renshi",
-        "填报年度用工计划",
-        instance["id"],
-        jihua_niandu=2026,
-        qiye_mingcheng="宁波市奉化区交通投资集团有限公司",
-        gangwei_mingcheng="财务会计",
-        gangwei_leibie="管理技术岗",
-        jihua_renshu=jihua_renshu,
-        fangkuan_dazhuan=fangkuan_dazhuan,
-        zhuanye_yaoqiu="会计学、财务管理、审计学等相关专业",
-    )
+def start_plan(
+    api, jihua_renshu=1, fangkuan_dazhuan=False, hezhun=True, bianhao="001", business_key=None, **plan
+):
+    """Starts a recruitment and has its plan approved (or not); `plan` overrides plan fields."""
+    instance = api.start(KEY, user="renshi", business_key=business_key or f"FHJT-ZP-2026-{bianhao}").json
+    fields = {
+        "jihua_niandu": 2026,
+        "qiye_mingcheng": "宁波市奉化区交通投资集团有限公司",
+        "gangwei_mingcheng": "财务会计",
+        "gangwei_leibie": "管理技术岗",
+        "jihua_renshu": jihua_renshu,
+        "fangkuan_dazhuan": fangkuan_dazhuan,
+        "zhuanye_yaoqiu": "会计学、财务管理、审计学等相关专业",
+    }
+    _do(api, "renshi", "填报年度用工计划", instance["id"], **{**fields, **plan})
     _do(
         api,
         "guozi",
@@ -804,23 +804,15 @@ def test_labour_post_goes_straight_to_interview_and_is_left_out_of_the_bachelor_
         gaozhong,
         _applicant("王晓东", "330283199503120015", "1995-03-12", zhuanye="旅游管理"),
     ]
-    instance = api.start(KEY, user="renshi", business_key="FHWL-ZP-2026-001").json
-    instance_id = instance["id"]
-    _do(
+    instance_id = start_plan(
         api,
-        "renshi",
-        "填报年度用工计划",
-        instance_id,
-        jihua_niandu=2026,
+        jihua_renshu=2,
+        business_key="FHWL-ZP-2026-001",
         qiye_mingcheng="宁波市奉化区文化旅游集团有限公司",
         gangwei_mingcheng="景区秩序维护员",
         gangwei_leibie="劳务流动岗",
-        jihua_renshu=2,
-        fangkuan_dazhuan=False,
         zhuanye_yaoqiu="身体健康，能适应户外工作",
     )
-    assert _titles(api, "guozi", instance_id) == ["核准年度用工计划"]
-    _do(api, "guozi", "核准年度用工计划", instance_id, jihua_hezhun=True, hezhun_yijian="同意")
     announce_and_register(api, instance_id, people)
     verdicts = {
         a["xingming"]: (a["hege"], a["liyou"]) for a in _data(api, instance_id)["data"]["yingpin_mingdan"]
@@ -907,21 +899,13 @@ def test_labour_post_without_applicants_goes_to_the_group(fh):
     """第三十三条: only a labour post with applicants goes straight to interview; with nobody
     registered there is nobody to interview, and 区属集团 decides as for any post (FH-03)."""
     api = fh
-    instance = api.start(KEY, user="renshi", business_key="FHWL-ZP-2026-002").json
-    instance_id = instance["id"]
-    _do(
+    instance_id = start_plan(
         api,
-        "renshi",
-        "填报年度用工计划",
-        instance_id,
-        jihua_niandu=2026,
+        business_key="FHWL-ZP-2026-002",
         qiye_mingcheng="宁波市奉化区文化旅游集团有限公司",
         gangwei_mingcheng="景区保洁员",
         gangwei_leibie="劳务流动岗",
-        jihua_renshu=1,
-        fangkuan_dazhuan=False,
     )
-    _do(api, "guozi", "核准年度用工计划", instance_id, jihua_hezhun=True, hezhun_yijian="同意")
     announce_and_register(api, instance_id, [])
     close_registration(api)
     assert _titles(api, "renshi", instance_id) == []

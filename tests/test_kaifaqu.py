@@ -195,6 +195,21 @@ def _confirm_scores(api, iid: str, pairs: list[str]) -> None:
     _do(api, "lingdaoban", "成绩签字确认", iid, chengji_queren=queren)
 
 
+def _appoint(api, iid: str, people: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+    """办理聘用手续 for `people`, contracts signed and terms starting today."""
+    qishi = _now().date().isoformat()
+    shouxu = [
+        {
+            "shenfenzheng_hao": p["shenfenzheng_hao"],
+            "hetong_qianding_riqi": qishi,
+            "pinqi_qishi": qishi,
+            "pinshu_bianhao": f"南芬开聘〔2027〕{i}号",
+        }
+        for i, p in enumerate(people, start=1)
+    ]
+    return _do(api, "lingdaoban", "办理聘用手续", iid, pinyong_shouxu=shouxu)
+
+
 def _key(person: dict[str, Any], gangwei: str) -> str:
     return f"{person['shenfenzheng_hao']}|{gangwei}"
 
@@ -230,22 +245,7 @@ def _run_batch_one(api, clock) -> tuple[str, dict[str, Any]]:
     assert _tick(api) == 0
     clock.move_to(_now() + timedelta(days=25))
     assert _tick(api) == 1
-    qishi = _now().date().isoformat()
-    done = _do(
-        api,
-        "lingdaoban",
-        "办理聘用手续",
-        iid,
-        pinyong_shouxu=[
-            {
-                "shenfenzheng_hao": p["shenfenzheng_hao"],
-                "hetong_qianding_riqi": qishi,
-                "pinqi_qishi": qishi,
-                "pinshu_bianhao": f"南芬开聘〔2027〕{i}号",
-            }
-            for i, p in enumerate((WANG, LIU), start=1)
-        ],
-    )
+    done = _appoint(api, iid, (WANG, LIU))
     assert done["status"] == "completed"
     return iid, _data(api, iid)
 
@@ -928,22 +928,7 @@ def test_kf12_party_committee_rejects_the_proposal_and_it_goes_round_again(kf, c
     ]
     clock.move_to(_now() + timedelta(days=25))
     assert _tick(kf) == 1
-    qishi = _now().date().isoformat()
-    done = _do(
-        kf,
-        "lingdaoban",
-        "办理聘用手续",
-        iid,
-        pinyong_shouxu=[
-            {
-                "shenfenzheng_hao": p["shenfenzheng_hao"],
-                "hetong_qianding_riqi": qishi,
-                "pinqi_qishi": qishi,
-                "pinshu_bianhao": f"南芬开聘〔2027〕{i}号",
-            }
-            for i, p in enumerate((WANG, ZHAO), start=1)
-        ],
-    )
+    done = _appoint(kf, iid, (WANG, ZHAO))
     assert done["status"] == "completed"
     data = _data(kf, iid)
     assert [(p["xingming"], p["gangwei"]) for p in data["pinyong_jieguo"]] == [
@@ -1057,22 +1042,7 @@ def test_kf12_after_an_upheld_objection_the_new_proposal_is_decided_and_publicis
     clock.move_to(_now() + timedelta(days=25))
     assert _tick(kf) == 1
     assert _data(kf, iid)["gongshi_jieguo"] == "无异议"
-    qishi = _now().date().isoformat()
-    done = _do(
-        kf,
-        "lingdaoban",
-        "办理聘用手续",
-        iid,
-        pinyong_shouxu=[
-            {
-                "shenfenzheng_hao": p["shenfenzheng_hao"],
-                "hetong_qianding_riqi": qishi,
-                "pinqi_qishi": qishi,
-                "pinshu_bianhao": f"南芬开聘〔2027〕{i}号",
-            }
-            for i, p in enumerate((LIU, ZHAO), start=1)
-        ],
-    )
+    done = _appoint(kf, iid, (LIU, ZHAO))
     assert done["status"] == "completed"
     data = _data(kf, iid)
     assert [(p["xingming"], p["gangwei"]) for p in data["pinyong_jieguo"]] == [

@@ -9,20 +9,14 @@ from marshmallow import Schema, fields
 
 from service.api.context import container, principal
 from service.api.schemas import PageQuerySchema, ShanghaiDateTime
+from service.api.users import UserSchema
 from service.services import own_records
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="本人信息；应聘人员查看本人的报名和成绩")
 
 
-class MeSchema(Schema):
-    username = fields.String()
-    display_name = fields.String()
-    roles = fields.List(fields.String())
-    admin = fields.Boolean()
-    system = fields.Boolean()
-    id_number_linked = fields.Boolean(
-        metadata={"description": "是否已关联身份证号（可查看本人的报名和成绩）"}
-    )
+class MeSchema(UserSchema):
+    system = fields.Boolean(metadata={"description": "是否为接入系统（OA）的令牌"})
 
 
 class ApplicationRecordSchema(Schema):

@@ -33,7 +33,9 @@ class UserSchema(Schema):
     display_name = fields.String()
     roles = fields.List(fields.String())
     admin = fields.Boolean()
-    id_number_linked = fields.Boolean()
+    id_number_linked = fields.Boolean(
+        metadata={"description": "是否已关联身份证号（可查看本人的报名和成绩）"}
+    )
 
 
 @blp.route("", methods=["POST"])
