@@ -64,14 +64,16 @@ def validate_submission(schema: Mapping[str, Any], data: Mapping[str, Any]) -> d
 ROLE_KEYWORD = "x-xuanpin-role"
 
 
-def named_users(schema: Mapping[str, Any], data: Any, path: str = "") -> list[tuple[str, str, str]]:
-    """(field path, username, required role) for every value of a field marked with ROLE_KEYWORD."""
-    found: list[tuple[str, str, str]] = []
+def named_users(
+    schema: Mapping[str, Any], data: Any, path: str = ""
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(field path, username, (required role,)) for every value of a field marked with ROLE_KEYWORD."""
+    found: list[tuple[str, str, tuple[str, ...]]] = []
     if not isinstance(schema, Mapping):
         return found
     role = schema.get(ROLE_KEYWORD)
     if isinstance(role, str) and isinstance(data, str):
-        found.append((path or "_form", data, role))
+        found.append((path or "_form", data, (role,)))
     if isinstance(data, Mapping):
         for name, sub in schema.get("properties", {}).items():
             if name in data:

@@ -90,6 +90,7 @@ CANDIDATE_ID_NUMBERS = {
     "yingpin1": "330283199503120015",  # 王晓东 (test_fenghua)
     "yingpin2": "330283199807250026",  # 李静怡
 }
+assert len(set(CANDIDATE_ID_NUMBERS.values())) == len(CANDIDATE_ID_NUMBERS)
 # The calendar is seeded by upgrade() once per worker; reset_calendar undoes a test's overrides.
 KEPT_TABLES = {"users", "roles", "user_roles", "api_tokens", "calendar_days", "calendar_years"}
 

@@ -81,6 +81,45 @@ def test_x03_a_name_shared_by_two_applicants_matches_no_name_keyed_record():
     ]
 
 
+def test_x03_a_namesake_without_a_valid_id_number_still_blocks_matching_by_name():
+    data = {
+        "baoming": [
+            {"xingming": "王伟", "shenfenzheng_hao": ZHANG_ID},
+            {"xingming": "王伟", "shenfenzheng_hao": "2105021985061"},  # mistyped: nobody's account
+        ],
+        "chengji": [{"xingming": "王伟", "defen": 90}, {"xingming": "王伟", "defen": 10}],
+    }
+    assert own_records(data, SPEC)[ZHANG_ID]["results"] == []
+
+
+def test_x03_a_result_record_never_carries_someone_else_nested_in_it():
+    data = {
+        "baoming": [
+            {
+                "xingming": "张三",
+                "shenfenzheng_hao": ZHANG_ID,
+                "jiating_chengyuan": [{"chengwei": "妻子", "xingming": "刘丽"}],  # the applicant's own form
+            },
+            {"xingming": "李四", "shenfenzheng_hao": LI_ID},
+        ],
+        "chengji": [
+            {
+                "xingming": "张三",
+                "defen": 88,
+                "tongzu": [{"xingming": "李四", "defen": 70}, {"shenfenzheng_hao": LI_ID, "mingci": 1}],
+                "duishou": {"xingming": "李四", "defen": 70},
+            }
+        ],
+    }
+    zhang = own_records(data, SPEC)[ZHANG_ID]
+    assert zhang["applications"][0]["record"]["jiating_chengyuan"] == [
+        {"chengwei": "妻子", "xingming": "刘丽"}
+    ]
+    assert zhang["results"] == [
+        {"label": "成绩", "records": [{"xingming": "张三", "defen": 88, "tongzu": []}]}
+    ]
+
+
 def test_records_without_a_valid_id_number_are_nobodys_and_missing_variables_are_fine():
     data = {"baoming": [{"xingming": "赵六", "shenfenzheng_hao": "123"}, {"xingming": "钱七"}, "文本"]}
     assert own_records(data, SPEC) == {}
@@ -108,6 +147,13 @@ def test_declaration_is_read_from_extension_properties():
         parse_spec({"xuanpin:applications": "报名-名单:报名"})
     with pytest.raises(ValueError, match="缺少 xuanpin:applications"):
         parse_spec({"xuanpin:results": "chengji:成绩"})
+    with pytest.raises(ValueError, match="xuanpin:result"):
+        parse_spec({"xuanpin:applications": "baoming", "xuanpin:result": "chengji"})
+    labelled = parse_spec(
+        {"xuanpin:applications": "baoming：报名 登记表", "xuanpin:results": "cj:笔试、面试成绩"}
+    )
+    assert labelled is not None
+    assert (labelled.applications[0].label, labelled.results[0].label) == ("报名 登记表", "笔试、面试成绩")
 
 
 def test_deploy_refuses_a_malformed_declaration_with_its_location(api):
@@ -213,6 +259,24 @@ def test_x03_ss_candidate_sees_own_assessment_keyed_by_name(ss):
     assert assessment["xingming"] == "张伟"
     assert "李娜" not in str(item) and "王强" not in str(item)
     assert [r["xingming"] for r in results(mine(api, "houxuanren2")[0])["综合考评"]] == ["李娜"]
+
+
+def test_x03_an_application_taken_off_the_list_disappears_from_the_candidates_view(ss):
+    """SS-04 extension of the registration: the re-submitted list no longer carries 李娜, so she
+    no longer sees an application there, while 张伟 still does."""
+    api = ss
+    ss_flow._to_recruitment(api)
+    ss_flow._complete(api, ss_flow.TIMINGWEI, "报名登记与资格审查", houxuanren=[ss_flow.LI, ss_flow.WANG])
+    assert [i["person_name"] for i in mine(api, "houxuanren2")] == ["李娜"]
+    ss_flow._complete(
+        api, ss_flow.DONGSHIHUI, "差额不足处理", chae_chuli="延长招聘", chae_shuoming="延长报名期限。"
+    )
+    zhao = dict(ss_flow.LI, xingming="赵刚", shenfenzheng_hao="210103198001012218")
+    ss_flow._complete(
+        api, ss_flow.TIMINGWEI, "报名登记与资格审查", houxuanren=[ss_flow.ZHANG, zhao, ss_flow.WANG]
+    )
+    assert mine(api, "houxuanren2") == []
+    assert [i["person_name"] for i in mine(api, "houxuanren1")] == ["张伟"]
 
 
 def test_x03_fh_applicant_sees_own_exam_scores_and_total(fh, fh_clock):

@@ -212,7 +212,7 @@ def test_a_task_assigned_to_nobody_is_refused_where_it_would_be_created(api):
     body = assert_problem(
         api.complete(register["id"], "gongzuozu", fuheren="renshi9", beiyong="renshi2"), 422
     )
-    assert "renshi9" in body["detail"] and body["errors"]["assignee"]
+    assert "「指定人复核」指派的「renshi9」不是系统中的在用账号" in body["detail"]
     assert [t["id"] for t in api.inbox("gongzuozu")] == [register["id"]]
 
 

@@ -45,7 +45,7 @@ def create_user(body: dict[str, Any]) -> dict[str, Any]:
     """新增用户；应聘人员可同时关联身份证号（须由组织报名的部门核实身份）"""
     if not principal().is_admin:
         raise Forbidden("只有管理员可以新增用户")
-    accounts.add_user(
+    roles = accounts.add_user(
         container().db,
         body["username"],
         body["password"],
@@ -58,7 +58,7 @@ def create_user(body: dict[str, Any]) -> dict[str, Any]:
     return {
         "username": body["username"],
         "display_name": body["display_name"] or body["username"],
-        "roles": sorted(dict.fromkeys(r.strip() for r in body["roles"] if r.strip())),
+        "roles": roles,
         "admin": body["admin"],
         "id_number_linked": body["id_number"] is not None,
     }

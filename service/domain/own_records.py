@@ -26,7 +26,8 @@ ID_FIELD = "shenfenzheng_hao"
 NAME_FIELD = "xingming"
 ID_NUMBER = re.compile(r"^[1-9]\d{16}[0-9X]$")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SEPARATORS = re.compile(r"[,，、;；\s]+")
+_SEPARATORS = re.compile(r"\s*[,，;；\n]\s*")
+_KNOWN_KEYS = ("xuanpin:applications", "xuanpin:results", "xuanpin:hiddenFields")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class OwnRecordsSpec:
     applications: tuple[Source, ...]
     results: tuple[Source, ...] = ()
     hidden_fields: frozenset[str] = frozenset()
+
+    @property
+    def variables(self) -> set[str]:
+        return {source.variable for source in (*self.applications, *self.results)}
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -71,7 +76,7 @@ def parse_sources(text: str, what: str) -> tuple[Source, ...]:
     for item in _SEPARATORS.split(text.strip()):
         if not item:
             continue
-        variable, _, label = item.partition(":")
+        variable, _, label = item.replace("：", ":", 1).partition(":")
         if not _VARIABLE.match(variable):
             raise ValueError(
                 f"{what}中的「{item}」不是变量名（应为 变量名:中文标签，如 mianshi_chengji:面试成绩）"
@@ -82,6 +87,9 @@ def parse_sources(text: str, what: str) -> tuple[Source, ...]:
 
 def parse_spec(properties: Mapping[str, str]) -> OwnRecordsSpec | None:
     """The declaration from a process's extension properties; None when it declares none."""
+    unknown = sorted(k for k in properties if k.startswith("xuanpin:") and k not in _KNOWN_KEYS)
+    if unknown:
+        raise ValueError(f"不认识的扩展属性 {'、'.join(unknown)}（可用：{'、'.join(_KNOWN_KEYS)}）")
     applications = properties.get("xuanpin:applications", "")
     results = properties.get("xuanpin:results", "")
     hidden = properties.get("xuanpin:hiddenFields", "")
@@ -103,30 +111,39 @@ def own_records(data: Mapping[str, Any], spec: OwnRecordsSpec) -> dict[str, dict
     """Per ID number found in the applications: {name, applications: [...], results: [...]}.
 
     Each result group is {label, records}; groups with no record of the candidate are left out.
+    One pass over each declared variable.
     """
     views: dict[str, dict[str, Any]] = {}
+    people_by_name: dict[str, set[str]] = {}
     for source in spec.applications:
-        for record in _records(data.get(source.variable)):
+        for index, record in enumerate(_records(data.get(source.variable))):
             id_number = normalise_id_number(record.get(ID_FIELD))
+            name = record.get(NAME_FIELD)
+            if isinstance(name, str) and name:
+                # Every application counts, with a valid ID number or not, so that a name
+                # shared with anybody never identifies a candidate.
+                people_by_name.setdefault(name, set()).add(id_number or f"{source.variable}#{index}")
             if id_number is None:
                 continue
             view = views.setdefault(id_number, {"name": "", "applications": [], "results": []})
-            view["name"] = str(record.get(NAME_FIELD) or view["name"])
+            view["name"] = name if isinstance(name, str) and name else view["name"]
             view["applications"].append(
                 {"label": source.label, "record": _without(record, spec.hidden_fields)}
             )
-    names = [view["name"] for view in views.values()]
-    for id_number, view in views.items():
-        # A name shared by two applicants cannot tell their name-keyed records apart: show neither.
-        name = view["name"] if names.count(view["name"]) == 1 else ""
-        for source in spec.results:
-            mine = [
-                _without(record, spec.hidden_fields)
-                for record in _records(data.get(source.variable))
-                if _belongs_to(record, id_number, name)
-            ]
-            if mine:
-                view["results"].append({"label": source.label, "records": mine})
+    owner_of_name = {
+        name: next(iter(people))
+        for name, people in people_by_name.items()
+        if len(people) == 1 and next(iter(people)) in views
+    }
+    for source in spec.results:
+        groups: dict[str, list[Any]] = {}
+        for record in _records(data.get(source.variable)):
+            owner = _owner(record, views, owner_of_name)
+            if owner is not None:
+                mine = _only_owner(record, owner, owner_of_name, spec.hidden_fields)
+                groups.setdefault(owner, []).append(mine)
+        for owner, records in groups.items():
+            views[owner]["results"].append({"label": source.label, "records": records})
     return views
 
 
@@ -143,10 +160,39 @@ def _records(value: Any) -> Iterator[Mapping[str, Any]]:
             yield from _records(item)
 
 
-def _belongs_to(record: Mapping[str, Any], id_number: str, name: str) -> bool:
+def _owner(
+    record: Mapping[str, Any], views: Mapping[str, Any], owner_of_name: Mapping[str, str]
+) -> str | None:
     if ID_FIELD in record:
-        return normalise_id_number(record[ID_FIELD]) == id_number
-    return bool(name) and record.get(NAME_FIELD) == name
+        id_number = normalise_id_number(record[ID_FIELD])
+        return id_number if id_number in views else None
+    name = record.get(NAME_FIELD)
+    return owner_of_name.get(name) if isinstance(name, str) else None
+
+
+def _only_owner(value: Any, owner: str, owner_of_name: Mapping[str, str], hidden: frozenset[str]) -> Any:
+    """A result record without hidden fields and without anything nested in it about someone else."""
+    if isinstance(value, Mapping):
+        return {
+            key: _only_owner(item, owner, owner_of_name, hidden)
+            for key, item in value.items()
+            if key not in hidden and not _about_someone_else(item, owner, owner_of_name)
+        }
+    if isinstance(value, list | tuple):
+        return [
+            _only_owner(item, owner, owner_of_name, hidden)
+            for item in value
+            if not _about_someone_else(item, owner, owner_of_name)
+        ]
+    return value
+
+
+def _about_someone_else(value: Any, owner: str, owner_of_name: Mapping[str, str]) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and (ID_FIELD in value or NAME_FIELD in value)
+        and _owner(value, {owner: None}, owner_of_name) != owner
+    )
 
 
 def _without(value: Any, hidden: frozenset[str]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from service.domain.own_records import normalise_id_number
@@ -38,7 +39,7 @@ def add_user(
     replace: bool = False,
     id_number: str | None = None,
     actor: str = "system",
-) -> None:
+) -> list[str]:
     """Create a person; with replace=True an existing user gets the new password and roles.
     An ID number links a candidate to their applications (X-03); None keeps the current link."""
     if not username.strip():
@@ -46,6 +47,23 @@ def add_user(
     if len(password) < 8:
         raise Invalid("密码至少 8 个字符", errors={"password": ["至少 8 个字符"]})
     digest = _id_number_digest(id_number) if id_number is not None else None
+    try:
+        return _save_user(db, username, password, roles or [], is_admin, display_name, replace, digest, actor)
+    except IntegrityError:  # the same username or ID number saved concurrently
+        raise Conflict(f"用户 {username} 或其身份证号刚被另一个请求保存，请核对后重试") from None
+
+
+def _save_user(
+    db: Database,
+    username: str,
+    password: str,
+    roles: list[str],
+    is_admin: bool,
+    display_name: str,
+    replace: bool,
+    digest: str | None,
+    actor: str,
+) -> list[str]:
     with db.transaction(write=True) as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is not None and not replace:
@@ -56,7 +74,7 @@ def add_user(
         user.password_hash = hash_password(password)
         user.is_admin = is_admin
         user.display_name = display_name or username
-        user.roles = _roles(session, roles or [])
+        user.roles = _roles(session, roles)
         if digest is not None:
             _check_id_number_free(session, digest, username)
             user.id_number_digest = digest
@@ -65,10 +83,11 @@ def add_user(
             actor,
             "user.saved",
             username=username,
-            roles=sorted(roles or []),
+            roles=sorted(roles),
             admin=is_admin,
             linked_id_number=user.id_number_digest is not None,
         )
+        return user.role_names
 
 
 def _id_number_digest(id_number: str) -> str:
@@ -151,8 +170,11 @@ def principal_for_token(db: Database, token: str) -> Principal:
         )
 
 
-def check_named_users(session: Session, named: list[tuple[str, str, str]]) -> dict[str, list[str]]:
-    """{field path: [message]} for named accounts that do not exist, are inactive or lack the role."""
+def check_named_users(
+    session: Session, named: list[tuple[str, str, tuple[str, ...]]]
+) -> dict[str, list[str]]:
+    """{where: [message]} for (where, username, roles) naming an account that does not exist, is
+    inactive, or holds none of `roles` (no roles: any account will do)."""
     if not named:
         return {}
     users = {
@@ -164,10 +186,10 @@ def check_named_users(session: Session, named: list[tuple[str, str, str]]) -> di
         )
     }
     errors: dict[str, list[str]] = {}
-    for path, username, role in named:
+    for where, username, roles in named:
         user = users.get(username)
         if user is None:
-            errors.setdefault(path, []).append(f"「{username}」不是系统中的在用账号")
-        elif role not in user.role_names:
-            errors.setdefault(path, []).append(f"「{username}」不具有角色「{role}」")
+            errors.setdefault(where, []).append(f"「{username}」不是系统中的在用账号")
+        elif roles and not set(roles) & set(user.role_names):
+            errors.setdefault(where, []).append(f"「{username}」不具有角色「{'、'.join(roles)}」")
     return errors

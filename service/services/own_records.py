@@ -37,15 +37,19 @@ class OwnApplication:
     updated_at: datetime
 
 
-def refresh(session: Session, instance: Instance, data: Mapping[str, Any], now: datetime) -> None:
-    """Bring the instance's per-candidate records in line with its data."""
+def refresh(
+    session: Session, instance: Instance, previous_data: Mapping[str, Any] | None, now: datetime
+) -> None:
+    """Bring the instance's per-candidate records in line with its data (unless the step left
+    every declared variable as it was, which most steps do)."""
     definition = session.get(ProcessDefinition, instance.definition_id)
     if definition is None or not definition.own_records:
         return
-    wanted = {
-        id_number_digest(id_number): view
-        for id_number, view in own_records(data, OwnRecordsSpec.from_json(definition.own_records)).items()
-    }
+    spec = OwnRecordsSpec.from_json(definition.own_records)
+    data, before = instance.data, previous_data or {}
+    if all(data.get(v) == before.get(v) for v in spec.variables):
+        return
+    wanted = {id_number_digest(id_number): view for id_number, view in own_records(data, spec).items()}
     existing = {
         row.id_number_digest: row
         for row in session.scalars(select(OwnRecord).where(OwnRecord.instance_id == instance.id))

@@ -11,12 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.container import Container
+from service.engine.errors import ExecutionError
 from service.engine.runtime import UserTaskView, WorkflowRun
 from service.services import audit, own_records
-from service.services.errors import Invalid
+from service.services.accounts import check_named_users
 from service.services.timers import sync_timers
 from service.store.db import after_commit
-from service.store.models import Instance, OutboxEvent, Task, TaskGrant, User
+from service.store.models import Instance, OutboxEvent, Task, TaskGrant
 from service.timeutil import utcnow
 
 
@@ -32,12 +33,13 @@ def save_progress(
     now = utcnow()
     messages = run.thrown_messages()  # before dump(): taking them is what removes them from the state
     instance.state = run.dump()
+    previous_data = instance.data
     instance.data = run.data
     instance.updated_at = now
     if run.completed:
         instance.status = "completed"
         instance.completed_at = now
-    own_records.refresh(session, instance, instance.data, now)
+    own_records.refresh(session, instance, previous_data, now)
     ready = {view.id: view for view in run.ready_user_tasks()}
     open_rows = list(
         session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == "open"))
@@ -101,33 +103,15 @@ def save_progress(
 
 def _check_assignees(session: Session, views: list[UserTaskView]) -> None:
     """A task the diagram assigns to a person (a judge from the panel the committee chose) must go
-    to an active user, or it would sit in nobody's inbox; the step that named them is refused."""
-    assigned = [view for view in views if view.assignee]
-    if not assigned:
-        return
-    users = {
-        user.username: user
-        for user in session.scalars(
-            select(User).where(User.username.in_({view.assignee for view in assigned}), User.active.is_(True))
-        )
-    }
-    problems = {}
-    for view in assigned:
-        user = users.get(view.assignee)
-        # An assignee may come from another lane (a reviewer named for this case), but where the
-        # task names its groups explicitly — a judge's sheet — the person must be one of them.
-        roles = view.candidate_groups
-        if user is None:
-            problems[view.assignee] = f"「{view.title}」指派给 {view.assignee}，但系统中没有这个在用的用户"
-        elif roles and not set(roles) & set(user.role_names):
-            problems[view.assignee] = (
-                f"「{view.title}」指派给 {view.assignee}，但其不具有角色「{'、'.join(roles)}」"
-            )
+    to an active user, or it would sit in nobody's inbox. An assignee may come from another lane
+    (a reviewer named for the case), but where the task names its groups explicitly — a judge's
+    sheet — the person must hold one of them. Raised as an execution error: a person's step is
+    refused, a timer's instance is marked in error."""
+    named = [(view.title, view.assignee, tuple(view.candidate_groups)) for view in views if view.assignee]
+    problems = check_named_users(session, named)
     if problems:
-        raise Invalid(
-            "任务指派的人员无效：" + "；".join(problems.values()),
-            errors={"assignee": list(problems.values())},
-        )
+        message = "；".join(f"「{title}」指派的{'、'.join(m)}" for title, m in problems.items())
+        raise ExecutionError(f"任务指派无效：{message}")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -139,7 +123,7 @@ def _task_row(instance: Instance, view: UserTaskView, now: datetime) -> Task:
     if view.assignee:
         # Assigned by the diagram to one person (a judge's score sheet): the role's other members
         # neither work on it nor read it, so no judge sees another's scores.
-        grants = [TaskGrant(kind="user", value=user) for user in dict.fromkeys([view.assignee])]
+        grants = [TaskGrant(kind="user", value=view.assignee)]
     else:
         grants = [TaskGrant(kind="role", value=role) for role in dict.fromkeys(roles)]
         grants += [TaskGrant(kind="user", value=user) for user in dict.fromkeys(view.candidate_users)]
