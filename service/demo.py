@@ -48,10 +48,10 @@ DEMO_USERS: list[tuple[str, str, list[str], bool]] = [
 # The demo candidates' (fictitious) ID numbers: register an application with one of them and
 # that candidate sees it, with their scores, at GET /api/v1/me/applications (X-03).
 DEMO_ID_NUMBERS: dict[str, str] = {
-    "jiebangren": "210502198506120019",
-    "jingpin": "210503198603152215",
-    "houxuanren": "210102197805150031",
-    "yingpin": "330283199504180027",
+    "jiebangren": "210502198506120014",
+    "jingpin": "210503198603152217",
+    "houxuanren": "210102197805150030",
+    "yingpin": "330283199504180025",
 }
 
 

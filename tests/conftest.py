@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from service import create_app
 from service.config import Settings
+from service.domain.own_records import check_digit
 from service.security import hash_password, id_number_digest
 from service.services import calendar as calendar_service
 from service.services.calendar import SEED, seed_from_chinesecalendar
@@ -74,8 +75,9 @@ USERS: dict[str, tuple[list[str], bool]] = {
 
 
 def id_number_for(name: str) -> str:
-    """A stable, distinct 18-digit ID number for a test applicant known by name."""
-    return f"21050219850612{zlib.crc32(name.encode()) % 10000:04d}"
+    """A stable 18-digit ID number, with a valid check digit, for a test applicant known by name."""
+    first17 = f"2105021985061{zlib.crc32(name.encode()) % 10000:04d}"
+    return first17 + check_digit(first17)
 
 
 # Candidate accounts linked to the ID numbers the procedure tests register (X-03);
@@ -83,12 +85,12 @@ def id_number_for(name: str) -> str:
 CANDIDATE_ID_NUMBERS = {
     "jiebangren1": id_number_for("张建国"),
     "jiebangren2": id_number_for("李明华"),
-    "jingpin1": "210503198603152215",  # 王晓东 (test_kaifaqu)
+    "jingpin1": "210503198603152217",  # 王晓东 (test_kaifaqu)
     "jingpin2": "210503199205214421",  # 赵静
-    "houxuanren1": "210102197805150031",  # 张伟 (test_shengshu)
-    "houxuanren2": "110105198203094426",  # 李娜
-    "yingpin1": "330283199503120015",  # 王晓东 (test_fenghua)
-    "yingpin2": "330283199807250026",  # 李静怡
+    "houxuanren1": "210102197805150030",  # 张伟 (test_shengshu)
+    "houxuanren2": "110105198203094422",  # 李娜
+    "yingpin1": "330283199503120012",  # 王晓东 (test_fenghua)
+    "yingpin2": "330283199807250027",  # 李静怡
 }
 assert len(set(CANDIDATE_ID_NUMBERS.values())) == len(CANDIDATE_ID_NUMBERS)
 # The calendar is seeded by upgrade() once per worker; reset_calendar undoes a test's overrides.

@@ -49,8 +49,8 @@ def _applicant(xingming, sfz, chusheng, xueli="大学本科", zhicheng="无", qu
 
 # Seven applicants, six of them qualified (6:1 for one post → the written exam is held).
 SIX_QUALIFIED = [
-    _applicant("王晓东", "330283199503120015", "1995-03-12"),
-    _applicant("李静怡", "330283199807250026", "1998-07-25", xueli="硕士研究生", zhuanye="财务管理"),
+    _applicant("王晓东", "330283199503120012", "1995-03-12"),
+    _applicant("李静怡", "330283199807250027", "1998-07-25", xueli="硕士研究生", zhuanye="财务管理"),
     _applicant("陈浩然", "330283199211080031", "1992-11-08"),
     _applicant("周敏", "330283200001150048", "2000-01-15"),
     _applicant("毛佳琪", "330283198802020067", "1988-02-02", zhicheng="中级"),
@@ -306,7 +306,7 @@ def test_main_path_plan_to_hire_filing_and_archive(fh):
             instance_id,
             beian_leixing="入职",
             xingming="王晓东",
-            shenfenzheng_hao="330283199503120015",
+            shenfenzheng_hao="330283199503120012",
             gangwei="财务会计",
             gangwei_leibie="管理岗位",
             xueli="大学本科",
@@ -802,7 +802,7 @@ def test_labour_post_goes_straight_to_interview_and_is_left_out_of_the_bachelor_
     people = [
         _applicant("应晓峰", "330283199701010016", "1997-01-01", xueli="大专", zhuanye="旅游管理"),
         gaozhong,
-        _applicant("王晓东", "330283199503120015", "1995-03-12", zhuanye="旅游管理"),
+        _applicant("王晓东", "330283199503120012", "1995-03-12", zhuanye="旅游管理"),
     ]
     instance_id = start_plan(
         api,

@@ -3,7 +3,6 @@ role's user would drive it; time is travelled and timers fired with the schedule
 
 from __future__ import annotations
 
-import zlib
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +10,7 @@ import time_machine
 
 from service.scheduler import TimerScheduler
 from service.timeutil import SHANGHAI
-from tests.conftest import FORMS, PROCESSES, assert_problem
+from tests.conftest import FORMS, PROCESSES, assert_problem, id_number_for
 
 PINGWEI = [f"pingwei{i}" for i in range(1, 6)]
 TIKU = [
@@ -94,8 +93,7 @@ BANGDAN = dict(
 
 
 def sfz(xingming: str) -> str:
-    """A stable, distinct 18-digit ID number per test applicant."""
-    return f"21050219850612{zlib.crc32(xingming.encode()) % 10000:04d}"
+    return id_number_for(xingming)
 
 
 def shenqing(xingming: str, **changes: Any) -> dict[str, Any]:

@@ -30,7 +30,7 @@ KF_USERS += [f"pingwei{i}" for i in range(1, 8)]
 
 WANG = {
     "xingming": "王晓东",
-    "shenfenzheng_hao": "210503198603152215",
+    "shenfenzheng_hao": "210503198603152217",
     "xingbie": "男",
     "chusheng_riqi": "1986-03-15",
     "xueli": "本科",

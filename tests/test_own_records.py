@@ -271,7 +271,7 @@ def test_x03_an_application_taken_off_the_list_disappears_from_the_candidates_vi
     ss_flow._complete(
         api, ss_flow.DONGSHIHUI, "差额不足处理", chae_chuli="延长招聘", chae_shuoming="延长报名期限。"
     )
-    zhao = dict(ss_flow.LI, xingming="赵刚", shenfenzheng_hao="210103198001012218")
+    zhao = dict(ss_flow.LI, xingming="赵刚", shenfenzheng_hao="210103198001012215")
     ss_flow._complete(
         api, ss_flow.TIMINGWEI, "报名登记与资格审查", houxuanren=[ss_flow.ZHANG, zhao, ss_flow.WANG]
     )
@@ -303,10 +303,12 @@ def test_admin_creates_a_linked_candidate_account_over_the_api(api):
         "password": "candidate-pass-1",
         "display_name": "测试应聘人",
         "roles": ["应聘者"],
-        "id_number": "330283199001010011",
+        "id_number": "330283199001010016",
     }
     assert_problem(api.post("/api/v1/users", "renshi", json=body), 403)
     assert_problem(api.post("/api/v1/users", json=dict(body, id_number="12345")), 422)
+    typo = assert_problem(api.post("/api/v1/users", json=dict(body, id_number="330283199001010061")), 422)
+    assert "校验位" in typo["detail"]
     taken = dict(body, username="shenqingren-ceshi2", id_number=CANDIDATE_ID_NUMBERS["yingpin1"])
     problem = assert_problem(api.post("/api/v1/users", json=taken), 409)
     assert "yingpin1" in problem["detail"]

@@ -56,14 +56,14 @@ GONGGAO = {
 }
 ZHANG = {
     "xingming": "张伟",
-    "shenfenzheng_hao": "210102197805150031",
+    "shenfenzheng_hao": "210102197805150030",
     "laiyuan": "内部",
     "xianren_danwei_zhiwu": "本公司副总经理",
     "zige_shencha": "通过",
 }
 LI = {
     "xingming": "李娜",
-    "shenfenzheng_hao": "110105198203094426",
+    "shenfenzheng_hao": "110105198203094422",
     "laiyuan": "外部",
     "xianren_danwei_zhiwu": "中建八局东北公司总经济师",
     "zige_shencha": "通过",
@@ -532,10 +532,10 @@ def test_ss_04_two_posts_need_four_qualified_candidates(ss):
     _complete(api, DONGSHIHUI, "形成一案两书两办法", **YIAN)
     _complete(api, GUOZIWEI, "省国资委审核一案两书两办法", **TONGYI)
     _complete(api, DONGSHIHUI, "制定招聘方案并发布公告", **GONGGAO)
-    zhao = dict(LI, xingming="赵刚", shenfenzheng_hao="210103198001012218")
+    zhao = dict(LI, xingming="赵刚", shenfenzheng_hao="210103198001012215")
     _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI, zhao])
     _only(api, DONGSHIHUI, "差额不足处理")
     _complete(api, DONGSHIHUI, "差额不足处理", chae_chuli="延长招聘", chae_shuoming="延长报名期限。")
-    sun = dict(ZHANG, xingming="孙丽", shenfenzheng_hao="210104198307193323")
+    sun = dict(ZHANG, xingming="孙丽", shenfenzheng_hao="210104198307193326")
     _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI, zhao, sun])
     _only(api, TIMINGWEI, "综合考评")

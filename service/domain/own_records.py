@@ -70,6 +70,19 @@ def normalise_id_number(value: Any) -> str | None:
     return candidate if ID_NUMBER.match(candidate) else None
 
 
+_CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def check_digit(first17: str) -> str:
+    """GB 11643: the 18th character of an ID number, computed from the first 17."""
+    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, _CHECK_WEIGHTS, strict=True)) % 11]
+
+
+def has_valid_check_digit(id_number: str) -> bool:
+    """Catches most typos in a (normalised) ID number."""
+    return check_digit(id_number[:17]) == id_number[17]
+
+
 def parse_sources(text: str, what: str) -> tuple[Source, ...]:
     """`var:标签, var2:标签2` (a missing label defaults to the variable name)."""
     sources = []

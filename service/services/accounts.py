@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from service.domain.own_records import normalise_id_number
+from service.domain.own_records import has_valid_check_digit, normalise_id_number
 from service.security import hash_password, id_number_digest, new_token, token_digest, verify_password
 from service.services import audit
 from service.services.errors import Conflict, Invalid, Unauthorized
@@ -96,6 +96,11 @@ def _id_number_digest(id_number: str) -> str:
         raise Invalid(
             "身份证号格式不正确：应为 18 位，末位可为 X",
             errors={"id_number": ["应为 18 位居民身份证号码，末位可为 X"]},
+        )
+    # A mistyped number could link the account to a stranger's applications.
+    if not has_valid_check_digit(normalised):
+        raise Invalid(
+            "身份证号校验位不符，请对照身份证核对", errors={"id_number": ["校验位不符，可能有输入错误"]}
         )
     return id_number_digest(normalised)
 
