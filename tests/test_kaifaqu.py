@@ -776,6 +776,9 @@ def test_kf06_leading_group_ends_the_batch_without_a_list(kf, clock):
     assert data["rending_jieguo"] == "终止本批次"
     assert data["rending_yijian"] == "报名人数过少，不具备竞争性，本批次终止"
     assert not {"mianshi_chengji", "nipin_renxuan", "pinyong_jieguo"} & set(data)
+    # KF-14: what a next batch starts from — every post unfilled, both competitors free to apply.
+    assert data["weitianbu_gangwei"] == POSTS
+    assert sorted(p["xingming"] for p in data["piyi_luoxuan"]) == ["王晓东", "赵静"]
     for user in ("lingdaoban", "lingdaozu", "pingwei1", "kaochazu", "danggongwei"):
         assert _inbox(kf, user, iid) == [], user
     listed = kf.get("/api/v1/instances", user="jijian", query_string={"status": "completed"}).json
