@@ -12,7 +12,7 @@ import time_machine
 from service.scheduler import TimerScheduler
 from service.services import timers as timer_service
 from service.timeutil import SHANGHAI, utcnow
-from tests.conftest import FIXTURES, sql_count
+from tests.conftest import FIXTURES, assert_problem, sql_count
 
 TIMERS = FIXTURES / "timers.bpmn"
 
@@ -276,3 +276,47 @@ def test_timers_held_by_another_replica_do_not_set_the_next_wake_up(timed):
         assert timer_service.next_due(container) is not None
         timer_service.claim_due(container, "replica-a", utcnow(), 10)
         assert timer_service.next_due(container) is None
+
+
+def test_instance_in_error_is_retried_by_an_admin_once_the_cause_is_mended(api):
+    """A timer leads to a task assigned to an account that does not exist yet: the instance is
+    marked in error with its last good state (the timer failed, nothing retries forever); once
+    the account exists, an admin retries it and it goes on from there."""
+    from uuid import uuid4
+
+    from tests import bpmn
+
+    wait = (
+        '<bpmn:intermediateCatchEvent id="{id}" name="等待复核"><bpmn:timerEventDefinition>'
+        '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">2026-12-01T09:00:00+08:00</bpmn:timeDate>'
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+    )
+    document = bpmn.linear("ceshi_chongshi", wait, bpmn.user("指定人复核", 'camunda:assignee="${fuheren}"'))
+    assert api.deploy(("ceshi_chongshi.bpmn", document)).status_code == 201
+    fuheren = f"fuhe-{uuid4().hex[:8]}"
+    with time_machine.travel(datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)):
+        instance_id = api.start("ceshi_chongshi", fuheren=fuheren).json["id"]
+        assert_problem(api.post(f"/api/v1/instances/{instance_id}/retry"), 409)  # nothing to retry
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, 1, tzinfo=SHANGHAI)):
+        assert _scheduler(api).tick() == 0
+        assert _scheduler(api).tick() == 0  # failed once, not retried by the scheduler
+        failed = api.get(f"/api/v1/instances/{instance_id}").json
+        assert failed["status"] == "error" and fuheren in failed["error"]
+        assert failed["open_tasks"] == []
+
+        again = assert_problem(api.post(f"/api/v1/instances/{instance_id}/retry"), 422)
+        assert fuheren in again["detail"]
+        assert api.get(f"/api/v1/instances/{instance_id}").json["status"] == "error"
+        assert_problem(api.post(f"/api/v1/instances/{instance_id}/retry", user="renshi"), 403)
+
+        created = api.post("/api/v1/users", json={"username": fuheren, "password": "fuhe-pass-123"})
+        assert created.status_code == 201, created.json
+        retried = api.post(f"/api/v1/instances/{instance_id}/retry")
+    assert retried.status_code == 200, retried.json
+    body = retried.json
+    assert (body["status"], body["error"], body["timers"]) == ("running", None, [])
+    [task] = body["open_tasks"]
+    assert (task["title"], task["assignee"]) == ("指定人复核", fuheren)
+    db = _container(api).db
+    assert sql_count(db, "SELECT count(*) FROM timers WHERE status = 'fired'") == 1
+    assert sql_count(db, "SELECT count(*) FROM audit_events WHERE action = 'instance.retried'") == 1

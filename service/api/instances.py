@@ -40,7 +40,17 @@ def list_instances(query: dict[str, Any]) -> Any:
 @blp.response(200, InstanceDetailSchema)
 def get_instance(instance_id: str) -> dict[str, Any]:
     """实例详情：状态、数据、待办任务、已完成步骤"""
-    detail = instances.get_instance(container(), principal(), instance_id)
+    return _detail(instances.get_instance(container(), principal(), instance_id))
+
+
+@blp.route("/<string:instance_id>/retry", methods=["POST"])
+@blp.response(200, InstanceDetailSchema)
+def retry_instance(instance_id: str) -> dict[str, Any]:
+    """管理员：排除原因后，让出错的实例从最后一次正常状态继续运行"""
+    return _detail(instances.retry(container(), principal(), instance_id))
+
+
+def _detail(detail: instances.InstanceDetail) -> dict[str, Any]:
     instance = detail.instance
     return {
         **raw_fields(instance, InstanceDetailSchema),

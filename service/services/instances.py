@@ -169,3 +169,43 @@ def get_instance(app: Container, principal: Principal, instance_id: str) -> Inst
         )
         run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
         return InstanceDetail(instance, open_tasks, run.completed_steps(), timers)
+
+
+def retry(app: Container, principal: Principal, instance_id: str) -> InstanceDetail:
+    """Run an instance in `error` again from its last good state, once its cause is mended (an
+    account created for an assignee, a calendar entry, a new diagram version is not applied)."""
+    if not principal.is_admin:
+        raise Forbidden("只有管理员可以重试出错的流程实例")
+    with app.db.transaction(write=True) as session:
+        instance = session.scalar(select(Instance).where(Instance.id == instance_id).with_for_update())
+        if instance is None:
+            raise NotFound(f"流程实例 {instance_id} 不存在")
+        if instance.status != "error":
+            raise Conflict(f"流程实例 {instance_id} 没有出错（状态：{instance.status}），无需重试")
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        assert definition is not None
+        run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
+        try:
+            run.advance()
+            still_waiting = {view.task_id for view in run.waiting_timers()}
+            failed = session.scalars(
+                select(Timer).where(Timer.instance_id == instance.id, Timer.status == "failed")
+            )
+            fired = []
+            for timer in failed:
+                # Back to waiting so the save either keeps it or records it as fired now.
+                timer.status, timer.last_error = "waiting", None
+                if timer.task_id not in still_waiting:
+                    fired.append(timer.task_id)
+            session.flush()  # the timer sync below selects waiting rows
+            previous_error, instance.status, instance.error = instance.error, "running", None
+            save_progress(app, session, instance, run, fired=fired)
+        except ExecutionError as error:
+            raise Invalid(
+                f"重试仍未成功：{error.message}；实例保持出错状态，请排除原因后再试",
+                element_id=error.element_id,
+            ) from None
+        audit.record(
+            session, principal.username, "instance.retried", instance.id, previous_error=previous_error
+        )
+    return get_instance(app, principal, instance_id)
