@@ -587,7 +587,7 @@ def test_plan_approval_belongs_to_the_district_centre(fh):
     assert refused.status_code in (403, 404)
 
 
-def _file(api, instance_id, person):
+def _file(api, instance_id, person, jieguo="准予备案"):
     _do(
         api,
         "renshi",
@@ -602,11 +602,12 @@ def _file(api, instance_id, person):
         hetong_riqi=RUZHI_RIQI,
     )
     _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="同意")
-    _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案", beian_yijian="准予备案")
+    _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo=jieguo, beian_yijian=f"{jieguo}：经审查")
 
 
-def _recruit_two(api, people, bianhao="002", fangkuan_dazhuan=False):
-    """A post with 2 planned hires, no written exam, the first two of `people` hired and filed."""
+def _recruit_two(api, people, bianhao="002", fangkuan_dazhuan=False, refused=()):
+    """A post with 2 planned hires, no written exam, the first two of `people` hired and filed
+    (the filing of those named in `refused` is refused by the district centre)."""
     instance_id = start_plan(api, jihua_renshu=2, fangkuan_dazhuan=fangkuan_dazhuan, bianhao=bianhao)
     announce_and_register(api, instance_id, people)
     close_registration(api)
@@ -632,7 +633,7 @@ def _recruit_two(api, people, bianhao="002", fangkuan_dazhuan=False):
         )
         for person in people[:2]:
             _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi=RUZHI_RIQI, hetong_qixian_nian=3)
-            _file(api, instance_id, person)
+            _file(api, instance_id, person, "不予备案" if person["xingming"] in refused else "准予备案")
         _do(
             api,
             "renshi",
@@ -680,6 +681,20 @@ def test_yearly_share_of_bachelor_hires_warns_below_75_percent(fh):
     assert api.get(report, user="guozi", query_string={"year": 2025}).json["total"] == 0
     assert api.get(report, user="renshi", query_string={"year": 2026}).status_code == 403
     assert api.get(report, user="guozi", query_string={"year": "abc"}).status_code == 422
+
+
+def test_a_hire_whose_filing_is_refused_is_archived_as_such_and_not_counted(fh):
+    """FH-09, FH-10: the archive records each hire's filing result; one the district centre
+    refused to file is not among the year's hires in the bachelor-share report."""
+    api = fh
+    instance_id = _recruit_two(api, SIX_QUALIFIED[:5], bianhao="013", refused=("李静怡",))
+    luyong = _data(api, instance_id)["data"]["guidang_cailiao"]["luyong"]
+    assert [(p["xingming"], p["beian_jieguo"]) for p in luyong] == [
+        ("王晓东", "准予备案"),
+        ("李静怡", "不予备案"),
+    ]
+    body = api.get("/api/v1/reports/fenghua/bachelor-share", user="guozi", query_string={"year": 2026}).json
+    assert (body["recruitments"], body["total"]) == (1, 1)
 
 
 def test_nobody_passes_physical_exam(fh):
@@ -862,7 +877,14 @@ def test_labour_post_goes_straight_to_interview_and_is_left_out_of_the_bachelor_
                 hetong_riqi=RUZHI_RIQI,
             )
             _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="同意")
-            _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案", beian_yijian="准予备案")
+            _do(
+                api,
+                "guozi",
+                "国资中心备案",
+                instance_id,
+                beian_jieguo="准予备案",
+                beian_yijian="准予备案",
+            )
         _do(
             api,
             "renshi",

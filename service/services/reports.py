@@ -48,5 +48,7 @@ def fenghua_bachelor_share(app: Container, principal: Principal, year: int) -> d
         applicants = {a.get("shenfenzheng_hao"): a for a in archive.get("baoming", [])}
         recruitments += 1
         for hire in archive.get("luyong", []):
+            if hire.get("beian_jieguo") == "不予备案":  # FH-09: a hire the centre refused to file
+                continue
             hires.append({**applicants.get(hire.get("shenfenzheng_hao"), {}), **hire})
     return {"year": year, "recruitments": recruitments, **bachelor_share(hires)}
