@@ -56,19 +56,20 @@ def refresh(
     }
     for digest, view in wanted.items():
         stored = {"applications": view["applications"], "results": view["results"]}
+        name = view["name"][:100]
         row = existing.get(digest)
         if row is None:
             session.add(
                 OwnRecord(
                     instance_id=instance.id,
                     id_number_digest=digest,
-                    person_name=view["name"][:100],
+                    person_name=name,
                     view=stored,
                     updated_at=now,
                 )
             )
-        elif row.view != stored or row.person_name != view["name"][:100]:
-            row.view, row.person_name, row.updated_at = stored, view["name"][:100], now
+        elif row.view != stored or row.person_name != name:
+            row.view, row.person_name, row.updated_at = stored, name, now
     gone = set(existing) - set(wanted)
     if gone:  # an application replaced under another ID number, or withdrawn
         session.execute(
