@@ -562,6 +562,50 @@ def test_x02_judge_declares_conflict_and_does_not_score(kf, clock):
     assert chengji["赵静"]["huibi_pingwei"] == [] and chengji["赵静"]["mianshi_defen"] == 75.0
 
 
+def test_kf07_x02_too_few_valid_scores_sends_the_interview_back_to_the_office(kf, clock):
+    """KF-07, X-02: three of five judges declare 回避 for one candidate, leaving two valid
+    scores — too few to drop the highest and the lowest. The last judge's sheet is still
+    accepted; the office gets 组织面试 back with the short (candidate, post) pairs in
+    pingfen_buzu, organises the interview again with another panel, and only the new round's
+    sheets count."""
+    iid = _to_interview(kf)
+    wang, zhao = _key(WANG, FUGUANZHANG), _key(ZHAO, GONGZUO)
+    # pingwei1-3 回避 for 王晓东: 2 valid scores; the last judge's completion is not refused
+    _interview(kf, iid, JUDGES5, {wang: [None, None, None, 86, 80], zhao: [75, 74, 76, 70, 77]})
+    assert _inbox(kf, "lingdaoban", iid) == ["组织面试"]
+    assert all(_inbox(kf, judge, iid) == [] for judge in JUDGES5)
+    data = _data(kf, iid)
+    assert data["pingfen_buzu"] == [
+        {
+            "shenfenzheng_hao": WANG["shenfenzheng_hao"],
+            "xingming": "王晓东",
+            "gangwei": FUGUANZHANG,
+            "youxiao_pingfen_shu": 2,
+        }
+    ]
+    assert "mianshi_chengji" not in data
+    again = kf.get(f"/api/v1/tasks/{_task(kf, 'lingdaoban', '组织面试', iid)['id']}", user="lingdaoban")
+    assert again.status_code == 200, again.json
+    assert "pingfen_buzu" in again.json["documentation"]
+    assert again.json["data"]["pingfen_buzu"] == data["pingfen_buzu"]
+    # a new, enlarged-by-replacement panel: pingwei3 still 回避; the first round's sheets are void
+    panel = [f"pingwei{i}" for i in range(3, 8)]
+    _interview(kf, iid, panel, {wang: [None, 90, 70, 80, 85], zhao: [60, 62, 64, 66, 68]})
+    data = _data(kf, iid)
+    assert data["pingfen_buzu"] == []
+    assert data["pingwei_list"] == panel
+    assert [p["pingwei"] for p in data["pingfen_jilu"]] == panel
+    chengji = {c["xingming"]: c for c in data["mianshi_chengji"]}
+    assert chengji["王晓东"]["pingwei_defen"] == [90, 70, 80, 85]
+    assert chengji["王晓东"]["huibi_pingwei"] == [{"pingwei": "pingwei3", "guanxi": "近姻亲"}]
+    assert chengji["王晓东"]["mianshi_defen"] == 82.5  # drop 90, 70 → (80+85)/2
+    assert chengji["赵静"]["pingwei_defen"] == [60, 62, 64, 66, 68]
+    assert chengji["赵静"]["mianshi_defen"] == 64.0  # not mixed with round one's 74–77
+    assert _inbox(kf, "lingdaoban", iid) == ["成绩签字确认"]
+    _confirm_scores(kf, iid, [wang, zhao])
+    assert _inbox(kf, "lingdaozu", iid) == ["确定考察对象"]
+
+
 def test_kf09_total_below_sixty_is_not_inspected(kf, clock):
     """KF-09, KF-10: ranked by total (interview as tiebreak); total < 60 never becomes an
     inspection target even when the 差额 ratio would take them."""
