@@ -587,20 +587,18 @@ def test_plan_approval_belongs_to_the_district_centre(fh):
     assert refused.status_code in (403, 404)
 
 
-def _file(api, instance_id, person, jieguo="准予备案"):
-    _do(
-        api,
-        "renshi",
-        "填报备案材料",
-        instance_id,
-        beian_leixing="入职",
-        xingming=person["xingming"],
-        shenfenzheng_hao=person["shenfenzheng_hao"],
-        gangwei="财务会计",
-        gangwei_leibie="管理岗位",
-        biandong_riqi=RUZHI_RIQI,
-        hetong_riqi=RUZHI_RIQI,
-    )
+def _file(api, instance_id, person, jieguo="准予备案", **changes):
+    """The hire's filing, through the group to the district centre's decision `jieguo`."""
+    filing = {
+        "beian_leixing": "入职",
+        "xingming": person["xingming"],
+        "shenfenzheng_hao": person["shenfenzheng_hao"],
+        "gangwei": "财务会计",
+        "gangwei_leibie": "管理岗位",
+        "biandong_riqi": RUZHI_RIQI,
+        "hetong_riqi": RUZHI_RIQI,
+    }
+    _do(api, "renshi", "填报备案材料", instance_id, **{**filing, **changes})
     _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="同意")
     _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo=jieguo, beian_yijian=f"{jieguo}：经审查")
 
@@ -861,29 +859,14 @@ def test_labour_post_goes_straight_to_interview_and_is_left_out_of_the_bachelor_
         )
         for person in people[:2]:
             _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi=RUZHI_RIQI, hetong_qixian_nian=1)
-            _do(
+            _file(
                 api,
-                "renshi",
-                "填报备案材料",
                 instance_id,
-                beian_leixing="入职",
-                xingming=person["xingming"],
-                shenfenzheng_hao=person["shenfenzheng_hao"],
+                person,
                 gangwei="景区秩序维护员",
                 gangwei_leibie="其他用工",
                 xueli=person["xueli"],
                 quanrizhi=person["quanrizhi"],
-                biandong_riqi=RUZHI_RIQI,
-                hetong_riqi=RUZHI_RIQI,
-            )
-            _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="同意")
-            _do(
-                api,
-                "guozi",
-                "国资中心备案",
-                instance_id,
-                beian_jieguo="准予备案",
-                beian_yijian="准予备案",
             )
         _do(
             api,

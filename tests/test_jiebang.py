@@ -238,8 +238,8 @@ def kaocha(api, winner: str) -> None:
     )
 
 
-def appoint_after_interview(api, traveller, instance_id: str, winner: str) -> None:
-    kaocha(api, winner)
+def propose_appointment(api) -> None:
+    """JB-15: 党委 discusses the inspection material and proposes the appointment."""
     do(
         api,
         "dangwei",
@@ -248,6 +248,11 @@ def appoint_after_interview(api, traveller, instance_id: str, winner: str) -> No
         renmian_jianyi="建议任用",
         taolun_jiyao="一致同意提出任职建议。",
     )
+
+
+def appoint_after_interview(api, traveller, instance_id: str, winner: str) -> None:
+    kaocha(api, winner)
+    propose_appointment(api)
     do(api, "shuibeng", "研究任职建议", shuibeng_tongyi=True, shuibeng_yijian="同意到岗试用，进行任前公示。")
 
 
@@ -785,14 +790,7 @@ def test_receiving_company_refusing_the_proposal_ends_without_appointment(api):
         interview(api, {j: {"张建国": 90, "李明华": 85, "王志强": 82} for j in PINGWEI})
         kaocha(api, "张建国")
         assert titles(api, "shuibeng") == []
-        do(
-            api,
-            "dangwei",
-            "党委研究讨论",
-            taolun_riqi="2026-03-20",
-            renmian_jianyi="建议任用",
-            taolun_jiyao="一致同意提出任职建议。",
-        )
+        propose_appointment(api)
         assert titles(api, "shuibeng") == ["研究任职建议"]
         done = do(
             api,

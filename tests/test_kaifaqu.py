@@ -210,6 +210,27 @@ def _appoint(api, iid: str, people: tuple[dict[str, Any], ...]) -> dict[str, Any
     return _do(api, "lingdaoban", "办理聘用手续", iid, pinyong_shouxu=shouxu)
 
 
+def _decide_proposal(
+    api,
+    iid: str,
+    nominees: list[dict[str, Any]],
+    jianyi_shuoming: str,
+    yanjiu_yijian: str = "同意提交党工委会议",
+    jueding: str = "同意",
+    huiyi_jiyao: str = "党工委会议同意",
+) -> dict[str, Any]:
+    """KF-12: the office proposes, the leading group studies (never straight to the committee),
+    the 党工委 decides; returns the decision's completion."""
+    _do(api, "lingdaoban", "提出拟聘用人选建议", iid, nipin_renxuan=nominees, jianyi_shuoming=jianyi_shuoming)
+    assert _inbox(api, "danggongwei", iid) == []
+    assert _inbox(api, "lingdaozu", iid) == ["研究拟聘用人选"]
+    _do(api, "lingdaozu", "研究拟聘用人选", iid, yanjiu_tongguo=True, yanjiu_yijian=yanjiu_yijian)
+    assert _inbox(api, "danggongwei", iid) == ["讨论决定拟聘用人选"]
+    return _do(
+        api, "danggongwei", "讨论决定拟聘用人选", iid, danggongwei_jueding=jueding, huiyi_jiyao=huiyi_jiyao
+    )
+
+
 def _key(person: dict[str, Any], gangwei: str) -> str:
     return f"{person['shenfenzheng_hao']}|{gangwei}"
 
@@ -299,23 +320,7 @@ def _batch_one_to_publicity(api, clock) -> str:
         {"shenfenzheng_hao": WANG["shenfenzheng_hao"], "gangwei": FUGUANZHANG, "xingming": "王晓东"},
         {"shenfenzheng_hao": LIU["shenfenzheng_hao"], "gangwei": GONGZUO, "xingming": "刘佳"},
     ]
-    _do(
-        api,
-        "lingdaoban",
-        "提出拟聘用人选建议",
-        iid,
-        nipin_renxuan=nominees,
-        jianyi_shuoming="按总成绩及考察结果提出",
-    )
-    _do(api, "lingdaozu", "研究拟聘用人选", iid, yanjiu_tongguo=True, yanjiu_yijian="同意提交党工委会议")
-    _do(
-        api,
-        "danggongwei",
-        "讨论决定拟聘用人选",
-        iid,
-        danggongwei_jueding="同意",
-        huiyi_jiyao="党工委会议同意",
-    )
+    _decide_proposal(api, iid, nominees, "按总成绩及考察结果提出")
 
     # KF-13: 公示 5 working days (shared subprocess gongshi)
     gongshi = _data(api, iid)
@@ -890,21 +895,7 @@ def test_kf12_leading_group_sends_the_proposal_back_to_the_office(kf, clock):
 
     clock.move_to(_now() + timedelta(days=1))
     both = [_nominee(WANG, FUGUANZHANG), _nominee(LIU, GONGZUO)]
-    _do(
-        kf,
-        "lingdaoban",
-        "提出拟聘用人选建议",
-        iid,
-        nipin_renxuan=both,
-        jianyi_shuoming="补充工作人员岗位人选",
-    )
-    assert _inbox(kf, "danggongwei", iid) == []
-    assert _inbox(kf, "lingdaozu", iid) == ["研究拟聘用人选"]
-    _do(kf, "lingdaozu", "研究拟聘用人选", iid, yanjiu_tongguo=True, yanjiu_yijian="同意提交党工委会议")
-    assert _inbox(kf, "danggongwei", iid) == ["讨论决定拟聘用人选"]
-    _do(
-        kf, "danggongwei", "讨论决定拟聘用人选", iid, danggongwei_jueding="同意", huiyi_jiyao="党工委会议同意"
-    )
+    _decide_proposal(kf, iid, both, "补充工作人员岗位人选")
 
     data = _data(kf, iid)
     assert data["nipin_renxuan"] == both
@@ -921,17 +912,8 @@ def test_kf12_party_committee_rejects_the_proposal_and_it_goes_round_again(kf, c
     Only the finally decided nominees are publicised and appointed."""
     iid = _to_proposal(kf)
     first = [_nominee(WANG, FUGUANZHANG), _nominee(LIU, GONGZUO)]
-    _do(
-        kf,
-        "lingdaoban",
-        "提出拟聘用人选建议",
-        iid,
-        nipin_renxuan=first,
-        jianyi_shuoming="按总成绩及考察结果提出",
-    )
-    _do(kf, "lingdaozu", "研究拟聘用人选", iid, yanjiu_tongguo=True, yanjiu_yijian="同意提交党工委会议")
     jiyao = "刘佳已被借调区政务服务中心，工作人员岗位改由考察合格的赵静拟聘"
-    done = _do(kf, "danggongwei", "讨论决定拟聘用人选", iid, danggongwei_jueding="不同意", huiyi_jiyao=jiyao)
+    done = _decide_proposal(kf, iid, first, "按总成绩及考察结果提出", jueding="不同意", huiyi_jiyao=jiyao)
     assert done["status"] == "running"
 
     data = _data(kf, iid)
@@ -950,21 +932,7 @@ def test_kf12_party_committee_rejects_the_proposal_and_it_goes_round_again(kf, c
 
     clock.move_to(_now() + timedelta(days=1))
     second = [_nominee(WANG, FUGUANZHANG), _nominee(ZHAO, GONGZUO)]
-    _do(
-        kf,
-        "lingdaoban",
-        "提出拟聘用人选建议",
-        iid,
-        nipin_renxuan=second,
-        jianyi_shuoming="按党工委会议意见调整",
-    )
-    assert _inbox(kf, "danggongwei", iid) == []  # not straight back to the committee
-    assert _inbox(kf, "lingdaozu", iid) == ["研究拟聘用人选"]
-    _do(kf, "lingdaozu", "研究拟聘用人选", iid, yanjiu_tongguo=True, yanjiu_yijian="同意调整后的人选")
-    assert _inbox(kf, "danggongwei", iid) == ["讨论决定拟聘用人选"]
-    _do(
-        kf, "danggongwei", "讨论决定拟聘用人选", iid, danggongwei_jueding="同意", huiyi_jiyao="党工委会议同意"
-    )
+    _decide_proposal(kf, iid, second, "按党工委会议意见调整", yanjiu_yijian="同意调整后的人选")
 
     data = _data(kf, iid)
     assert "赵静，拟聘党政办公室工作人员" in data["gongshi_neirong"]
@@ -1061,20 +1029,8 @@ def test_kf12_after_an_upheld_objection_the_new_proposal_is_decided_and_publicis
     )
     assert _inbox(kf, "lingdaoban", iid) == ["提出拟聘用人选建议"]
     second = [_nominee(LIU, FUGUANZHANG), _nominee(ZHAO, GONGZUO)]
-    _do(
-        kf,
-        "lingdaoban",
-        "提出拟聘用人选建议",
-        iid,
-        nipin_renxuan=second,
-        jianyi_shuoming="王晓东公示异议成立，副局长岗位由考察合格的刘佳递补",
-    )
-    assert _inbox(kf, "danggongwei", iid) == []
-    assert _inbox(kf, "lingdaozu", iid) == ["研究拟聘用人选"]
-    _do(kf, "lingdaozu", "研究拟聘用人选", iid, yanjiu_tongguo=True, yanjiu_yijian="同意递补人选")
-    assert _inbox(kf, "danggongwei", iid) == ["讨论决定拟聘用人选"]
-    _do(
-        kf, "danggongwei", "讨论决定拟聘用人选", iid, danggongwei_jueding="同意", huiyi_jiyao="党工委会议同意"
+    _decide_proposal(
+        kf, iid, second, "王晓东公示异议成立，副局长岗位由考察合格的刘佳递补", yanjiu_yijian="同意递补人选"
     )
 
     data = _data(kf, iid)
