@@ -231,6 +231,12 @@ def _decide_proposal(
     )
 
 
+def _inspect_all_four(api, iid: str) -> None:
+    """考察组 finds every suggested target of the main scores fit (KF-11)."""
+    targets = [(WANG, FUGUANZHANG), (LIU, FUGUANZHANG), (LIU, GONGZUO), (ZHAO, GONGZUO)]
+    _do(api, "kaochazu", "组织考察", iid, kaocha_jieguo=[_inspection_entry(p, g) for p, g in targets])
+
+
 def _key(person: dict[str, Any], gangwei: str) -> str:
     return f"{person['shenfenzheng_hao']}|{gangwei}"
 
@@ -304,18 +310,7 @@ def _batch_one_to_publicity(api, clock) -> str:
     _do(api, "lingdaozu", "确定考察对象", iid, huiyi_yijian="同意按差额比例确定考察对象")
     targets = _data(api, iid)["kaocha_duixiang"]
     assert len(targets) == 4
-    _do(
-        api,
-        "kaochazu",
-        "组织考察",
-        iid,
-        kaocha_jieguo=[
-            _inspection_entry(WANG, FUGUANZHANG),
-            _inspection_entry(LIU, FUGUANZHANG),
-            _inspection_entry(LIU, GONGZUO),
-            _inspection_entry(ZHAO, GONGZUO),
-        ],
-    )
+    _inspect_all_four(api, iid)
     nominees = [
         {"shenfenzheng_hao": WANG["shenfenzheng_hao"], "gangwei": FUGUANZHANG, "xingming": "王晓东"},
         {"shenfenzheng_hao": LIU["shenfenzheng_hao"], "gangwei": GONGZUO, "xingming": "刘佳"},
@@ -844,18 +839,7 @@ def _to_proposal(api, chae_bili: float = 1.5) -> str:
     _interview(api, iid, JUDGES5, MAIN_SCORES)
     _confirm_scores(api, iid, list(MAIN_SCORES))
     _do(api, "lingdaozu", "确定考察对象", iid, huiyi_yijian="同意按差额比例确定考察对象")
-    _do(
-        api,
-        "kaochazu",
-        "组织考察",
-        iid,
-        kaocha_jieguo=[
-            _inspection_entry(WANG, FUGUANZHANG),
-            _inspection_entry(LIU, FUGUANZHANG),
-            _inspection_entry(LIU, GONGZUO),
-            _inspection_entry(ZHAO, GONGZUO),
-        ],
-    )
+    _inspect_all_four(api, iid)
     return iid
 
 
