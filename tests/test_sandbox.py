@@ -27,6 +27,26 @@ def test_helpers_and_guards_do_not_leak_into_task_data(env):
     assert data == {"a": 1, "b": 3, "c": {"k": [0, 1, 2]}}
 
 
+def test_only_top_level_results_reach_the_data(env):
+    """A script's results are the names it binds at its top level (also in the branches of a
+    top-level if/try); loop variables and names bound only inside a loop are temporaries."""
+    data = {"rows": [{"n": 1}, {"n": 2}]}
+    env.execute(
+        "total = 0\nfor row in rows:\n    part = row['n'] * 10\n    total += part\n"
+        "try:\n    mode = mode\nexcept NameError:\n    mode = 'default'\n"
+        "if total > 5:\n    big = True",
+        data,
+    )
+    assert data == {"rows": [{"n": 1}, {"n": 2}], "total": 30, "mode": "default", "big": True}
+
+
+def test_a_failing_script_changes_no_data(env):
+    data = {"a": 1}
+    with pytest.raises(ZeroDivisionError):
+        env.execute("b = 2\na = 1 / 0", data)
+    assert data == {"a": 1}
+
+
 def test_deleted_variables_are_removed(env):
     data = {"a": 1, "tmp": 2}
     env.execute("del tmp", data)

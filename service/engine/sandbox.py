@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ast
 import builtins as _builtins
+import contextlib
 import functools
 import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from types import CodeType, FrameType
 from typing import Any
@@ -203,6 +205,61 @@ def run_limited(code: CodeType, namespace: dict[str, Any], seconds: float, mode:
         sys.settrace(previous)
 
 
+@dataclass(frozen=True)
+class ScriptEffects:
+    """What a script may change in the task data: the names it binds at its top level (its
+    results) and the names it deletes there. Loop variables and names bound only inside a loop
+    body are temporaries and never reach the data, so scripts need no `del` to tidy up."""
+
+    results: frozenset[str]
+    deleted: frozenset[str]
+
+
+def _bound_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [name for element in target.elts for name in _bound_names(element)]
+    if isinstance(target, ast.Starred):
+        return _bound_names(target.value)
+    return []  # subscripts and attributes change an existing value in place
+
+
+@lru_cache(maxsize=2048)
+def script_effects(source: str) -> ScriptEffects:
+    """Read a script's results from its top-level statements (and the branches of top-level
+    `if`/`try`/`with`, which still run once)."""
+    results: list[str] = []
+    deleted: list[str] = []
+
+    def visit(statements: list[ast.stmt]) -> None:
+        for statement in statements:
+            if isinstance(statement, ast.Assign):
+                for target in statement.targets:
+                    results.extend(_bound_names(target))
+            elif isinstance(statement, ast.AnnAssign | ast.AugAssign):
+                results.extend(_bound_names(statement.target))
+            elif isinstance(statement, ast.Delete):
+                for target in statement.targets:
+                    deleted.extend(_bound_names(target))
+            elif isinstance(statement, ast.If):
+                visit(statement.body)
+                visit(statement.orelse)
+            elif isinstance(statement, ast.Try | ast.TryStar):
+                visit(statement.body)
+                for handler in statement.handlers:
+                    visit(handler.body)
+                visit(statement.orelse)
+                visit(statement.finalbody)
+            elif isinstance(statement, ast.With):
+                visit(statement.body)
+
+    with contextlib.suppress(SyntaxError):  # compile_sandboxed reports it
+        visit(ast.parse(source, mode="exec").body)
+    kept = frozenset(name for name in results if not name.startswith("_")) - frozenset(deleted)
+    return ScriptEffects(results=kept, deleted=frozenset(deleted))
+
+
 class SandboxedEnvironment(TaskDataEnvironment):
     """Task data in, task data out, as SpiffWorkflow expects, but through RestrictedPython."""
 
@@ -224,19 +281,16 @@ class SandboxedEnvironment(TaskDataEnvironment):
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         self.check_for_overwrite(context, external_context or {})
         code = compile_sandboxed(script, "exec")
+        effects = script_effects(script)
         namespace = self._namespace(context, external_context)
-        try:
-            run_limited(code, namespace, self.time_limit, "exec")
-        finally:
-            for key in list(namespace):
-                if key in _GUARDS or key in self.globals or (external_context and key in external_context):
-                    continue
-                value = namespace[key]
-                if callable(value) or key.startswith("_"):
-                    continue
-                context[key] = value
-            for key in [k for k in context if k not in namespace]:
-                del context[key]
+        run_limited(code, namespace, self.time_limit, "exec")
+        # Only on success: a failed script leaves the data as it found it (save for values it
+        # changed in place, which the failed step's transaction discards anyway).
+        for key in effects.results:
+            if key in namespace and not callable(namespace[key]):
+                context[key] = namespace[key]
+        for key in effects.deleted:
+            context.pop(key, None)
         return True
 
 
