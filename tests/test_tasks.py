@@ -251,3 +251,43 @@ def test_candidate_groups_assignee_and_candidate_users(api):
     api.complete(tasks["点名办理"]["id"], "li")
     last = api.complete(tasks["指定人复核"]["id"], "renshi")
     assert last.json["status"] == "completed"
+
+
+def test_a_bare_form_body_is_told_to_wrap_its_fields_in_data(beian):
+    api = beian
+    _start(api)
+    task = api.inbox("renshi")[0]
+    body = assert_problem(api.post(f"/api/v1/tasks/{task['id']}/complete", user="renshi", json=TIANBAO), 422)
+    assert set(body["errors"]) == {"data"}
+    assert "data" in body["detail"] and "必填" not in body["detail"]
+
+
+def test_a_rule_refusal_is_titled_as_such_names_the_field_and_saves_nothing(api):
+    from tests.bpmn import linear, script, user
+
+    checked = script(
+        "if shenfenzheng_hao not in mingdan:\n"
+        "    refuse('身份证号 ' + shenfenzheng_hao + ' 不在名单中', 'shenfenzheng_hao')\n"
+        "jieguo = '在名单中'"
+    )
+    form = (
+        "ceshi_mingdan.schema.json",
+        b'{"type": "object", "properties": {"shenfenzheng_hao": {"title": "\\u8eab\\u4efd\\u8bc1\\u53f7",'
+        b' "type": "string"}}, "required": ["shenfenzheng_hao"]}',
+    )
+    bpmn = linear(
+        "ceshi_mingdan",
+        user("核对", 'camunda:formKey="ceshi_mingdan" camunda:candidateGroups="企业人事"'),
+        checked,
+        user("后续", 'camunda:candidateGroups="企业人事"'),
+    )
+    assert api.deploy(("ceshi_mingdan.bpmn", bpmn), form).status_code == 201
+    instance = api.start("ceshi_mingdan", mingdan=["330283199001011234"]).json
+    task = api.inbox("renshi")[0]
+    refused = assert_problem(api.complete(task["id"], "renshi", shenfenzheng_hao="330283199001019999"), 422)
+    assert refused["title"] == "不符合规定，未予办理", refused
+    assert refused["errors"] == {"shenfenzheng_hao": ["身份证号 330283199001019999 不在名单中"]}
+    assert "流程管理员" not in refused["detail"]
+    assert [t["id"] for t in api.inbox("renshi")] == [task["id"]]  # still open, nothing saved
+    assert "jieguo" not in api.get(f"/api/v1/instances/{instance['id']}").json["data"]
+    assert api.complete(task["id"], "renshi", shenfenzheng_hao="330283199001011234").status_code == 200

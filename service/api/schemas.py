@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from service.timeutil import to_shanghai, utcnow
 
@@ -183,6 +183,18 @@ class TaskQuerySchema(PageQuerySchema):
 
 class CompleteSchema(RequestSchema):
     data = fields.Dict(load_default=dict, keys=fields.String())
+
+    @pre_load
+    def fields_belong_in_data(self, body: Any, **_kwargs: Any) -> Any:
+        # A form posted bare ({"xingming": …}) would otherwise be dropped as unknown and then
+        # reported as missing every required field.
+        if isinstance(body, dict) and "data" not in body:
+            stray = sorted(str(key) for key in body if key not in self.fields)
+            if stray:
+                raise ValidationError(
+                    f"表单字段须放在 data 中提交，如 {{\"data\": {{\"{stray[0]}\": …}}}}", "data"
+                )
+        return body
 
 
 class CompletionSchema(Schema):

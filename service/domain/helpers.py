@@ -14,6 +14,7 @@ from service.domain.draws import draw_order, draw_questions, new_seed
 from service.domain.pay import pay_structure_violations
 from service.domain.ranking import above_threshold, all_below, inspection_targets, rank, top_tied
 from service.domain.ratios import hiring_ratio_decision, meets_ratio, ratio
+from service.domain.refusal import refuse
 from service.domain.scoring import (
     average,
     jb_interview_score,
@@ -46,5 +47,6 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         new_seed,
         age_on,
         years_between,
+        refuse,
     )
 }

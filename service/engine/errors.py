@@ -40,5 +40,20 @@ class ExecutionError(Exception):
         self.element_name = element_name
 
 
+class RuleRefused(ExecutionError):
+    """A rule of the procedure refused the submission (service.domain.refusal.Refusal raised in a
+    script): the person's input is at fault, not the diagram. `field` names the form field."""
+
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        element_id: str | None = None,
+        element_name: str | None = None,
+    ) -> None:
+        super().__init__(message, element_id, element_name)
+        self.field = field
+
+
 class TaskNotReady(Exception):
     """The task is not (or no longer) waiting for a person."""

@@ -19,7 +19,8 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from service.engine.errors import ExecutionError, TaskNotReady
+from service.domain.refusal import Refusal
+from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.engine.parser import normalise_timer_expression, split_list
 from service.engine.sandbox import SandboxedScriptEngine, SandboxError
 from service.engine.serializer import dump_instance, load_instance, load_specs
@@ -250,6 +251,9 @@ class _explained:
             spec = getattr(task, "task_spec", None) if task is not None else None
             element_id = getattr(spec, "bpmn_id", None) if spec is not None else None
             name = getattr(spec, "bpmn_name", None) if spec is not None else None
+            refusal = _refusal_in(exc)
+            if refusal is not None:
+                raise RuleRefused(refusal.message, refusal.field, element_id, name) from exc
             cause = getattr(exc, "exception", None) or exc
             reason = str(cause.args[0]) if getattr(cause, "args", None) else str(cause)
             if isinstance(cause, NameError):
@@ -257,6 +261,16 @@ class _explained:
             where = f"步骤「{name or element_id or '未知'}」" + (f"（{element_id}）" if element_id else "")
             raise ExecutionError(f"{where}执行失败：{reason}", element_id, name) from exc
         return False
+
+
+def _refusal_in(exc: BaseException) -> Refusal | None:
+    """SpiffWorkflow wraps a script's exception in its own; the original is in the chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, Refusal):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _json_safe(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from service.engine.errors import RuleRefused
+
 
 class ServiceError(Exception):
     status = 400
@@ -37,3 +39,18 @@ class Conflict(ServiceError):
 class Invalid(ServiceError):
     status = 422
     title = "数据校验未通过"
+
+
+class Refused(ServiceError):
+    """A rule of the procedure says no (not eligible, not on the list, window closed): the
+    person can act on the message; nothing was saved."""
+
+    status = 422
+    title = "不符合规定，未予办理"
+
+
+def refused(error: RuleRefused) -> Refused:
+    errors = {error.field: [error.message]} if error.field else None
+    return Refused(
+        f"{error.message}（本次提交未保存，请修改后重新提交）", errors=errors, element_id=error.element_id
+    )

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.container import Container
-from service.engine.errors import ExecutionError
+from service.engine.errors import ExecutionError, RuleRefused
 from service.engine.runtime import CompletedStep
 from service.services import audit
-from service.services.errors import Conflict, Forbidden, Invalid, NotFound
+from service.services.errors import Conflict, Forbidden, Invalid, NotFound, refused
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.progress import new_instance_id, save_progress
@@ -85,6 +85,8 @@ def start(
             )
             session.flush()
             return instance
+    except RuleRefused as error:
+        raise refused(error) from None
     except ExecutionError as error:
         raise Invalid(f"流程无法启动：{error.message}", element_id=error.element_id) from None
     except IntegrityError:

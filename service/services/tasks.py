@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from service.container import Container
-from service.engine.errors import ExecutionError, TaskNotReady
+from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.forms import named_users, validate_submission
 from service.services import accounts, audit
-from service.services.errors import Conflict, Forbidden, Invalid, NotFound
+from service.services.errors import Conflict, Forbidden, Invalid, NotFound, refused
 from service.services.instances import check_data
 from service.services.pagination import Page
 from service.services.principal import Principal
@@ -167,6 +167,8 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
                 audit.record(session, principal.username, "instance.completed", instance.id)
             session.flush()
             return Completion(instance, open_tasks)
+    except RuleRefused as error:
+        raise refused(error) from None
     except ExecutionError as error:
         raise Invalid(
             f"提交后流程无法继续：{error.message}；数据未保存，请联系流程管理员",
