@@ -137,6 +137,14 @@ def serve(host: str, port: int, workers: int) -> None:
     run(host, port, workers)
 
 
+@main.command("docs", help="重新生成由代码生成的文档（docs/domain-api.md 的函数表）")
+def docs() -> None:
+    from service.devdocs import write_generated_docs
+
+    changed = write_generated_docs()
+    click.echo("已更新：" + "、".join(str(p) for p in changed) if changed else "文档已是最新")
+
+
 @main.command("demo", help="创建演示用户（每个角色一个，密码见 README）")
 def demo() -> None:
     from service.demo import DEMO_PASSWORD, create_demo_users

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from service.domain.declarations import parse_declarations
 from service.domain.own_records import OwnRecordsSpec, Source, normalise_id_number, own_records, parse_spec
 from tests import test_fenghua as fh_flow
 from tests import test_jiebang as jb_flow
@@ -147,8 +148,8 @@ def test_declaration_is_read_from_extension_properties():
         parse_spec({"xuanpin:applications": "报名-名单:报名"})
     with pytest.raises(ValueError, match="缺少 xuanpin:applications"):
         parse_spec({"xuanpin:results": "chengji:成绩"})
-    with pytest.raises(ValueError, match="xuanpin:result"):
-        parse_spec({"xuanpin:applications": "baoming", "xuanpin:result": "chengji"})
+    with pytest.raises(ValueError, match="xuanpin:result"):  # a misspelt key is refused
+        parse_declarations({"xuanpin:applications": "baoming", "xuanpin:result": "chengji"})
     labelled = parse_spec(
         {"xuanpin:applications": "baoming：报名 登记表", "xuanpin:results": "cj:笔试、面试成绩"}
     )

@@ -1,11 +1,14 @@
 """The domain functions diagrams may call from scripts and expressions (sandboxed).
 
 Each is a plain function of this package, with no I/O; the container adds them to the
-script environment next to the calendar helpers. docs/domain-api.md describes them.
+script environment next to the calendar helpers. The function table of docs/domain-api.md is
+generated from their signatures and docstrings (`xuanpin docs`); a test keeps it current.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -50,3 +53,26 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         refuse,
     )
 }
+
+
+_RULE_ID = re.compile(r"\b(?:JB|KF|SS|FH|X)-\d+\b")
+
+
+def reference_table() -> str:
+    """The Markdown table of every function: signature, module, the rules its docstring cites,
+    and the docstring's first paragraph."""
+    rows = ["| function | module | rules | meaning |", "|---|---|---|---|"]
+    for name in sorted(SCRIPT_FUNCTIONS):
+        function = SCRIPT_FUNCTIONS[name]
+        doc = inspect.getdoc(function) or ""
+        summary = " ".join(doc.split("\n\n")[0].split()).replace("|", "\\|")
+        parameters = ", ".join(
+            p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}"
+            for p in inspect.signature(function).parameters.values()
+        )
+        rules = ", ".join(
+            sorted(set(_RULE_ID.findall(doc)), key=lambda r: (r.split("-")[0], int(r.split("-")[1])))
+        )
+        module = function.__module__.rsplit(".", 1)[-1]
+        rows.append(f"| `{name}({parameters})` | {module} | {rules} | {summary} |")
+    return "\n".join(rows) + "\n"

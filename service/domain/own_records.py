@@ -27,7 +27,6 @@ NAME_FIELD = "xingming"
 ID_NUMBER = re.compile(r"^[1-9]\d{16}[0-9X]$")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SEPARATORS = re.compile(r"\s*[,，;；\n]\s*")
-_KNOWN_KEYS = ("xuanpin:applications", "xuanpin:results", "xuanpin:hiddenFields")
 
 
 @dataclass(frozen=True)
@@ -99,10 +98,8 @@ def parse_sources(text: str, what: str) -> tuple[Source, ...]:
 
 
 def parse_spec(properties: Mapping[str, str]) -> OwnRecordsSpec | None:
-    """The declaration from a process's extension properties; None when it declares none."""
-    unknown = sorted(k for k in properties if k.startswith("xuanpin:") and k not in _KNOWN_KEYS)
-    if unknown:
-        raise ValueError(f"不认识的扩展属性 {'、'.join(unknown)}（可用：{'、'.join(_KNOWN_KEYS)}）")
+    """The declaration from a process's extension properties; None when it declares none.
+    Unknown keys are refused by service.domain.declarations, which reads all of them."""
     applications = properties.get("xuanpin:applications", "")
     results = properties.get("xuanpin:results", "")
     hidden = properties.get("xuanpin:hiddenFields", "")

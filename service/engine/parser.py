@@ -19,7 +19,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, UserTaskPar
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from service.domain.own_records import parse_spec as parse_own_records_spec
+from service.domain.declarations import Declarations, parse_declarations
 from service.engine.errors import DefinitionError
 from service.engine.sandbox import SandboxError, compile_sandboxed
 from service.engine.serializer import dump_specs
@@ -90,6 +90,7 @@ class ParsedProcess:
     starter_users: list[str] = field(default_factory=list)
     source_hashes: dict[str, str] = field(default_factory=dict)
     own_records: dict[str, object] | None = None  # X-03 declaration, see service/domain/own_records.py
+    data_policy: dict[str, object] | None = None  # X-05, see service/domain/declarations.py
 
 
 def split_list(value: str | None) -> list[str]:
@@ -156,6 +157,12 @@ def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
         for process_spec in all_specs:
             _prepare_expressions(process_spec, process_parser.filename, trees)
         node = process_parser.node
+        declarations = _declarations(node, process_parser.filename)
+        # Each process keeps its own settings, also when it runs as a called subprocess.
+        settings = {key: declarations.settings}
+        for name in subprocess_specs:
+            called = parser.get_process_parser(name)
+            settings[name] = _declarations(called.node, called.filename).settings
         files_used = {process_parser.filename} | {
             parser.get_process_parser(name).filename for name in subprocess_specs
         }
@@ -163,7 +170,7 @@ def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
             ParsedProcess(
                 key=key,
                 name=node.get("name") or key,
-                spec=dump_specs(spec, subprocess_specs),
+                spec=dump_specs(spec, subprocess_specs, settings),
                 bpmn_filename=process_parser.filename,
                 form_keys=_form_keys(all_specs),
                 starter_groups=split_list(node.get(f"{{{CAMUNDA_MODEL_NS}}}candidateStarterGroups")),
@@ -171,14 +178,15 @@ def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
                 source_hashes={
                     name: sha256(contents[name]) for name in files_used | _decision_files(parser, all_specs)
                 },
-                own_records=_own_records_spec(node, process_parser.filename),
+                own_records=declarations.own_records.as_json() if declarations.own_records else None,
+                data_policy=declarations.data_policy.as_json() if declarations.data_policy else None,
             )
         )
     return processes
 
 
-def _own_records_spec(node: etree._Element, filename: str) -> dict[str, object] | None:
-    """The process's camunda:properties naming where applications and results live (X-03)."""
+def _declarations(node: etree._Element, filename: str) -> Declarations:
+    """The process's camunda:properties (service/domain/declarations.py)."""
     properties = {
         prop.get("name", ""): prop.get("value", "")
         for prop in node.xpath(
@@ -187,12 +195,11 @@ def _own_records_spec(node: etree._Element, filename: str) -> dict[str, object] 
         )
     }
     try:
-        spec = parse_own_records_spec(properties)
+        return parse_declarations(properties)
     except ValueError as error:
         raise DefinitionError(
             f"流程扩展属性无效：{error}", filename=filename, element_id=node.get("id"), line=node.sourceline
         ) from None
-    return spec.as_json() if spec is not None else None
 
 
 def _parse_file(source: SourceFile) -> etree._Element:

@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 from service.domain.refusal import Refusal
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.engine.parser import normalise_timer_expression, split_list
-from service.engine.sandbox import SandboxedScriptEngine, SandboxError
+from service.engine.sandbox import SETTINGS_NAME, SandboxedScriptEngine, SandboxError
 from service.engine.serializer import dump_instance, load_instance, load_specs
 from service.engine.timers import TimerView, forget_timer_value, parse_due, waiting_timers
 
@@ -200,6 +200,8 @@ class ProcessEngine:
 
     def __init__(self, helpers: Mapping[str, Any] | None = None, time_limit: float = 1.0) -> None:
         self.script_engine = SandboxedScriptEngine(helpers, time_limit)
+        # Names scripts see besides the data; the data may not use them.
+        self.reserved_names = frozenset(helpers or {}) | {SETTINGS_NAME}
         self._specs: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
         self._cache_size = 64

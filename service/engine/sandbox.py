@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import builtins as _builtins
 import contextlib
+import copy
 import functools
 import sys
 import threading
@@ -269,8 +270,8 @@ class SandboxedEnvironment(TaskDataEnvironment):
 
     def _namespace(self, context: Mapping[str, Any], external: Mapping[str, Any] | None) -> dict[str, Any]:
         namespace: dict[str, Any] = dict(self.globals)
-        namespace.update(external or {})
         namespace.update(context)
+        namespace.update(external or {})  # after the data: a data item cannot shadow `shezhi`
         namespace.update(_GUARDS)
         return namespace
 
@@ -287,6 +288,8 @@ class SandboxedEnvironment(TaskDataEnvironment):
         # Only on success: a failed script leaves the data as it found it (save for values it
         # changed in place, which the failed step's transaction discards anyway).
         for key in effects.results:
+            if external_context and key in external_context:
+                continue  # `shezhi` and other read-only context never become data
             if key in namespace and not callable(namespace[key]):
                 context[key] = namespace[key]
         for key in effects.deleted:
@@ -294,9 +297,26 @@ class SandboxedEnvironment(TaskDataEnvironment):
         return True
 
 
+SETTINGS_NAME = "shezhi"
+
+
+def _with_settings(task: Any, external_context: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The process's diagram settings (`xuanpin:setting.*`) as `shezhi`, a fresh copy each time
+    so no script can change them for the next one."""
+    spec = getattr(getattr(task, "workflow", None), "spec", None)
+    settings = copy.deepcopy(getattr(spec, "xuanpin_settings", None) or {})
+    return {**(external_context or {}), SETTINGS_NAME: settings}
+
+
 class SandboxedScriptEngine(PythonScriptEngine):
     def __init__(self, helpers: Mapping[str, Any] | None = None, time_limit: float = 1.0) -> None:
         super().__init__(environment=SandboxedEnvironment(helpers, time_limit))
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        return super().evaluate(task, expression, _with_settings(task, external_context))
+
+    def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
+        return super().execute(task, script, _with_settings(task, external_context))
 
     def validate(self, expression: str) -> None:
         # SpiffWorkflow's DMN engine probes cells such as `< 2` and expects SyntaxError.

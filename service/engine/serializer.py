@@ -25,20 +25,29 @@ _REGISTRY = SERIALIZER.registry
 _WORKFLOW_CONVERTER = _REGISTRY.convert_from_dict["BpmnWorkflow"].args[0].__self__
 
 
-def dump_specs(spec: Any, subprocess_specs: dict[str, Any]) -> str:
+def dump_specs(
+    spec: Any, subprocess_specs: dict[str, Any], settings: dict[str, dict[str, Any]] | None = None
+) -> str:
+    """`settings`: each process's `xuanpin:setting.*` values, by process id."""
     return json.dumps(
         {
             "spec": _REGISTRY.convert(spec),
             "subprocess_specs": {name: _REGISTRY.convert(s) for name, s in subprocess_specs.items()},
+            "settings": settings or {},
         },
         ensure_ascii=False,
     )
 
 
 def load_specs(serialized: str) -> tuple[Any, dict[str, Any]]:
+    """The restored specs carry their process's settings as `xuanpin_settings` (read-only; the
+    sandbox hands a copy to scripts as `shezhi`)."""
     data = json.loads(serialized)
     spec = _REGISTRY.restore(data["spec"])
     subprocess_specs = {name: _REGISTRY.restore(s) for name, s in data["subprocess_specs"].items()}
+    settings = data.get("settings", {})
+    for process_spec in (spec, *subprocess_specs.values()):
+        process_spec.xuanpin_settings = settings.get(process_spec.name, {})
     return spec, subprocess_specs
 
 

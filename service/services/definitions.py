@@ -112,6 +112,7 @@ def _store_versions(
                     starter_groups=process.starter_groups,
                     starter_users=process.starter_users,
                     own_records=process.own_records,
+                    data_policy=process.data_policy,
                 )
             )
             audit.record(session, principal.username, "definition.deployed", key=process.key, version=version)

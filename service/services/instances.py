@@ -30,7 +30,9 @@ class InstanceDetail:
     timers: list[Timer]
 
 
-def check_data(data: Any, field: str = "data") -> dict[str, Any]:
+def check_data(data: Any, reserved: frozenset[str] = frozenset(), field: str = "data") -> dict[str, Any]:
+    """`reserved`: names scripts already use for platform functions and settings (`today`,
+    `shezhi` …); data under such a name would hide them from every script of the case."""
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -41,13 +43,19 @@ def check_data(data: Any, field: str = "data") -> dict[str, Any]:
             f"数据项名称无效：{'、'.join(map(str, bad))}（须为字母、数字、下划线组成且不以下划线开头）",
             errors={f"{field}.{key}": ["数据项名称无效"] for key in bad},
         )
+    taken = sorted(key for key in data if key in reserved)
+    if taken:
+        raise Invalid(
+            f"数据项名称 {'、'.join(taken)} 是平台函数或流程设置的保留名称，请改用其他名称",
+            errors={f"{field}.{key}": ["保留名称，不能使用"] for key in taken},
+        )
     return data
 
 
 def start(
     app: Container, principal: Principal, key: str, business_key: str | None, data: dict[str, Any] | None
 ) -> Instance:
-    data = check_data(data)
+    data = check_data(data, app.engine.reserved_names)
     try:
         with app.db.transaction(write=True) as session:
             definition = session.scalar(

@@ -117,7 +117,7 @@ def unclaim(app: Container, principal: Principal, task_id: str) -> Task:
 
 
 def complete(app: Container, principal: Principal, task_id: str, data: Any) -> Completion:
-    data = check_data(data)
+    data = check_data(data, app.engine.reserved_names)
     try:
         with app.db.transaction(write=True) as session:
             # Lock the instance first: it is the unit of consistency, one writer at a time.

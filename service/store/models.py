@@ -140,6 +140,8 @@ class ProcessDefinition(Base):
     starter_users: Mapped[list] = mapped_column(default=list)
     # Where the instance data keeps applications and results; None: candidates see nothing.
     own_records: Mapped[dict | None] = mapped_column(JSON)
+    # Personal fields and the roles that may read them; None: nothing is withheld.
+    data_policy: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("key", "version", name="uq_process_definitions_key_version"),)

@@ -1,0 +1,121 @@
+"""What a process declares about itself in its BPMN extension properties (`camunda:properties`
+on the process element, editable in Camunda Modeler's properties panel).
+
+- `xuanpin:applications`, `xuanpin:results`, `xuanpin:hiddenFields` — what a candidate may see
+  of their own records (X-03, service/domain/own_records.py).
+- `xuanpin:setting.<name>` — an adjustable threshold of the procedure (a ratio, a weight, a
+  pass mark, a bank size), with the document's value as the diagram's default. Scripts and
+  expressions read it as `shezhi["<name>"]`; instances keep the settings of their version.
+  The value is JSON (`1.5`, `[3, 5]`, `{"biaoxian": 30}`); other text is taken as a string.
+- `xuanpin:personalFields` — the fields holding personal information (ID numbers, contact
+  details, family members) and `xuanpin:personalDataRoles` — the roles that may read them (the
+  organising office and the deciding body); everyone else sees the case without them (X-05).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from service.domain.own_records import OwnRecordsSpec
+from service.domain.own_records import parse_spec as parse_own_records
+
+SETTING_PREFIX = "xuanpin:setting."
+PERSONAL_FIELDS = "xuanpin:personalFields"
+PERSONAL_DATA_ROLES = "xuanpin:personalDataRoles"
+_OWN_RECORDS_KEYS = ("xuanpin:applications", "xuanpin:results", "xuanpin:hiddenFields")
+KNOWN_KEYS = (*_OWN_RECORDS_KEYS, PERSONAL_FIELDS, PERSONAL_DATA_ROLES)
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_SEPARATORS = re.compile(r"\s*[,，;；\n]\s*")
+
+
+@dataclass(frozen=True)
+class DataPolicy:
+    """X-05: which fields are personal and who may read them."""
+
+    personal_fields: frozenset[str]
+    personal_data_roles: frozenset[str]
+
+    def as_json(self) -> dict[str, list[str]]:
+        return {
+            "personal_fields": sorted(self.personal_fields),
+            "personal_data_roles": sorted(self.personal_data_roles),
+        }
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any] | None) -> DataPolicy | None:
+        if not value:
+            return None
+        return cls(
+            frozenset(value.get("personal_fields", ())), frozenset(value.get("personal_data_roles", ()))
+        )
+
+
+@dataclass(frozen=True)
+class Declarations:
+    own_records: OwnRecordsSpec | None
+    settings: dict[str, Any]
+    data_policy: DataPolicy | None
+
+
+def parse_declarations(properties: Mapping[str, str]) -> Declarations:
+    """Raises ValueError with a Chinese message naming the property at fault."""
+    unknown = sorted(
+        key
+        for key in properties
+        if key.startswith("xuanpin:") and key not in KNOWN_KEYS and not key.startswith(SETTING_PREFIX)
+    )
+    if unknown:
+        raise ValueError(
+            f"不认识的扩展属性 {'、'.join(unknown)}（可用：{'、'.join(KNOWN_KEYS)}、{SETTING_PREFIX}<名称>）"
+        )
+    return Declarations(
+        own_records=parse_own_records({k: v for k, v in properties.items() if k in _OWN_RECORDS_KEYS}),
+        settings=parse_settings(properties),
+        data_policy=_data_policy(properties),
+    )
+
+
+def parse_settings(properties: Mapping[str, str]) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for key, text in properties.items():
+        if not key.startswith(SETTING_PREFIX):
+            continue
+        name = key[len(SETTING_PREFIX) :]
+        if not _NAME.match(name):
+            raise ValueError(
+                f"设置项「{key}」的名称无效（应为字母开头的字母、数字、下划线，如 {SETTING_PREFIX}chae_bili）"
+            )
+        try:
+            settings[name] = json.loads(text)
+        except json.JSONDecodeError:
+            settings[name] = text.strip()
+    return settings
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(item for item in _SEPARATORS.split(text.strip()) if item)
+
+
+def _data_policy(properties: Mapping[str, str]) -> DataPolicy | None:
+    fields = _names(properties.get(PERSONAL_FIELDS, ""))
+    roles = _names(properties.get(PERSONAL_DATA_ROLES, ""))
+    if not fields:
+        if roles:
+            raise ValueError(
+                f"声明了 {PERSONAL_DATA_ROLES} 却没有声明 {PERSONAL_FIELDS}（哪些字段是个人信息）"
+            )
+        return None
+    return DataPolicy(fields, roles)
+
+
+def without_personal_fields(value: Any, fields: frozenset[str]) -> Any:
+    """A copy of `value` with the personal fields removed at any depth."""
+    if isinstance(value, Mapping):
+        return {k: without_personal_fields(v, fields) for k, v in value.items() if k not in fields}
+    if isinstance(value, list):
+        return [without_personal_fields(item, fields) for item in value]
+    return value
