@@ -4,11 +4,14 @@ with messages a person can act on, keyed by field path."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
+
+from service.domain.dates import as_date
 
 FORM_SUFFIX = ".schema.json"
 _FORMATS = FormatChecker()
@@ -37,8 +40,16 @@ def load_form_schema(filename: str, content: bytes) -> dict[str, Any]:
     return schema
 
 
-def validate_submission(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, list[str]]:
+def validate_submission(
+    schema: Mapping[str, Any],
+    data: Mapping[str, Any],
+    case: Mapping[str, Any] | None = None,
+    today: date | None = None,
+) -> dict[str, list[str]]:
     """Return {field path: [messages]}; empty when the data is valid.
+
+    `case` is the data the task sees and `today` the Beijing date, for the keywords that check
+    a value against the case (CASE_KEYWORDS).
 
     A submission may only carry the fields its form declares: whatever it carries is merged
     into the instance data, so an undeclared field could overwrite a list, a score or a
@@ -48,7 +59,7 @@ def validate_submission(schema: Mapping[str, Any], data: Mapping[str, Any]) -> d
     validator = Draft202012Validator(schema, format_checker=_FORMATS)
     errors: dict[str, list[str]] = {}
     if schema.get("additionalProperties") is not True:
-        declared = _declared_fields(schema)
+        declared = declared_fields(schema)
         for name in sorted(set(data) - declared):
             errors[str(name)] = [f"表单中没有字段「{name}」，不能提交；请只提交表单上的字段"]
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
@@ -56,7 +67,101 @@ def validate_submission(schema: Mapping[str, Any], data: Mapping[str, Any]) -> d
             messages = errors.setdefault(path, [])
             if message not in messages:
                 messages.append(message)
+    if not errors:  # the case checks assume well-formed values
+        for path, message in _case_checks(schema, data, case or {}, today, ""):
+            errors.setdefault(path, []).append(message)
     return errors
+
+
+# Checks of a value against the case, written on a field of the form:
+#   "x-xuanpin-not-before": "fabu_riqi"   a date not before the case's date variable (or
+#                                         {"variable": "fabu_riqi", "title": "发榜日期"})
+#   "x-xuanpin-not-after":  "jiezhi_riqi" a date not after it
+#   "x-xuanpin-not-future": 0             a date at most that many days after today
+#   "x-xuanpin-unique": "shenfenzheng_hao" on a list of records: no two with the same value
+NOT_BEFORE, NOT_AFTER, NOT_FUTURE, UNIQUE = (
+    "x-xuanpin-not-before",
+    "x-xuanpin-not-after",
+    "x-xuanpin-not-future",
+    "x-xuanpin-unique",
+)
+CASE_KEYWORDS = (NOT_BEFORE, NOT_AFTER, NOT_FUTURE, UNIQUE)
+
+
+def _case_checks(
+    schema: Mapping[str, Any], value: Any, case: Mapping[str, Any], today: date | None, path: str
+) -> Iterator[tuple[str, str]]:
+    if not isinstance(schema, Mapping):
+        return
+    title = schema.get("title") or path.rsplit(".", 1)[-1] or "表单"
+    where = path or "_form"
+    if isinstance(value, str) and any(k in schema for k in (NOT_BEFORE, NOT_AFTER, NOT_FUTURE)):
+        yield from _date_checks(schema, value, case, today, title, where)
+    if isinstance(value, Mapping):
+        for name, sub in schema.get("properties", {}).items():
+            if name in value:
+                yield from _case_checks(sub, value[name], case, today, f"{path}.{name}" if path else name)
+    elif isinstance(value, list):
+        key = schema.get(UNIQUE)
+        if isinstance(key, str):
+            seen: dict[Any, int] = {}
+            for index, item in enumerate(value):
+                if isinstance(item, Mapping) and item.get(key) not in (None, ""):
+                    first = seen.setdefault(item[key], index)
+                    if first != index:
+                        label = (
+                            _title(schema.get("items", {}), [key])
+                            if isinstance(schema.get("items"), Mapping)
+                            else key
+                        )
+                        yield (
+                            f"{where}.{index}.{key}",
+                            f"「{label}」{item[key]} 与第 {first + 1} 项重复，同一人只能登记一次",
+                        )
+        items = schema.get("items")
+        if isinstance(items, Mapping):
+            for index, item in enumerate(value):
+                yield from _case_checks(items, item, case, today, f"{path}.{index}" if path else str(index))
+
+
+def _date_checks(
+    schema: Mapping[str, Any], text: str, case: Mapping[str, Any], today: date | None, title: str, where: str
+) -> Iterator[tuple[str, str]]:
+    try:
+        day = as_date(text)
+    except ValueError:
+        return  # the format keyword reports it
+    for keyword, earlier in ((NOT_BEFORE, True), (NOT_AFTER, False)):
+        reference = schema.get(keyword)
+        if reference is None:
+            continue
+        variable, label = (
+            (reference.get("variable"), reference.get("title"))
+            if isinstance(reference, Mapping)
+            else (reference, None)
+        )
+        bound = case.get(str(variable))
+        if bound in (None, ""):
+            continue
+        try:
+            limit = as_date(bound)
+        except ValueError:
+            continue
+        if (earlier and day < limit) or (not earlier and day > limit):
+            word = "早于" if earlier else "晚于"
+            yield where, f"「{title}」{day.isoformat()} 不能{word}{label or variable}（{limit.isoformat()}）"
+    margin = schema.get(NOT_FUTURE)
+    if today is not None and isinstance(margin, int) and not isinstance(margin, bool):
+        latest = today + timedelta(days=margin)
+        if day > latest:
+            yield (
+                where,
+                (
+                    f"「{title}」{day.isoformat()} 晚于今天（{today.isoformat()}），不能填写将来的日期"
+                    if margin == 0
+                    else f"「{title}」{day.isoformat()} 不能晚于 {latest.isoformat()}（今天起 {margin} 天内）"
+                ),
+            )
 
 
 # A string field (or the items of a list) marked "x-xuanpin-role": "面试评审组" names user
@@ -87,20 +192,32 @@ def named_users(
     return found
 
 
-def _declared_fields(schema: Mapping[str, Any]) -> set[str]:
+# The form's root may list variables of the case the person needs to see beside the fields
+# (the candidates a judge scores, the decision under review): "x-xuanpin-context": ["mingdan"].
+CONTEXT_KEYWORD = "x-xuanpin-context"
+
+
+def form_context(schema: Mapping[str, Any]) -> list[str] | None:
+    """The context variables a form declares; None when it declares none (legacy forms see the
+    whole task data)."""
+    names = schema.get(CONTEXT_KEYWORD)
+    return [str(name) for name in names] if isinstance(names, list) else None
+
+
+def declared_fields(schema: Mapping[str, Any]) -> set[str]:
     """Top-level field names, including those of conditional branches (allOf, if/then/else…)."""
     fields = set(schema.get("properties", {}))
     for keyword in ("allOf", "anyOf", "oneOf"):
         for branch in schema.get(keyword, []):
             if isinstance(branch, Mapping):
-                fields |= _declared_fields(branch)
+                fields |= declared_fields(branch)
     for keyword in ("if", "then", "else", "dependentSchemas"):
         branch = schema.get(keyword)
         if isinstance(branch, Mapping):
             branches = branch.values() if keyword == "dependentSchemas" else [branch]
             for sub in branches:
                 if isinstance(sub, Mapping):
-                    fields |= _declared_fields(sub)
+                    fields |= declared_fields(sub)
     return fields
 
 

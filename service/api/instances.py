@@ -54,6 +54,7 @@ def _detail(detail: instances.InstanceDetail) -> dict[str, Any]:
     instance = detail.instance
     return {
         **raw_fields(instance, InstanceDetailSchema),
+        "data": detail.data,
         "open_tasks": detail.open_tasks,
         "completed_steps": detail.completed_steps,
         "timers": detail.timers,

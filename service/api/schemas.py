@@ -131,7 +131,13 @@ class TaskSchema(Schema):
 class TaskDetailSchema(TaskSchema):
     documentation = fields.String(allow_none=True)
     form = fields.Dict(allow_none=True, metadata={"description": "表单的 JSON Schema"})
-    data = fields.Dict(metadata={"description": "任务当前数据（已办结任务为提交的数据）"})
+    data = fields.Dict(
+        metadata={
+            "description": "表单字段的当前值（已办结任务为提交的数据）；"
+            "表单未声明 x-xuanpin-context 时为任务全部数据"
+        }
+    )
+    context = fields.Dict(metadata={"description": "表单声明的只读背景信息（x-xuanpin-context 所列变量）"})
 
 
 class TaskPageSchema(Schema):

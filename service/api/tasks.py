@@ -32,7 +32,12 @@ def list_tasks(query: dict[str, Any]) -> Any:
 def get_task(task_id: str) -> dict[str, Any]:
     """任务详情，含表单 JSON Schema 和当前数据"""
     detail = tasks.get_task(container(), principal(), task_id)
-    return {**raw_fields(detail.task, TaskDetailSchema), "form": detail.form, "data": detail.data}
+    return {
+        **raw_fields(detail.task, TaskDetailSchema),
+        "form": detail.form,
+        "data": detail.data,
+        "context": detail.context,
+    }
 
 
 @blp.route("/<string:task_id>/claim", methods=["POST"])

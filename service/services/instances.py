@@ -17,7 +17,7 @@ from service.services.errors import Conflict, Forbidden, Invalid, NotFound, refu
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.progress import new_instance_id, save_progress
-from service.services.visibility import instance_visible, sees_everything
+from service.services.visibility import instance_visible, personal_data_view, sees_everything
 from service.store.models import Instance, ProcessDefinition, Task, Timer
 from service.timeutil import utcnow
 
@@ -28,6 +28,7 @@ class InstanceDetail:
     open_tasks: list[Task]
     completed_steps: list[CompletedStep]
     timers: list[Timer]
+    data: dict[str, Any]  # what the viewer may read of the case's data
 
 
 def check_data(data: Any, reserved: frozenset[str] = frozenset(), field: str = "data") -> dict[str, Any]:
@@ -178,7 +179,8 @@ def get_instance(app: Container, principal: Principal, instance_id: str) -> Inst
             )
         )
         run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
-        return InstanceDetail(instance, open_tasks, run.completed_steps(), timers)
+        shown = personal_data_view(principal, definition.data_policy, app.settings.observer_roles)
+        return InstanceDetail(instance, open_tasks, run.completed_steps(), timers, shown(instance.data))
 
 
 def retry(app: Container, principal: Principal, instance_id: str) -> InstanceDetail:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from service.container import Container
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
-from service.forms import named_users, validate_submission
+from service.forms import declared_fields, form_context, named_users, validate_submission
 from service.services import accounts, audit
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound, refused
 from service.services.instances import check_data
@@ -22,11 +22,12 @@ from service.services.visibility import (
     can_see_task,
     can_work_on,
     offered_to,
+    personal_data_view,
     sees_everything,
     task_visible,
 )
 from service.store.models import Instance, ProcessDefinition, Task
-from service.timeutil import utcnow
+from service.timeutil import SHANGHAI, utcnow
 
 _STATUS_WORDS = {"completed": "已办结", "cancelled": "已被流程撤销"}
 
@@ -36,6 +37,8 @@ class TaskDetail:
     task: Task
     form: dict[str, Any] | None
     data: dict[str, Any]
+    # What the form shows beside its fields (`x-xuanpin-context`), read-only.
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -80,12 +83,23 @@ def get_task(app: Container, principal: Principal, task_id: str) -> TaskDetail:
         task = _visible_task(app, session, principal, task_id)
         definition = _definition_of(session, task.instance_id)
         form = definition.forms.get(task.form_key) if task.form_key else None
+        shown = personal_data_view(principal, definition.data_policy, app.settings.observer_roles)
         if task.status != "open":
-            return TaskDetail(task, form, dict(task.submitted or {}))
+            return TaskDetail(task, form, shown(dict(task.submitted or {})))
         instance = session.get(Instance, task.instance_id)
         assert instance is not None
         run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
-        return TaskDetail(task, form, run.task_data(task.id))
+        data = run.task_data(task.id)
+        context_names = form_context(form) if form is not None else None
+        if context_names is None:  # a form that does not say what it needs sees the task's data
+            return TaskDetail(task, form, shown(data))
+        fields = declared_fields(form)
+        return TaskDetail(
+            task,
+            form,
+            shown({k: v for k, v in data.items() if k in fields}),
+            shown({k: data[k] for k in context_names if k in data}),
+        )
 
 
 def claim(app: Container, principal: Principal, task_id: str) -> Task:
@@ -135,15 +149,16 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
                 raise Forbidden(f"任务「{task.title}」{who}，您不能办理")
             definition = session.get(ProcessDefinition, instance.definition_id)
             assert definition is not None
-            if task.form_key:
-                schema = definition.forms.get(task.form_key, {})
-                errors = validate_submission(schema, data) or accounts.check_named_users(
-                    session, named_users(schema, data)
-                )
-                if errors:
-                    raise Invalid(f"表单「{task.title}」有 {len(errors)} 处需要修改", errors=errors)
             run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
             try:
+                if task.form_key:
+                    schema = definition.forms.get(task.form_key, {})
+                    today = utcnow().astimezone(SHANGHAI).date()
+                    errors = validate_submission(
+                        schema, data, case=run.task_data(task.id), today=today
+                    ) or accounts.check_named_users(session, named_users(schema, data))
+                    if errors:
+                        raise Invalid(f"表单「{task.title}」有 {len(errors)} 处需要修改", errors=errors)
                 run.complete_user_task(task.id, data)
             except TaskNotReady:
                 raise Conflict(f"任务「{task.title}」已不在待办状态，请刷新") from None

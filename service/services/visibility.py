@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
+from service.domain.declarations import DataPolicy, without_personal_fields
 from service.services.principal import Principal
 from service.store.models import Instance, Task, TaskGrant
 
@@ -59,3 +63,19 @@ def can_see_task(principal: Principal, task: Task, observer_roles: tuple[str, ..
         or principal.username in task.candidate_users
         or task.completed_by == principal.username
     )
+
+
+def personal_data_view(
+    principal: Principal, policy_json: dict | None, observer_roles: tuple[str, ...]
+) -> Callable[[Any], Any]:
+    """X-05: what this principal may read of a case's data. The organising office and the
+    deciding body (the process's `xuanpin:personalDataRoles`), observers and admins read it all;
+    everyone else (a judge, an examiner) reads it without the personal fields."""
+    policy = DataPolicy.from_json(policy_json)
+    if (
+        policy is None
+        or sees_everything(principal, observer_roles)
+        or principal.has_any_role(set(policy.personal_data_roles))
+    ):
+        return lambda value: value
+    return lambda value: without_personal_fields(value, policy.personal_fields)
