@@ -1,0 +1,49 @@
+"""docs/glossary.md names every variable the built-in diagrams write, with the steps that write
+it (run `xuanpin docs` after changing a diagram, then fill in 中文名 and 含义)."""
+
+from __future__ import annotations
+
+from service.devdocs import GLOSSARY, parse_glossary, render_glossary
+from service.engine.variables import written_variables
+from tests.bpmn import linear, script, user
+
+
+def test_the_glossary_lists_every_variable_a_diagram_writes_and_where():
+    current = GLOSSARY.read_text(encoding="utf-8")
+    assert render_glossary(current) == current, (
+        "docs/glossary.md 已过期：请运行 xuanpin docs 并补全中文名与含义"
+    )
+
+
+def test_written_variables_are_read_from_scripts_forms_decisions_and_multi_instances():
+    bpmn = linear(
+        "ceshi_bianliang",
+        script(
+            "zongfen = 0\nfor fen in fenshu:\n    linshi = fen\n    zongfen += linshi\n"
+            "if zongfen > 60:\n    hege = True"
+        ),
+        user("登记", 'camunda:formKey="ceshi_biaodan"'),
+        '<bpmn:businessRuleTask id="{id}" name="判定" camunda:decisionRef="ceshi_panding" />',
+    )
+    dmn = (
+        b'<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"><decision id="ceshi_panding"'
+        b' name="t"><decisionTable><output name="jieguo" label="x"/></decisionTable></decision></definitions>'
+    )
+    forms = {"ceshi_biaodan": {"properties": {"xingming": {"title": "姓名"}}}}
+    (process,) = written_variables({"a.bpmn": bpmn}, forms, {"a.dmn": dmn})
+    assert process.written == {
+        "zongfen": {"脚本"},
+        "hege": {"脚本"},
+        "xingming": {"登记"},
+        "jieguo": {"判定"},
+    }
+    assert process.form_labels == {"xingming": ("姓名", "")}
+
+
+def test_rows_a_person_wrote_are_kept_and_steps_regenerated():
+    text = (
+        "## 公示 `gongshi`\n\n| 变量 | 中文名 | 含义 | 写入步骤 |\n|---|---|---|---|\n"
+        "| `chuanru` | 传入 | 调用方传入 | 发起时传入 |\n"
+    )
+    rendered = parse_glossary(render_glossary(text))
+    assert rendered["gongshi"]["chuanru"] == ("传入", "调用方传入", "发起时传入")
