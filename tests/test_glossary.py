@@ -47,3 +47,18 @@ def test_rows_a_person_wrote_are_kept_and_steps_regenerated():
     )
     rendered = parse_glossary(render_glossary(text))
     assert rendered["gongshi"]["chuanru"] == ("传入", "调用方传入", "发起时传入")
+
+
+def test_the_rule_catalogue_in_the_repository_matches_the_product_sides():
+    """docs/rules.md carries the catalogue for a clone; where the product side's original is
+    beside the repository (../shared/RULES.md), every rule of it is here word for word."""
+    import pathlib
+
+    import pytest
+
+    ours = (pathlib.Path(__file__).parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    original = pathlib.Path(__file__).parent.parent.parent / "shared" / "RULES.md"
+    if not original.exists():
+        pytest.skip("../shared/RULES.md is not beside this clone")
+    rules = [line for line in original.read_text(encoding="utf-8").splitlines() if line.startswith("- ")]
+    assert rules and all(line in ours.splitlines() for line in rules)
