@@ -7,7 +7,10 @@ PORT   ?= 8000
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean
+WEB    := service/web
+VENDOR_STAMP := $(WEB)/static/vendor/.stamp
+
+.PHONY: install vendor browser run test test-sqlite test-postgres lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +20,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+# Front-end packages from npm (committed lock file) copied into static/vendor; no Node at run time.
+$(VENDOR_STAMP): $(WEB)/package-lock.json $(WEB)/vendor.py | $(STAMP)
+	cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m service.web.vendor
+	touch $(VENDOR_STAMP)
+
+vendor: $(VENDOR_STAMP)
+
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+run: install vendor
 	$(BIN)/xuanpin db upgrade
 	$(BIN)/xuanpin deploy processes forms
 	$(BIN)/xuanpin demo
@@ -26,10 +41,10 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 
-test-sqlite: install
+test-sqlite: install vendor browser
 	env -u TEST_DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS)
 
-test-postgres: install
+test-postgres: install vendor browser
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint test-sqlite test-postgres
@@ -38,4 +53,4 @@ bench: install
 	$(BIN)/python -m bench.rest_step
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache $(WEB)/node_modules $(WEB)/static/vendor

@@ -11,6 +11,7 @@ from service.container import Container
 def create_app(settings: Settings | None = None) -> Flask:
     """Application factory: one container (database, engine) per app."""
     from service.api import init_api
+    from service.web import init_web
 
     settings = settings or Settings.from_env()
     app = Flask(__name__)
@@ -19,6 +20,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     container = Container.build(settings)
     app.extensions["xuanpin"] = container
     init_api(app)
+    init_web(app, settings)
     if settings.scheduler_enabled:
         start_scheduler(container)
     return app

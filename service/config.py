@@ -40,6 +40,11 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     max_upload_bytes: int = 5 * 1024 * 1024
     sql_echo: bool = False
+    # Signs the web session cookie; every worker and replica must share it (XUANPIN_SECRET_KEY).
+    # Empty: a key generated once and kept in var/secret_key (one machine only).
+    secret_key: str = ""
+    # Send the session cookie only over HTTPS (set behind a TLS-terminating proxy).
+    cookie_secure: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -53,5 +58,7 @@ class Settings:
             timer_sweep_seconds=float(env.get("XUANPIN_TIMER_SWEEP_SECONDS", "10")),
             max_upload_bytes=int(env.get("XUANPIN_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
             sql_echo=_bool(env.get("XUANPIN_SQL_ECHO"), False),
+            secret_key=env.get("XUANPIN_SECRET_KEY", ""),
+            cookie_secure=_bool(env.get("XUANPIN_COOKIE_SECURE"), False),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -37,7 +37,9 @@ def init_api(app: Flask) -> Api:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        # Served from our own origin (npm's swagger-ui-dist, vendored by `make`): no CDN, so the
+        # page works on an intranet without internet access.
+        OPENAPI_SWAGGER_UI_URL="/assets/vendor/swagger-ui/",
         API_SPEC_OPTIONS={
             "info": {
                 "description": (

@@ -32,6 +32,8 @@ def authenticate_request() -> None:
     """before_request: every endpoint but the public ones needs a bearer token."""
     if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
         return
+    if request.blueprint == "web":
+        return  # pages authenticate with the session cookie (service/web/auth.py)
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

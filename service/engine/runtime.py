@@ -60,6 +60,13 @@ class CompletedStep:
     completed_at: datetime | None
 
 
+@dataclass(frozen=True)
+class ElementState:
+    completed: int = 0
+    active: bool = False
+    error: bool = False
+
+
 @dataclass
 class WorkflowRun:
     workflow: BpmnWorkflow
@@ -116,6 +123,30 @@ class WorkflowRun:
             )
         steps.sort(key=lambda s: s.completed_at or datetime.min.replace(tzinfo=UTC))
         return steps
+
+    def element_states(self) -> dict[str, ElementState]:
+        """Per BPMN element that ran or waits: how often it completed and whether it is active
+        or failed now (the case page highlights the diagram with it)."""
+        states: dict[str, ElementState] = {}
+        for task in self.workflow.get_tasks():
+            element = getattr(task.task_spec, "bpmn_id", None)
+            if not element:
+                continue
+            if task.state == TaskState.COMPLETED:
+                kind = "completed"
+            elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+                kind = "active"
+            elif task.state == TaskState.ERROR:
+                kind = "error"
+            else:
+                continue  # predicted, cancelled
+            current = states.get(element, ElementState())
+            states[element] = ElementState(
+                completed=current.completed + (kind == "completed"),
+                active=current.active or kind == "active",
+                error=current.error or kind == "error",
+            )
+        return states
 
     def dump(self) -> str:
         return dump_instance(self.workflow)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.container import Container
 from service.engine.errors import ExecutionError, RuleRefused
-from service.engine.runtime import CompletedStep
+from service.engine.runtime import CompletedStep, ElementState
 from service.services import audit
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound, refused
 from service.services.pagination import Page
@@ -102,6 +102,20 @@ def start(
         raise Conflict(f"业务编号 {business_key} 已被流程 {key} 的另一个运行中实例使用") from None
 
 
+def startable(app: Container, principal: Principal) -> list[ProcessDefinition]:
+    """The latest version of every process the principal may start (the start page)."""
+    from service.services.definitions import latest_definitions
+
+    result = []
+    for definition in latest_definitions(app.db):
+        try:
+            _check_may_start(principal, definition)
+        except Forbidden:
+            continue
+        result.append(definition)
+    return result
+
+
 def _check_may_start(principal: Principal, definition: ProcessDefinition) -> None:
     if principal.is_admin or not (definition.starter_groups or definition.starter_users):
         return
@@ -156,12 +170,7 @@ def list_instances(
 
 def get_instance(app: Container, principal: Principal, instance_id: str) -> InstanceDetail:
     with app.db.transaction() as session:
-        query = select(Instance).where(Instance.id == instance_id)
-        if not sees_everything(principal, app.settings.observer_roles):
-            query = query.where(instance_visible(principal))
-        instance = session.scalar(query)
-        if instance is None:
-            raise NotFound(f"流程实例 {instance_id} 不存在或您无权查看")
+        instance = _visible_instance(app, session, principal, instance_id)
         definition = session.get(ProcessDefinition, instance.definition_id)
         assert definition is not None
         open_tasks = list(
@@ -181,6 +190,82 @@ def get_instance(app: Container, principal: Principal, instance_id: str) -> Inst
         run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
         shown = personal_data_view(principal, definition.data_policy, app.settings.observer_roles)
         return InstanceDetail(instance, open_tasks, run.completed_steps(), timers, shown(instance.data))
+
+
+@dataclass
+class CaseSummary:
+    """What a page shows about a case beside a task: its process, forms (for labels), the data
+    the viewer may read, waiting timers."""
+
+    instance: Instance
+    definition_name: str
+    forms: dict[str, Any]
+    data: dict[str, Any]
+    timers: list[Timer]
+
+
+def summary(app: Container, principal: Principal, instance_id: str) -> CaseSummary:
+    with app.db.transaction() as session:
+        instance = _visible_instance(app, session, principal, instance_id)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        assert definition is not None
+        shown = personal_data_view(principal, definition.data_policy, app.settings.observer_roles)
+        timers = list(
+            session.scalars(
+                select(Timer)
+                .where(Timer.instance_id == instance.id, Timer.status == "waiting")
+                .order_by(Timer.due_at)
+            )
+        )
+        return CaseSummary(instance, definition.name, dict(definition.forms), shown(instance.data), timers)
+
+
+def open_tasks_of(app: Container, instance_id: str) -> list[Task]:
+    with app.db.transaction() as session:
+        return list(
+            session.scalars(
+                select(Task)
+                .where(Task.instance_id == instance_id, Task.status == "open")
+                .order_by(Task.created_at)
+            )
+        )
+
+
+def process_names(app: Container) -> dict[str, str]:
+    """process key -> name of its latest version, for filters and labels."""
+    from service.services.definitions import latest_definitions
+
+    return {definition.key: definition.name for definition in latest_definitions(app.db)}
+
+
+def _visible_instance(app: Container, session: Session, principal: Principal, instance_id: str) -> Instance:
+    query = select(Instance).where(Instance.id == instance_id)
+    if not sees_everything(principal, app.settings.observer_roles):
+        query = query.where(instance_visible(principal))
+    instance = session.scalar(query)
+    if instance is None:
+        raise NotFound(f"流程实例 {instance_id} 不存在或您无权查看")
+    return instance
+
+
+@dataclass
+class CaseDiagram:
+    xml: str
+    elements: dict[str, ElementState]
+
+
+def diagram(app: Container, principal: Principal, instance_id: str) -> CaseDiagram:
+    """The case's BPMN with what ran, what waits and what failed, per element."""
+    from service.services.definitions import definition_xml
+
+    with app.db.transaction() as session:
+        instance = _visible_instance(app, session, principal, instance_id)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        assert definition is not None
+        run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
+        elements = run.element_states()
+    xml, _ = definition_xml(app.db, instance.definition_key, instance.definition_version)
+    return CaseDiagram(xml, elements)
 
 
 def retry(app: Container, principal: Principal, instance_id: str) -> InstanceDetail:

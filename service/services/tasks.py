@@ -57,8 +57,11 @@ def list_tasks(
     assignee: str | None = None,
     instance_id: str | None = None,
     overdue: bool | None = None,
+    definition_key: str | None = None,
 ) -> Page[Task]:
     query = select(Task).where(Task.status == status)
+    if definition_key:
+        query = query.where(Task.definition_key == definition_key)
     if overdue is not None:
         late = Task.due_at < utcnow()
         query = query.where(late if overdue else (Task.due_at.is_(None) | ~late))
@@ -76,6 +79,23 @@ def list_tasks(
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page))
         return Page(list(rows), total, page, per_page)
+
+
+def can_act(principal: Principal, task: Task) -> bool:
+    """Whether the principal may complete this open task now (claimed by them, or offered)."""
+    return task.status == "open" and can_work_on(principal, task)
+
+
+def open_counts_by_role(app: Container, principal: Principal) -> dict[str, int]:
+    """How many open tasks wait in each of the principal's roles (the inbox's role tabs);
+    tasks assigned to the principal personally are counted under ""."""
+    query = select(Task.role, Task.assignee, func.count()).where(Task.status == "open", offered_to(principal))
+    counts: dict[str, int] = {}
+    with app.db.transaction() as session:
+        for role, assignee, count in session.execute(query.group_by(Task.role, Task.assignee)):
+            key = "" if assignee == principal.username else (role or "")
+            counts[key] = counts.get(key, 0) + count
+    return counts
 
 
 def get_task(app: Container, principal: Principal, task_id: str) -> TaskDetail:

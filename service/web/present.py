@@ -1,0 +1,97 @@
+"""How pages say things: labels instead of variable names, Beijing dates, deadlines in working
+days ("剩余 3 个工作日（12月9日 23:59 截止）")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from service.domain.workdays import WorkCalendar, workdays_between
+from service.timeutil import SHANGHAI, utcnow
+
+WEEKDAYS = "一二三四五六日"
+
+
+def collect_labels(forms: Mapping[str, Any], process_key: str | None = None) -> dict[str, str]:
+    """variable (or nested field) name -> Chinese label, from every form of the definition and,
+    for the built-in processes, from the glossary."""
+    labels: dict[str, str] = dict(_glossary_labels().get(process_key or "", {}))
+
+    def walk(schema: Any) -> None:
+        if not isinstance(schema, Mapping):
+            return
+        for name, sub in (schema.get("properties") or {}).items():
+            if isinstance(sub, Mapping):
+                if sub.get("title"):
+                    labels.setdefault(name, str(sub["title"]))
+                walk(sub)
+        walk(schema.get("items"))
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            for branch in schema.get(keyword) or []:
+                walk(branch)
+        for keyword in ("then", "else"):
+            walk(schema.get(keyword))
+
+    for schema in forms.values():
+        walk(schema)
+    return labels
+
+
+@lru_cache(maxsize=1)
+def _glossary_labels() -> dict[str, dict[str, str]]:
+    from service.devdocs import GLOSSARY, TO_FILL, parse_glossary
+
+    if not GLOSSARY.exists():
+        return {}
+    sections = parse_glossary(GLOSSARY.read_text(encoding="utf-8"))
+    return {
+        key: {name: label for name, (label, _meaning, _steps) in rows.items() if label and label != TO_FILL}
+        for key, rows in sections.items()
+    }
+
+
+def beijing(value: datetime | None, with_time: bool = True) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(SHANGHAI)
+    text = f"{local.year}年{local.month}月{local.day}日"
+    return f"{text} {local:%H:%M}" if with_time else text
+
+
+def day_text(value: Any) -> str:
+    """A date value from the data (ISO text) as 2026年12月2日; anything else unchanged."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return value
+        return f"{day.year}年{day.month}月{day.day}日"
+    return str(value)
+
+
+def due_text(due_at: datetime | None, calendar: WorkCalendar, now: datetime | None = None) -> tuple[str, str]:
+    """(text, level) where level is "overdue", "soon" (≤ 2 working days) or "" ."""
+    if due_at is None:
+        return "", ""
+    now = now or utcnow()
+    local = due_at.astimezone(SHANGHAI)
+    deadline = f"{local.month}月{local.day}日 {local:%H:%M} 截止"
+    if due_at < now:
+        return f"已超期（{deadline}）", "overdue"
+    today = now.astimezone(SHANGHAI).date()
+    left, _provisional = workdays_between(calendar, today, local.date())
+    if left == 0:
+        return f"今天到期（{deadline}）", "soon"
+    return f"剩余 {left} 个工作日（{deadline}）", "soon" if left <= 2 else ""
+
+
+def value_text(value: Any) -> str:
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if value is None:
+        return "—"
+    return day_text(value)

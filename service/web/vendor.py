@@ -1,0 +1,53 @@
+"""Copies the front-end files the pages use from node_modules (installed by `npm ci` from the
+committed lock file) into static/vendor. Run by `make vendor`; never at run time."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+WEB = Path(__file__).resolve().parent
+MODULES = WEB / "node_modules"
+VENDOR = WEB / "static" / "vendor"
+
+# destination folder under static/vendor -> files or folders under node_modules
+FILES = {
+    "bpmn-js": [
+        "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+        "bpmn-js/dist/bpmn-modeler.production.min.js",
+        "bpmn-js/dist/assets/diagram-js.css",
+        "bpmn-js/dist/assets/bpmn-js.css",
+        "bpmn-js/dist/assets/bpmn-font",
+    ],
+    "swagger-ui": [
+        "swagger-ui-dist/swagger-ui-bundle.js",
+        "swagger-ui-dist/swagger-ui-standalone-preset.js",
+        "swagger-ui-dist/swagger-ui.css",
+        "swagger-ui-dist/favicon-32x32.png",
+        "swagger-ui-dist/favicon-16x16.png",
+    ],
+}
+
+
+def copy_vendor() -> list[Path]:
+    if not MODULES.is_dir():
+        sys.exit("service/web/node_modules 不存在：请先运行 make vendor（npm ci）")
+    copied = []
+    shutil.rmtree(VENDOR, ignore_errors=True)
+    for folder, sources in FILES.items():
+        target = VENDOR / folder
+        target.mkdir(parents=True, exist_ok=True)
+        for source in sources:
+            origin = MODULES / source
+            destination = target / origin.name
+            if origin.is_dir():
+                shutil.copytree(origin, destination)
+            else:
+                shutil.copy2(origin, destination)
+            copied.append(destination)
+    return copied
+
+
+if __name__ == "__main__":
+    print(f"vendored {len(copy_vendor())} files into {VENDOR}")

@@ -1,0 +1,229 @@
+"""The pages. Each is a few lines: read the request, call the same service the REST API calls
+(with the principal of the session), render. Service errors come back as the page with the
+message (and per-field errors beside the fields)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from service.api.context import container
+from service.services import accounts, instances, own_records, tasks
+from service.services.errors import Invalid, ServiceError, Unauthorized
+from service.web.auth import check_csrf, current_principal, login_required, safe_next, start_session
+from service.web.formdata import form_to_data
+from service.web.present import collect_labels
+
+bp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
+)
+bp.before_request(check_csrf)
+
+PER_PAGE = 20
+
+
+@bp.route("/")
+def home() -> Any:
+    principal = current_principal()
+    if principal is None:
+        return redirect(url_for("web.login"))
+    if principal.id_number_digest and not principal.roles - {"应聘者", "候选人", "竞聘者", "揭榜人"}:
+        return redirect(url_for("web.my_applications"))
+    return redirect(url_for("web.inbox"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        app = container()
+        try:
+            token = accounts.login(
+                app.db,
+                request.form.get("username", ""),
+                request.form.get("password", ""),
+                app.settings.token_ttl_hours,
+            )
+        except Unauthorized as failure:
+            error = failure.detail
+        else:
+            start_session(token)
+            return redirect(safe_next(request.args.get("next")))
+    return render_template(
+        "login.html", error=error, username=request.form.get("username", "")
+    ), 401 if error else 200
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/inbox")
+@login_required
+def inbox() -> Any:
+    app, principal = container(), current_principal()
+    tab = request.args.get("tab", "open")
+    status = "completed" if tab == "done" else "open"
+    role = request.args.get("role") or None
+    definition_key = request.args.get("process") or None
+    overdue = {"1": True}.get(request.args.get("overdue", ""))
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    result = tasks.list_tasks(
+        app,
+        principal,
+        page,
+        PER_PAGE,
+        status=status,
+        role=role,
+        overdue=overdue,
+        definition_key=definition_key,
+    )
+    return render_template(
+        "inbox.html",
+        tab=tab,
+        page=result,
+        counts=tasks.open_counts_by_role(app, principal),
+        role=role,
+        process=definition_key,
+        overdue=overdue,
+        calendar=app.calendar.get(),
+        processes=instances.process_names(app),
+    )
+
+
+@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+@login_required
+def task(task_id: str) -> Any:
+    app, principal = container(), current_principal()
+    detail = tasks.get_task(app, principal, task_id)
+    errors: dict[str, list[str]] = {}
+    values = detail.data
+    if request.method == "POST":
+        values, errors = form_to_data(detail.form or {}, request.form)
+        if not errors:
+            try:
+                result = tasks.complete(app, principal, task_id, values)
+            except Invalid as refused:
+                errors = refused.errors or {}
+                flash(refused.detail, "error")
+            else:
+                flash(f"「{detail.task.title}」已提交", "success")
+                following = [t for t in result.open_tasks if tasks.can_act(principal, t)]
+                if following:
+                    return redirect(url_for("web.task", task_id=following[0].id))
+                return redirect(url_for("web.inbox"))
+        else:
+            flash(f"表单有 {len(errors)} 处需要修改", "error")
+    case = instances.summary(app, principal, detail.task.instance_id)
+    return render_template(
+        "task.html",
+        detail=detail,
+        values=values,
+        errors=errors,
+        case=case,
+        labels=collect_labels(case.forms, detail.task.definition_key),
+        can_act=tasks.can_act(principal, detail.task),
+        calendar=app.calendar.get(),
+    ), 422 if errors else 200
+
+
+@bp.route("/tasks/<task_id>/claim", methods=["POST"])
+@login_required
+def claim(task_id: str) -> Any:
+    tasks.claim(container(), current_principal(), task_id)
+    flash("已认领，该任务只由您办理", "success")
+    return redirect(url_for("web.task", task_id=task_id))
+
+
+@bp.route("/tasks/<task_id>/unclaim", methods=["POST"])
+@login_required
+def unclaim(task_id: str) -> Any:
+    tasks.unclaim(container(), current_principal(), task_id)
+    flash("已放回角色的公共待办", "success")
+    return redirect(url_for("web.task", task_id=task_id))
+
+
+@bp.route("/start")
+@login_required
+def start_page() -> Any:
+    return render_template("start.html", definitions=instances.startable(container(), current_principal()))
+
+
+@bp.route("/start/<key>", methods=["POST"])
+@login_required
+def start(key: str) -> Any:
+    app, principal = container(), current_principal()
+    instance = instances.start(app, principal, key, request.form.get("business_key") or None, {})
+    flash("已发起", "success")
+    mine = [t for t in instances.open_tasks_of(app, instance.id) if tasks.can_act(principal, t)]
+    if mine:
+        return redirect(url_for("web.task", task_id=mine[0].id))
+    return redirect(url_for("web.case", instance_id=instance.id))
+
+
+@bp.route("/cases")
+@login_required
+def cases() -> Any:
+    app, principal = container(), current_principal()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    status = request.args.get("status") or None
+    result = instances.list_instances(
+        app, principal, page, PER_PAGE, definition_key=request.args.get("process") or None, status=status
+    )
+    return render_template("cases.html", page=result, status=status, processes=instances.process_names(app))
+
+
+@bp.route("/cases/<instance_id>")
+@login_required
+def case(instance_id: str) -> Any:
+    app, principal = container(), current_principal()
+    detail = instances.get_instance(app, principal, instance_id)
+    summary = instances.summary(app, principal, instance_id)
+    return render_template(
+        "case.html",
+        detail=detail,
+        case=summary,
+        labels=collect_labels(summary.forms, detail.instance.definition_key),
+        calendar=app.calendar.get(),
+    )
+
+
+@bp.route("/cases/<instance_id>/diagram.json")
+@login_required
+def case_diagram(instance_id: str) -> Any:
+    picture = instances.diagram(container(), current_principal(), instance_id)
+    return jsonify(
+        {
+            "xml": picture.xml,
+            "elements": [
+                {"id": element, "completed": state.completed, "active": state.active, "error": state.error}
+                for element, state in picture.elements.items()
+            ],
+        }
+    )
+
+
+@bp.route("/me/applications")
+@login_required
+def my_applications() -> Any:
+    app, principal = container(), current_principal()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    result = own_records.list_mine(app, principal, page, PER_PAGE)
+    return render_template("applications.html", page=result, linked=principal.id_number_digest is not None)
+
+
+@bp.errorhandler(ServiceError)
+def service_error(error: ServiceError) -> Any:
+    """On pages, a refused action is a page with the message; the API keeps problem+json."""
+    return render_template("error.html", title=error.title, detail=error.detail), error.status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Any:
+    titles = {400: "请求无效", 404: "页面不存在", 405: "不支持的操作", 413: "上传内容过大"}
+    status = error.code or 500
+    return render_template("error.html", title=titles.get(status, "出错了"), detail=error.description), status
