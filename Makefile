@@ -28,9 +28,11 @@ $(VENDOR_STAMP): $(WEB)/package-lock.json $(WEB)/vendor.py | $(STAMP)
 
 vendor: $(VENDOR_STAMP)
 
-# Browser tests drive Debian's Chromium (never a downloaded browser).
+# Browser tests drive Debian's Chromium (never a downloaded browser), with a CJK font so pages
+# and screenshots render Chinese.
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)
 
 run: install vendor
 	$(BIN)/xuanpin db upgrade
