@@ -34,6 +34,8 @@ class Settings:
     script_time_limit_seconds: float = 1.0
     # Roles that may read every instance but change nothing.
     observer_roles: tuple[str, ...] = ("纪检监督",)
+    # Roles that may deploy diagrams besides admins (process designers).
+    designer_roles: tuple[str, ...] = ("设计人员",)
     scheduler_enabled: bool = True
     # The scheduler wakes at each next due timer; the sweep catches what it could not know of.
     timer_sweep_seconds: float = 10.0
@@ -54,6 +56,7 @@ class Settings:
             token_ttl_hours=int(env.get("XUANPIN_TOKEN_TTL_HOURS", "12")),
             script_time_limit_seconds=float(env.get("XUANPIN_SCRIPT_TIME_LIMIT", "1.0")),
             observer_roles=_list(env.get("XUANPIN_OBSERVER_ROLES"), ("纪检监督",)),
+            designer_roles=_list(env.get("XUANPIN_DESIGNER_ROLES"), ("设计人员",)),
             scheduler_enabled=_bool(env.get("XUANPIN_SCHEDULER"), True),
             timer_sweep_seconds=float(env.get("XUANPIN_TIMER_SWEEP_SECONDS", "10")),
             max_upload_bytes=int(env.get("XUANPIN_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),

@@ -9,6 +9,7 @@ from service.api import (
     auth,
     calendar,
     definitions,
+    engine_rest,
     events,
     health,
     instances,
@@ -70,7 +71,20 @@ def init_api(app: Flask) -> Api:
             },
         },
     )
-    for module in (health, auth, me, users, tokens, definitions, instances, tasks, calendar, reports, events):
+    for module in (
+        health,
+        auth,
+        me,
+        users,
+        tokens,
+        definitions,
+        instances,
+        tasks,
+        calendar,
+        reports,
+        events,
+        engine_rest,
+    ):
         api.register_blueprint(module.blp)
     app.before_request(authenticate_request)
     return api

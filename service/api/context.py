@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from flask import current_app, g, request
 
 from service.container import Container
@@ -36,8 +39,24 @@ def authenticate_request() -> None:
         return  # pages authenticate with the session cookie (service/web/auth.py)
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
+    if scheme.lower() == "basic" and request.blueprint == "engine_rest":
+        g.principal = _basic(token.strip())
+        return
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(
             "缺少访问令牌：请在 Authorization 头中提供 Bearer 令牌（POST /api/v1/auth/token 获取）"
         )
     g.principal = accounts.principal_for_token(container().db, token.strip())
+
+
+def _basic(credentials: str) -> Principal:
+    """Camunda Modeler's "HTTP Basic": the account's username and an API token as password
+    (never the account's password: clients keep it in their settings)."""
+    try:
+        username, _, token = base64.b64decode(credentials, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized("HTTP Basic 凭据格式不正确") from None
+    found = accounts.principal_for_token(container().db, token) if token else None
+    if found is None or username not in (found.username, found.username.removeprefix("system:")):
+        raise Unauthorized("HTTP Basic：用户名与 API 令牌不匹配（密码处请填写 API 令牌）")
+    return found

@@ -38,12 +38,13 @@ _UPLOAD_DOC = {
 @blp.doc(**_UPLOAD_DOC)
 @blp.response(201, DeployedSchema(many=True))
 def deploy() -> list[Any]:
-    """部署流程定义（仅管理员）：校验后为内容有变化的流程生成新版本"""
+    """部署流程定义（管理员或设计人员）：校验后为内容有变化的流程生成新版本"""
     files = []
     for upload in request.files.getlist("files"):
         name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
         files.append(SourceFile(name, upload.read()))
-    return definitions.deploy(container().db, principal(), files)
+    app = container()
+    return definitions.deploy(app.db, principal(), files, app.settings.designer_roles, source="REST")
 
 
 @blp.route("")

@@ -27,11 +27,23 @@ class DeployedVersion:
     version: int
     name: str
     created: bool
+    definition_id: int = 0
+    deployment_id: int | None = None  # the deployment that created this version
 
 
-def deploy(db: Database, principal: Principal, files: Iterable[SourceFile]) -> list[DeployedVersion]:
-    if not principal.is_admin:
-        raise Forbidden("只有管理员可以部署流程定义")
+def deploy(
+    db: Database,
+    principal: Principal,
+    files: Iterable[SourceFile],
+    designer_roles: tuple[str, ...] = (),
+    name: str = "",
+    source: str = "",
+) -> list[DeployedVersion]:
+    """`designer_roles` may deploy besides admins (process designers, 设计人员)."""
+    if not (principal.is_admin or principal.has_any_role(set(designer_roles))):
+        raise Forbidden(
+            f"只有管理员{'或' + '、'.join(designer_roles) if designer_roles else ''}可以部署流程定义"
+        )
     files = list(files)
     if not files:
         raise Invalid(
@@ -59,7 +71,7 @@ def deploy(db: Database, principal: Principal, files: Iterable[SourceFile]) -> l
         raise Invalid("上传的文件中没有 BPMN 流程", errors={"files": ["至少需要一个 .bpmn 文件"]})
 
     try:
-        return _store_versions(db, principal, files, forms, processes)
+        return _store_versions(db, principal, files, forms, processes, name, source)
     except IntegrityError:
         raise Conflict(
             "另一个部署同时写入了同一流程的新版本，请重新部署（内容未变时不会产生新版本）"
@@ -72,6 +84,8 @@ def _store_versions(
     files: list[SourceFile],
     forms: dict[str, dict[str, Any]],
     processes: list[ParsedProcess],
+    name: str,
+    source: str,
 ) -> list[DeployedVersion]:
     results = []
     with db.transaction(write=True) as session:
@@ -83,10 +97,14 @@ def _store_versions(
             ).hexdigest()
             latest = _latest(session, process.key)
             if latest is not None and latest.content_hash == content_hash:
-                results.append(DeployedVersion(latest.key, latest.version, latest.name, created=False))
+                results.append(
+                    DeployedVersion(
+                        latest.key, latest.version, latest.name, False, latest.id, latest.deployment_id
+                    )
+                )
                 continue
             if deployment is None:
-                deployment = Deployment(deployed_by=principal.username)
+                deployment = Deployment(deployed_by=principal.username, name=name[:200], source=source[:100])
                 session.add(deployment)
                 for source in files:
                     session.add(
@@ -99,24 +117,26 @@ def _store_versions(
                         )
                     )
             version = (latest.version + 1) if latest is not None else 1
-            session.add(
-                ProcessDefinition(
-                    key=process.key,
-                    version=version,
-                    name=process.name,
-                    content_hash=content_hash,
-                    deployment=deployment,
-                    bpmn_filename=process.bpmn_filename,
-                    spec=process.spec,
-                    forms=process_forms,
-                    starter_groups=process.starter_groups,
-                    starter_users=process.starter_users,
-                    own_records=process.own_records,
-                    data_policy=process.data_policy,
-                )
+            definition = ProcessDefinition(
+                key=process.key,
+                version=version,
+                name=process.name,
+                content_hash=content_hash,
+                deployment=deployment,
+                bpmn_filename=process.bpmn_filename,
+                spec=process.spec,
+                forms=process_forms,
+                starter_groups=process.starter_groups,
+                starter_users=process.starter_users,
+                own_records=process.own_records,
+                data_policy=process.data_policy,
             )
+            session.add(definition)
+            session.flush()
             audit.record(session, principal.username, "definition.deployed", key=process.key, version=version)
-            results.append(DeployedVersion(process.key, version, process.name, created=True))
+            results.append(
+                DeployedVersion(process.key, version, process.name, True, definition.id, deployment.id)
+            )
     return results
 
 
@@ -229,3 +249,27 @@ def definition_xml(db: Database, key: str, version: int | None = None) -> tuple[
         if source is None:
             raise NotFound(f"流程定义 {key} 的 BPMN 文件缺失")
         return source.content, source.filename
+
+
+def recent_deployments(db: Database, offset: int, limit: int) -> list[Deployment]:
+    with db.transaction() as session:
+        query = select(Deployment).order_by(Deployment.id.desc()).offset(offset).limit(limit)
+        return list(session.scalars(query))
+
+
+def deployment(db: Database, deployment_id: int) -> Deployment:
+    with db.transaction() as session:
+        row = session.get(Deployment, deployment_id)
+        if row is None:
+            raise NotFound(f"部署 {deployment_id} 不存在")
+        return row
+
+
+def bpmn_filenames(db: Database, definition_ids: list[int]) -> dict[int, str]:
+    with db.transaction() as session:
+        rows = session.execute(
+            select(ProcessDefinition.id, ProcessDefinition.bpmn_filename).where(
+                ProcessDefinition.id.in_(definition_ids)
+            )
+        )
+        return {row_id: filename for row_id, filename in rows}

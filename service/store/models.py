@@ -104,6 +104,9 @@ class Deployment(Base):
     __tablename__ = "deployments"
     id: Mapped[int] = mapped_column(primary_key=True)
     deployed_by: Mapped[str] = mapped_column(String(100))
+    # What the client called it ("deployment-name") and what sent it ("Camunda Modeler", "xuanpin deploy").
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    source: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     files: Mapped[list[DeploymentFile]] = relationship(back_populates="deployment", lazy="raise")
 
