@@ -167,3 +167,63 @@ def test_a_loop_without_a_gateway_is_refused(api):
     document = document.replace(b'sourceRef="S2" targetRef="EndEvent_1"', b'sourceRef="S2" targetRef="S1"')
     body = assert_problem(api.deploy(("looping.bpmn", document)), 422)
     assert "网关" in body["detail"] and body["element_id"] in {"S1", "S2"}
+
+
+def test_versions_say_who_deployed_them_and_how_many_cases_still_run(api):
+    from tests.conftest import beian_files
+
+    assert api.deploy(*beian_files()).status_code == 201
+    api.start("fenghua_beian", user="renshi")
+    body = api.get("/api/v1/definitions/fenghua_beian").json
+    (version,) = body["versions"]
+    assert (version["version"], version["deployed_by"], version["running"]) == (1, "admin", 1)
+    assert "fh_beian_tianbao" in version["forms"]
+
+
+def test_the_diff_between_two_versions_names_what_a_designer_changed(api):
+    """Issue 15: elements added, removed and changed, with what changed, and form fields."""
+    import json
+
+    from tests.conftest import FORMS, PROCESSES
+
+    bpmn = (PROCESSES / "fenghua_beian.bpmn").read_text(encoding="utf-8")
+    forms = {p.name: p.read_text(encoding="utf-8") for p in FORMS.glob("fh_beian_*.schema.json")}
+    assert (
+        api.deploy(
+            ("fenghua_beian.bpmn", bpmn.encode()), *[(n, c.encode()) for n, c in forms.items()]
+        ).status_code
+        == 201
+    )
+    changed = bpmn.replace('name="集团审核"', 'name="区属集团审核"', 1)
+    assert changed != bpmn
+    tianbao = json.loads(forms["fh_beian_tianbao.schema.json"])
+    tianbao["properties"]["beizhu"] = {"title": "备注", "type": "string"}
+    forms["fh_beian_tianbao.schema.json"] = json.dumps(tianbao, ensure_ascii=False)
+    assert (
+        api.deploy(
+            ("fenghua_beian.bpmn", changed.encode()), *[(n, c.encode()) for n, c in forms.items()]
+        ).status_code
+        == 201
+    )
+    diff = api.get("/api/v1/definitions/fenghua_beian/diff?from=1&to=2").json
+    (renamed,) = [e for e in diff["elements"] if e["change"] == "changed"]
+    assert renamed["name"] == "区属集团审核" and renamed["details"] == ["名称：集团审核 → 区属集团审核"]
+    (form,) = diff["forms"]
+    assert form == {
+        "form_key": "fh_beian_tianbao",
+        "change": "changed",
+        "details": ["新增字段「备注」（beizhu）"],
+    }
+    assert_problem(api.get("/api/v1/definitions/fenghua_beian/diff?from=1&to=9"), 404)
+
+
+def test_diagram_diff_reads_added_removed_and_changed_elements():
+    from service.engine.diagram_diff import diff_diagrams
+    from tests.bpmn import linear, script, user
+
+    old = linear("p", user("审核", 'camunda:candidateGroups="企业人事"'), script("a = 1"))
+    new = linear("p", user("审核", 'camunda:candidateGroups="区属集团"'), script("a = 2"), user("复核"))
+    changes = {(c.element_id, c.change): c.details for c in diff_diagrams(old, new)}
+    assert changes[("S1", "changed")] == ("候选角色：企业人事 → 区属集团",)
+    assert changes[("S2", "changed")] == ("脚本已修改",)
+    assert ("S3", "added") in changes and ("F3", "added") in changes

@@ -6,7 +6,15 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from service.api.context import container, principal
-from service.api.schemas import DefinitionSchema, DefinitionVersionsSchema, DeployedSchema, XmlQuerySchema
+from service.api.schemas import (
+    DefinitionSchema,
+    DefinitionVersionsSchema,
+    DeployedSchema,
+    DiffQuerySchema,
+    VersionDiffSchema,
+    XmlQuerySchema,
+    raw_fields,
+)
 from service.engine.parser import SourceFile
 from service.services import definitions
 
@@ -59,7 +67,28 @@ def list_definitions() -> list[Any]:
 def definition_versions(key: str) -> dict[str, Any]:
     """某流程的所有版本（新版本在前）"""
     rows = definitions.versions(container().db, key)
-    return {"key": key, "name": rows[0].name, "versions": rows}
+    return {
+        "key": key,
+        "name": rows[0].definition.name,
+        "versions": [
+            {
+                **raw_fields(row.definition, DefinitionSchema),
+                "forms": row.definition.forms,
+                "deployed_by": row.deployed_by,
+                "deployment_name": row.deployment_name,
+                "running": row.running,
+            }
+            for row in rows
+        ],
+    }
+
+
+@blp.route("/<string:key>/diff")
+@blp.arguments(DiffQuerySchema, location="query")
+@blp.response(200, VersionDiffSchema)
+def version_diff(query: dict[str, Any], key: str) -> Any:
+    """两个版本之间的差异：新增、删除、修改的元素（名称、角色、表单、期限、脚本、条件……）与表单字段"""
+    return definitions.diff(container().db, key, query["from_version"], query["to_version"])
 
 
 @blp.route("/<string:key>/xml")

@@ -42,7 +42,7 @@ _FIELDS = {
 }
 
 
-class VersionSchema(Schema):
+class EngineVersionSchema(Schema):
     version = fields.String()
 
 
@@ -75,7 +75,7 @@ def camunda_error(error: ServiceError) -> Response:
 
 
 @blp.route("/version")
-@blp.response(200, VersionSchema)
+@blp.response(200, EngineVersionSchema)
 def version() -> dict[str, str]:
     """Camunda Modeler 检查连接时读取的版本号"""
     return {"version": CAMUNDA_REST_VERSION}

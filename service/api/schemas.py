@@ -59,13 +59,49 @@ class DefinitionSchema(Schema):
     created_at = ShanghaiDateTime()
 
     def _form_keys(self, obj: Any) -> list[str]:
-        return sorted(obj.forms or {})
+        forms = obj.get("forms") if isinstance(obj, dict) else obj.forms
+        return sorted(forms or {})
+
+
+class VersionSchema(DefinitionSchema):
+    deployed_by = fields.String(metadata={"description": "部署人"})
+    deployment_name = fields.String(metadata={"description": "部署名称"})
+    running = fields.Integer(metadata={"description": "该版本尚未结束的实例数"})
 
 
 class DefinitionVersionsSchema(Schema):
     key = fields.String()
     name = fields.String()
-    versions = fields.List(fields.Nested(DefinitionSchema))
+    versions = fields.List(fields.Nested(VersionSchema))
+
+
+class DiffQuerySchema(RequestSchema):
+    from_version = fields.Integer(
+        required=True, data_key="from", validate=validate.Range(min=1, max=2**31 - 1)
+    )
+    to_version = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class ElementChangeSchema(Schema):
+    element_id = fields.String()
+    kind = fields.String(metadata={"description": "元素类型，如「用户任务」"})
+    name = fields.String()
+    change = fields.String(metadata={"description": "added 新增 / removed 删除 / changed 修改"})
+    details = fields.List(fields.String(), metadata={"description": "修改了什么，如「候选角色：A → B」"})
+
+
+class FormChangeSchema(Schema):
+    form_key = fields.String()
+    change = fields.String()
+    details = fields.List(fields.String())
+
+
+class VersionDiffSchema(Schema):
+    key = fields.String()
+    from_version = fields.Integer(data_key="from")
+    to_version = fields.Integer(data_key="to")
+    elements = fields.List(fields.Nested(ElementChangeSchema))
+    forms = fields.List(fields.Nested(FormChangeSchema))
 
 
 class XmlQuerySchema(RequestSchema):

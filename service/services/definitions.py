@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.engine.diagram_diff import ElementChange, FormChange, diff_diagrams, diff_forms
 from service.engine.errors import DefinitionError
 from service.engine.parser import ParsedProcess, SourceFile, canonical_json, parse_definitions
 from service.forms import FormSchemaError, form_key_of, load_form_schema
@@ -18,7 +19,7 @@ from service.services import audit
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound
 from service.services.principal import Principal
 from service.store.db import Database
-from service.store.models import Deployment, DeploymentFile, ProcessDefinition
+from service.store.models import Deployment, DeploymentFile, Instance, ProcessDefinition
 
 
 @dataclass(frozen=True)
@@ -214,18 +215,64 @@ def latest_definitions(db: Database) -> list[ProcessDefinition]:
         return list(rows)
 
 
-def versions(db: Database, key: str) -> list[ProcessDefinition]:
+@dataclass
+class VersionInfo:
+    """One version with who deployed it and how many of its instances are still running."""
+
+    definition: ProcessDefinition
+    deployed_by: str
+    deployment_name: str
+    running: int
+
+
+def versions(db: Database, key: str) -> list[VersionInfo]:
     with db.transaction() as session:
-        rows = list(
-            session.scalars(
-                select(ProcessDefinition)
-                .where(ProcessDefinition.key == key)
-                .order_by(ProcessDefinition.version.desc())
-            )
+        running = (
+            select(Instance.definition_id, func.count().label("n"))
+            .where(Instance.definition_key == key, Instance.status != "completed")
+            .group_by(Instance.definition_id)
+            .subquery()
         )
+        rows = session.execute(
+            select(ProcessDefinition, Deployment.deployed_by, Deployment.name, running.c.n)
+            .join(Deployment, Deployment.id == ProcessDefinition.deployment_id)
+            .outerjoin(running, running.c.definition_id == ProcessDefinition.id)
+            .where(ProcessDefinition.key == key)
+            .order_by(ProcessDefinition.version.desc())
+        ).all()
     if not rows:
         raise NotFound(f"流程定义 {key} 不存在")
-    return rows
+    return [VersionInfo(definition, by, name, count or 0) for definition, by, name, count in rows]
+
+
+@dataclass
+class VersionDiff:
+    key: str
+    from_version: int
+    to_version: int
+    elements: list[ElementChange]
+    forms: list[FormChange]
+
+
+def diff(db: Database, key: str, from_version: int, to_version: int) -> VersionDiff:
+    """What changed from one version to another: elements of the diagram and forms."""
+    old_xml, _ = definition_xml(db, key, from_version)
+    new_xml, _ = definition_xml(db, key, to_version)
+    with db.transaction() as session:
+        forms = dict(
+            session.execute(
+                select(ProcessDefinition.version, ProcessDefinition.forms).where(
+                    ProcessDefinition.key == key, ProcessDefinition.version.in_([from_version, to_version])
+                )
+            ).all()
+        )
+    return VersionDiff(
+        key,
+        from_version,
+        to_version,
+        diff_diagrams(old_xml, new_xml),
+        diff_forms(forms.get(from_version) or {}, forms.get(to_version) or {}),
+    )
 
 
 def definition_xml(db: Database, key: str, version: int | None = None) -> tuple[str, str]:
