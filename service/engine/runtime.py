@@ -20,6 +20,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from service.domain.refusal import Refusal
+from service.engine import multi_instance
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.engine.parser import normalise_timer_expression, split_list
 from service.engine.sandbox import SETTINGS_NAME, SandboxedScriptEngine, SandboxError
@@ -147,6 +148,10 @@ class WorkflowRun:
                 error=current.error or kind == "error",
             )
         return states
+
+    def repair_multi_instance(self) -> list[multi_instance.Repair]:
+        """Mend collections a pre-fix worker appended to (see `multi_instance.repair`)."""
+        return multi_instance.repair(self.workflow)
 
     def dump(self) -> str:
         return dump_instance(self.workflow)

@@ -6,6 +6,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator
 
+from service.engine import multi_instance
 from service.timeutil import SHANGHAI
 
 # Naive timer date-times are read in the server's local zone; our designers write Beijing
@@ -29,3 +30,7 @@ def _raise_depth_default(cls: type) -> None:
 
 for _iterator in (TaskIterator, BpmnTaskIterator):
     _raise_depth_default(_iterator)
+
+# Camunda multi-instances rewrote their shared spec when an instance reached them, so workers
+# disagreed on how to merge a finished child (the jam of issue 8); settle once, never mutate.
+multi_instance.install()
