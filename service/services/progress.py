@@ -34,7 +34,7 @@ def save_progress(
     messages = run.thrown_messages()  # before dump(): taking them is what removes them from the state
     instance.state = run.dump()
     previous_data = instance.data
-    instance.data = run.data
+    instance.data = run.case_data(previous_data or {})
     instance.updated_at = now
     if run.completed:
         instance.status = "completed"
