@@ -539,3 +539,10 @@ def test_ss_04_two_posts_need_four_qualified_candidates(ss):
     sun = dict(ZHANG, xingming="孙丽", shenfenzheng_hao="210104198307193326")
     _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI, zhao, sun])
     _only(api, TIMINGWEI, "综合考评")
+
+
+@pytest.mark.live
+def test_ss_main_path_on_a_multi_worker_server(ss):
+    """Issue 8: the whole 省属 market-based selection over real HTTP against `xuanpin serve` with
+    several worker processes."""
+    test_ss_main_path_to_contract_and_filing(ss)
