@@ -67,7 +67,13 @@ def deploy(paths: tuple[str, ...]) -> None:
     container = _container()
     operator = Principal(username=f"cli:{os.environ.get('USER', 'operator')}", is_admin=True)
     try:
-        results = definitions.deploy(container.db, operator, collect_files(paths), source="xuanpin deploy")
+        results = definitions.deploy(
+            container.db,
+            operator,
+            collect_files(paths),
+            source="xuanpin deploy",
+            observer_roles=container.settings.observer_roles,
+        )
     except ServiceError as error:
         _fail(error)
         return

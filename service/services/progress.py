@@ -59,6 +59,7 @@ def save_progress(
             row.status = "cancelled"
             row.completed_at = now
     _check_assignees(session, list(ready.values()))
+    _check_no_work_for_observers(list(ready.values()), app.settings.observer_roles)
     for view in ready.values():
         row = _task_row(instance, view, now)
         session.add(row)
@@ -112,6 +113,20 @@ def _check_assignees(session: Session, views: list[UserTaskView]) -> None:
     if problems:
         message = "；".join(f"「{title}」指派的{'、'.join(m)}" for title, m in problems.items())
         raise ExecutionError(f"任务指派无效：{message}")
+
+
+def _check_no_work_for_observers(views: list[UserTaskView], observer_roles: tuple[str, ...]) -> None:
+    """X-01 for roles a diagram computes (`${gongshi_hecha_juese}`); literal ones are refused at
+    deployment."""
+    given = [
+        (view.title, role)
+        for view in views
+        for role in (view.candidate_groups or ([view.lane] if view.lane else []))
+        if role in observer_roles
+    ]
+    if given:
+        listed = "、".join(f"「{title}」交给了 {role}" for title, role in given)
+        raise ExecutionError(f"任务{listed}：监督角色只查看、不办理（X-01），请由流程管理员改派办理角色")
 
 
 def _iso(value: datetime | None) -> str | None:
