@@ -116,3 +116,48 @@ def test_calendar_helpers_in_scripts(api):
     assert data["b"] == "2026-02-03T23:59:59+08:00"
     assert data["c"] == "2026-02-28T23:59:59+08:00"
     assert datetime.fromisoformat(data["d"] + "T00:00:00+08:00") <= datetime.now(SHANGHAI) + timedelta(days=1)
+
+
+def test_a_provisional_deadline_stays_flagged_after_the_case_is_saved_again(app):
+    """A deadline reaching into a year without official data stays provisional, with the start of
+    its period, in every later save of the case (not only in the request that computed it)."""
+    from datetime import date
+
+    from service.engine.parser import SourceFile, parse_definitions
+
+    engine = app.extensions["xuanpin"].engine
+    parsed = parse_definitions([SourceFile("timers.bpmn", (FIXTURES / "timers.bpmn").read_bytes())])
+    [process] = [p for p in parsed if p.key == "ceshi_gongzuori"]
+    with time_machine.travel(datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI)):
+        run = engine.start(990, process.spec, {"fabu_riqi": "2026-12-28"})
+        state = run.dump()
+    for _ in range(2):
+        run = engine.load(990, process.spec, state)
+        [timer] = run.waiting_timers()
+        assert (timer.provisional, timer.period_start) == (True, date(2026, 12, 28))
+        state = run.dump()
+
+
+def test_a_deadline_kept_in_the_data_moves_with_the_calendar(api):
+    """JB-03: the registration deadline a script keeps in the data (and the task due on it) is
+    computed again when the calendar of its period changes, as the README promises."""
+    from tests import bpmn
+
+    document = bpmn.linear(
+        "data_deadline",
+        bpmn.script("jiezhi = add_workdays(fabu_riqi, 5)", "计算报名截止"),
+        bpmn.user("登记报名", 'camunda:candidateGroups="工作组" camunda:dueDate="jiezhi"'),
+    )
+    assert api.deploy(("data_deadline.bpmn", document)).status_code == 201
+    with time_machine.travel(datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI)):
+        instance = api.start("data_deadline", user="gongzuozu", fabu_riqi="2026-12-28").json
+        started = api.get(f"/api/v1/instances/{instance['id']}").json["data"]
+        assert started["jiezhi"] == "2027-01-04T23:59:59+08:00"
+        [task] = api.inbox("gongzuozu")
+        assert (task["due_at"], task["due_provisional"]) == ("2027-01-04T23:59:59+08:00", True)
+        entered = api.put("/api/v1/calendar/days/2027-01-01", json={"type": "holiday", "note": "元旦"})
+        assert entered.status_code == 200
+    data = api.get(f"/api/v1/instances/{instance['id']}").json["data"]
+    assert data["jiezhi"] == "2027-01-05T23:59:59+08:00"
+    [task] = api.inbox("gongzuozu")
+    assert (task["due_at"], task["due_provisional"]) == ("2027-01-05T23:59:59+08:00", False)

@@ -26,7 +26,7 @@ from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.engine.parser import normalise_timer_expression, split_list
 from service.engine.sandbox import SETTINGS_NAME, SandboxedScriptEngine, SandboxError
 from service.engine.serializer import dump_instance, load_instance, load_specs
-from service.engine.timers import TimerView, forget_timer_value, parse_due, waiting_timers
+from service.engine.timers import Deadline, TimerView, forget_timer_value, parse_due, waiting_timers
 
 # The serialized spec of a definition version, or a function that reads it: a cached version
 # then never needs its (large) spec text fetched from the database.
@@ -228,6 +228,26 @@ class WorkflowRun:
     def waiting_timers(self) -> list[TimerView]:
         return waiting_timers(self.workflow)
 
+    def recompute_stored_deadlines(self) -> dict[str, tuple[str, str]]:
+        """Working-day deadlines a script kept in the data (a registration deadline) computed
+        again on the current calendar, in every step still to run. Returns {variable: (old, new)}."""
+        add_workdays = self.engine.helpers.get("add_workdays")
+        moved: dict[str, tuple[str, str]] = {}
+        if add_workdays is None:
+            return moved
+        for task in self.workflow.get_tasks():
+            if task.state in (TaskState.COMPLETED, TaskState.CANCELLED):
+                continue
+            for key, value in list(task.data.items()):
+                if not isinstance(value, Deadline) or value.workdays is None or value.period_start is None:
+                    continue
+                with _explained(task):
+                    fresh = add_workdays(value.period_start, value.workdays)
+                if str(fresh) != str(value) or fresh.provisional != value.provisional:
+                    task.data[key] = fresh
+                    moved[key] = (str(value), str(fresh))
+        return moved
+
     def reevaluate_timer(self, task_id: str) -> None:
         """Evaluate a waiting timer's expression again, e.g. after the calendar changed."""
         forget_timer_value(self.workflow, task_id)
@@ -264,6 +284,7 @@ class ProcessEngine:
 
     def __init__(self, helpers: Mapping[str, Any] | None = None, time_limit: float = 1.0) -> None:
         self.script_engine = SandboxedScriptEngine(helpers, time_limit)
+        self.helpers = dict(helpers or {})
         # Names scripts see besides the data; the data may not use them.
         self.reserved_names = frozenset(helpers or {}) | {SETTINGS_NAME}
         self._specs: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()

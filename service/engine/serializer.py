@@ -13,13 +13,32 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 from service.engine.multi_instance import settle
+from service.engine.timers import Deadline
 
 
 def _build_serializer() -> BpmnWorkflowSerializer:
     registry = BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG)
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    # A computed deadline keeps, across saves, whether it used a provisional year and where its
+    # period started, so a later save neither clears the flag nor loses what a calendar change moves.
+    registry.register(Deadline, _deadline_to_dict, _deadline_from_dict)
     return BpmnWorkflowSerializer(registry)
+
+
+def _deadline_to_dict(value: Deadline) -> dict[str, Any]:
+    start = value.period_start.isoformat() if value.period_start else None
+    return {
+        "value": str(value),
+        "provisional": value.provisional,
+        "period_start": start,
+        "workdays": value.workdays,
+    }
+
+
+def _deadline_from_dict(dct: dict[str, Any]) -> Deadline:
+    start = date.fromisoformat(dct["period_start"]) if dct.get("period_start") else None
+    return Deadline(dct["value"], bool(dct.get("provisional")), start, dct.get("workdays"))
 
 
 SERIALIZER = _build_serializer()
@@ -60,6 +79,13 @@ def dump_instance(workflow: BpmnWorkflow) -> str:
     """The workflow without its specs (they live with the definition version)."""
     _REGISTRY._encoder_mode = False
     dct = _REGISTRY.convert(workflow)
+    # SpiffWorkflow 3.2 restores task data through the registry but stores it as is; convert it
+    # so registered types (a Deadline with its period) survive the round trip.
+    for tasks in (dct["tasks"], *(sub["tasks"] for sub in dct.get("subprocesses", {}).values())):
+        for task in tasks.values():
+            task["data"] = _REGISTRY.convert(task["data"])
+            if task.get("delta"):
+                task["delta"]["updates"] = _REGISTRY.convert(task["delta"].get("updates", {}))
     dct.pop("spec", None)
     dct.pop("subprocess_specs", None)
     dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION

@@ -30,11 +30,19 @@ class Deadline(str):
 
     provisional: bool
     period_start: date | None
+    workdays: int | None  # how many working days from period_start, to compute it again
 
-    def __new__(cls, value: str, provisional: bool = False, period_start: date | None = None) -> Deadline:
+    def __new__(
+        cls,
+        value: str,
+        provisional: bool = False,
+        period_start: date | None = None,
+        workdays: int | None = None,
+    ) -> Deadline:
         instance = super().__new__(cls, value)
         instance.provisional = provisional
         instance.period_start = period_start
+        instance.workdays = workdays
         return instance
 
 
@@ -61,9 +69,9 @@ def calendar_helpers(add_workdays: WorkdayAdder, now: Callable[[], datetime]) ->
         return int(n)
 
     def add_workdays_(start: Any, n: Any) -> Deadline:
-        first = as_date(start)
-        end, provisional = add_workdays(first, _count(n))
-        return Deadline(end_of_day(end).isoformat(), provisional, first)
+        first, days = as_date(start), _count(n)
+        end, provisional = add_workdays(first, days)
+        return Deadline(end_of_day(end).isoformat(), provisional, first, days)
 
     def add_days_(start: Any, n: Any) -> Deadline:
         return Deadline(end_of_day(as_date(start) + timedelta(days=_count(n))).isoformat())

@@ -62,15 +62,27 @@ def _recompute_instance(app: Container, instance_id: str, timer_tasks: set[str])
             assert definition is not None
             run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
             before = {t.task_id: t.due_at for t in run.waiting_timers()}
+            kept = run.recompute_stored_deadlines()  # first: timers may read them
             for task_id in timer_tasks:
                 run.reevaluate_timer(task_id)
             save_progress(app, session, instance, run)
+            if kept:
+                data = dict(instance.data or {})
+                data.update({key: new for key, (old, new) in kept.items() if data.get(key) == old})
+                instance.data = data
             moved = {
                 t.task_id: t.due_at.isoformat()
                 for t in run.waiting_timers()
                 if t.task_id in before and before[t.task_id] != t.due_at
             }
-            audit.record(session, "system", "deadlines.recomputed", instance.id, timers_moved=moved)
+            audit.record(
+                session,
+                "system",
+                "deadlines.recomputed",
+                instance.id,
+                timers_moved=moved,
+                data_moved={key: new for key, (_old, new) in kept.items()},
+            )
             return 1
     except (StaleDataError, ExecutionError):
         return 0
