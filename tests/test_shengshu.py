@@ -551,3 +551,17 @@ def test_ss_main_path_on_a_multi_worker_server(ss):
     """Issue 8: the whole 省属 market-based selection over real HTTP against `xuanpin serve` with
     several worker processes."""
     test_ss_main_path_to_contract_and_filing(ss)
+
+
+def test_each_approval_opens_blank_not_with_the_previous_bodys_opinion(ss):
+    """Issue 8: the four outside approvals share the fields yijian/shuoming; each opens without the
+    opinion an earlier step gave (省国资委 on the plan is not its opinion on the candidate)."""
+    api = ss
+    _to_proposal(api)
+    [task] = [t for t in api.inbox(GUOZIWEI) if t["title"] == "省国资委对拟聘任人选提出意见"]
+    detail = api.get(f"/api/v1/tasks/{task['id']}", user=GUOZIWEI).json
+    assert "yijian" not in detail["data"] and "shuoming" not in detail["data"]
+    _complete(api, GUOZIWEI, "省国资委对拟聘任人选提出意见", yijian="同意", shuoming="人选符合条件。")
+    [task] = [t for t in api.inbox(ZUZHIBU) if t["title"] == "拟聘任人选报省委组织部备案"]
+    detail = api.get(f"/api/v1/tasks/{task['id']}", user=ZUZHIBU).json
+    assert "yijian" not in detail["data"] and "shuoming" not in detail["data"]

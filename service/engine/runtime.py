@@ -124,6 +124,26 @@ class WorkflowRun:
     def task_data(self, task_id: str) -> dict[str, Any]:
         return _json_safe(self._task(task_id).data)
 
+    def answered_by_other_steps(self, task_id: str) -> set[str]:
+        """Variables whose current value a person entered in another step: an opinion (`yijian`)
+        given at one approval is not the answer of the next step that asks the same field. The
+        step's own earlier answer (when it opens again after a return) is not among them."""
+        task = self._task(task_id)
+        last_writer: dict[str, Any] = {}
+        for step in self._completed_steps(since_load=False):
+            given = step.parent.data if step.parent is not None else {}
+            for key, value in step.data.items():
+                if key not in given or given[key] != value:
+                    last_writer[key] = step
+        return {
+            key
+            for key, step in last_writer.items()
+            if step.task_spec.manual
+            and step.task_spec.name != task.task_spec.name
+            and key in task.data
+            and task.data[key] == step.data.get(key)
+        }
+
     def complete_user_task(self, task_id: str, data: Mapping[str, Any]) -> None:
         task = self._task(task_id)
         # SpiffWorkflow's run() does not check state; running a non-READY task corrupts the tree.

@@ -111,13 +111,15 @@ def get_task(app: Container, principal: Principal, task_id: str) -> TaskDetail:
         run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
         data = run.task_data(task.id)
         context_names = form_context(form) if form is not None else None
+        fields = declared_fields(form) if form is not None else set()
+        # A field another step answered (an earlier body's opinion) opens blank here.
+        answered = run.answered_by_other_steps(task.id) & fields
         if context_names is None:  # a form that does not say what it needs sees the task's data
-            return TaskDetail(task, form, shown(data))
-        fields = declared_fields(form)
+            return TaskDetail(task, form, shown({k: v for k, v in data.items() if k not in answered}))
         return TaskDetail(
             task,
             form,
-            shown({k: v for k, v in data.items() if k in fields}),
+            shown({k: v for k, v in data.items() if k in fields and k not in answered}),
             shown({k: data[k] for k in context_names if k in data}),
         )
 
