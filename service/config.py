@@ -41,6 +41,9 @@ class Settings:
     timer_sweep_seconds: float = 10.0
     timezone: str = "Asia/Shanghai"
     max_upload_bytes: int = 5 * 1024 * 1024
+    # A case's data as stored (serialized JSON) and its number of top-level items.
+    max_instance_data_bytes: int = 2 * 1024 * 1024
+    max_instance_data_keys: int = 10_000
     sql_echo: bool = False
     # Signs the web session cookie; every worker and replica must share it (XUANPIN_SECRET_KEY).
     # Empty: a key generated once and kept in var/secret_key (one machine only).
@@ -60,6 +63,10 @@ class Settings:
             scheduler_enabled=_bool(env.get("XUANPIN_SCHEDULER"), True),
             timer_sweep_seconds=float(env.get("XUANPIN_TIMER_SWEEP_SECONDS", "10")),
             max_upload_bytes=int(env.get("XUANPIN_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
+            max_instance_data_bytes=int(
+                env.get("XUANPIN_MAX_INSTANCE_DATA_BYTES", str(2 * 1024 * 1024))
+            ),
+            max_instance_data_keys=int(env.get("XUANPIN_MAX_INSTANCE_DATA_KEYS", "10000")),
             sql_echo=_bool(env.get("XUANPIN_SQL_ECHO"), False),
             secret_key=env.get("XUANPIN_SECRET_KEY", ""),
             cookie_secure=_bool(env.get("XUANPIN_COOKIE_SECURE"), False),

@@ -105,29 +105,27 @@ def _unstorable_type(item: Any) -> str:
     return f"是 {kind} 类型的值，流程数据只能保存文本、数字、是/否、日期、列表和对象{hint}"
 
 
-def count_keys(value: Any) -> int:
-    """Object keys at every level: a case's data is read whole by every step."""
-    total, stack = 0, [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            total += len(item)
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-    return total
+@dataclass(frozen=True)
+class LimitExceeded:
+    message: str
+    setting: str  # the environment variable that sets the limit
+    limit: int
 
 
-def size_problem(data: Mapping[str, Any], max_bytes: int, max_keys: int) -> str | None:
-    """Why a case's data is too large to keep, naming the limit (and its setting), or None."""
-    keys = count_keys(data)
-    if keys > max_keys:
-        return f"数据项共 {keys} 个，超过上限 {max_keys} 个（XUANPIN_MAX_INSTANCE_DATA_KEYS）"
+def size_problem(data: Mapping[str, Any], max_bytes: int, max_keys: int) -> LimitExceeded | None:
+    """Why a case's data is too large to keep, naming the limit, or None. Keys are counted at
+    the top level (each is a variable of every script); the byte limit bounds the rest."""
+    if len(data) > max_keys:
+        return LimitExceeded(
+            f"数据项共 {len(data)} 个，超过上限 {max_keys} 个", "XUANPIN_MAX_INSTANCE_DATA_KEYS", max_keys
+        )
     size = len(json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":")).encode())
     if size > max_bytes:
-        return (
-            f"数据序列化后 {_human(size)}，超过上限 {_human(max_bytes)}（XUANPIN_MAX_INSTANCE_DATA_BYTES）；"
-            "附件请存放在文件系统或 OA 中，流程数据只记录其编号或链接"
+        return LimitExceeded(
+            f"数据序列化后 {_human(size)}，超过上限 {_human(max_bytes)}；"
+            "附件请存放在文件系统或 OA 中，流程数据只记录其编号或链接",
+            "XUANPIN_MAX_INSTANCE_DATA_BYTES",
+            max_bytes,
         )
     return None
 

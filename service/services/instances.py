@@ -10,10 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.container import Container
+from service.domain.plain_data import size_problem
 from service.engine.errors import ExecutionError, RuleRefused
 from service.engine.runtime import CompletedStep, ElementState
 from service.services import audit
-from service.services.errors import Conflict, Forbidden, Invalid, NotFound, refused
+from service.services.errors import Conflict, DataTooLarge, Forbidden, Invalid, NotFound, refused, too_large
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.progress import new_instance_id, save_progress
@@ -53,10 +54,18 @@ def check_data(data: Any, reserved: frozenset[str] = frozenset(), field: str = "
     return data
 
 
+def check_size(app: Container, data: dict[str, Any]) -> None:
+    """What a client sends may not by itself exceed the limits of a case's data."""
+    exceeded = size_problem(data, app.settings.max_instance_data_bytes, app.settings.max_instance_data_keys)
+    if exceeded is not None:
+        raise too_large(exceeded)
+
+
 def start(
     app: Container, principal: Principal, key: str, business_key: str | None, data: dict[str, Any] | None
 ) -> Instance:
     data = check_data(data, app.engine.reserved_names)
+    check_size(app, data)
     try:
         with app.db.transaction(write=True) as session:
             definition = session.scalar(
@@ -96,6 +105,8 @@ def start(
             return instance
     except RuleRefused as error:
         raise refused(error) from None
+    except DataTooLarge as error:
+        raise too_large(error.exceeded) from None
     except ExecutionError as error:
         raise Invalid(f"流程无法启动：{error.message}", element_id=error.element_id) from None
     except IntegrityError:
