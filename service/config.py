@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CANDIDATE_ROLES = ("应聘者", "揭榜人", "竞聘者", "候选人")
 
 
 def _default_database_url() -> str:
@@ -34,6 +35,8 @@ class Settings:
     script_time_limit_seconds: float = 1.0
     # Roles that may read every instance but change nothing.
     observer_roles: tuple[str, ...] = ("纪检监督",)
+    # Roles of the people applying: they never start a case.
+    candidate_roles: tuple[str, ...] = CANDIDATE_ROLES
     # Roles that may deploy diagrams besides admins (process designers).
     designer_roles: tuple[str, ...] = ("设计人员",)
     scheduler_enabled: bool = True
@@ -59,6 +62,7 @@ class Settings:
             token_ttl_hours=int(env.get("XUANPIN_TOKEN_TTL_HOURS", "12")),
             script_time_limit_seconds=float(env.get("XUANPIN_SCRIPT_TIME_LIMIT", "1.0")),
             observer_roles=_list(env.get("XUANPIN_OBSERVER_ROLES"), ("纪检监督",)),
+            candidate_roles=_list(env.get("XUANPIN_CANDIDATE_ROLES"), CANDIDATE_ROLES),
             designer_roles=_list(env.get("XUANPIN_DESIGNER_ROLES"), ("设计人员",)),
             scheduler_enabled=_bool(env.get("XUANPIN_SCHEDULER"), True),
             timer_sweep_seconds=float(env.get("XUANPIN_TIMER_SWEEP_SECONDS", "10")),

@@ -119,7 +119,8 @@ def size_problem(data: Mapping[str, Any], max_bytes: int, max_keys: int) -> Limi
         return LimitExceeded(
             f"数据项共 {len(data)} 个，超过上限 {max_keys} 个", "XUANPIN_MAX_INSTANCE_DATA_KEYS", max_keys
         )
-    size = len(json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":")).encode())
+    text = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
+    size = len(text.encode(errors="surrogatepass"))
     if size > max_bytes:
         return LimitExceeded(
             f"数据序列化后 {_human(size)}，超过上限 {_human(max_bytes)}；"

@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 from service.domain.plain_data import ENGINE, find_problem
 from service.domain.refusal import Refusal
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
-from service.engine.parser import normalise_timer_expression, split_list
+from service.engine.parser import VARIABLE, normalise_timer_expression, split_list
 from service.engine.sandbox import SETTINGS_NAME, SandboxedScriptEngine, SandboxError
 from service.engine.serializer import dump_instance, load_instance, load_specs
 from service.engine.timers import TimerView, forget_timer_value, parse_due, waiting_timers
@@ -31,7 +31,6 @@ from service.engine.timers import TimerView, forget_timer_value, parse_due, wait
 # then never needs its (large) spec text fetched from the database.
 SpecSource = str | Callable[[], str]
 
-_VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
 # In serialized state: a lone surrogate, or a NaN / Infinity token (a string containing the word
 # only costs a closer look).
 _SUSPECT = re.compile("[\ud800-\udfff]|(?<![\\w\"])-?(?:NaN|Infinity)(?![\\w\"])")
@@ -249,7 +248,7 @@ class WorkflowRun:
     @staticmethod
     def _resolve(value: str, task: Any) -> str | None:
         """`${variable}` takes its value from the task data, as Camunda's expressions do."""
-        match = _VARIABLE.match(value)
+        match = VARIABLE.match(value)
         if not match:
             return value
         resolved = task.data.get(match.group(1))

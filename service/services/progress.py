@@ -33,12 +33,13 @@ def save_progress(
     """Write the run back, materialise its READY user tasks and its waiting timers.
     Returns the open task rows."""
     now = utcnow()
+    messages = run.thrown_messages()  # before dump(): taking them is what removes them from the state
+    state = run.dump()  # refuses what a script left that cannot be stored
     data = run.data
     exceeded = size_problem(data, app.settings.max_instance_data_bytes, app.settings.max_instance_data_keys)
     if exceeded is not None:
         raise DataTooLarge(exceeded)
-    messages = run.thrown_messages()  # before dump(): taking them is what removes them from the state
-    instance.state = run.dump()
+    instance.state = state
     previous_data = instance.data
     instance.data = data
     instance.updated_at = now
