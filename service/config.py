@@ -48,6 +48,18 @@ class Settings:
     max_instance_data_bytes: int = 2 * 1024 * 1024
     max_instance_data_keys: int = 10_000
     sql_echo: bool = False
+    # How long a writer waits for the database's write lock (SQLite) or a row lock (PostgreSQL)
+    # before the request is answered 503 with Retry-After.
+    db_busy_timeout_seconds: float = 30.0
+    # Login throttling: failed password logins within the window, per account and per client
+    # address; beyond them logins are refused with 429 (a correct password too) until the window
+    # has passed over the oldest of them.
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_failure_window_seconds: int = 15 * 60
+    # Reverse proxies in front of the service whose X-Forwarded-For is trusted for the client
+    # address (0: the address is the connection's peer).
+    trusted_proxies: int = 0
     # Signs the web session cookie; every worker and replica must share it (XUANPIN_SECRET_KEY).
     # Empty: a key generated once and kept in var/secret_key (one machine only).
     secret_key: str = ""
@@ -72,6 +84,11 @@ class Settings:
             ),
             max_instance_data_keys=int(env.get("XUANPIN_MAX_INSTANCE_DATA_KEYS", "10000")),
             sql_echo=_bool(env.get("XUANPIN_SQL_ECHO"), False),
+            db_busy_timeout_seconds=float(env.get("XUANPIN_DB_BUSY_TIMEOUT", "30")),
+            login_failures_per_account=int(env.get("XUANPIN_LOGIN_FAILURES_PER_ACCOUNT", "5")),
+            login_failures_per_address=int(env.get("XUANPIN_LOGIN_FAILURES_PER_ADDRESS", "20")),
+            login_failure_window_seconds=int(env.get("XUANPIN_LOGIN_FAILURE_WINDOW", "900")),
+            trusted_proxies=int(env.get("XUANPIN_TRUSTED_PROXIES", "0")),
             secret_key=env.get("XUANPIN_SECRET_KEY", ""),
             cookie_secure=_bool(env.get("XUANPIN_COOKIE_SECURE"), False),
         )

@@ -37,6 +37,17 @@ class Conflict(ServiceError):
     title = "状态冲突"
 
 
+class TooManyRequests(ServiceError):
+    """Refused for a while (login throttling); the client may retry after `retry_after` seconds."""
+
+    status = 429
+    title = "请求过于频繁"
+
+    def __init__(self, detail: str, retry_after: int, **extra: object) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+
+
 class Invalid(ServiceError):
     status = 422
     title = "数据校验未通过"
