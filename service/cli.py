@@ -11,7 +11,7 @@ import click
 from service.config import Settings
 from service.container import Container
 from service.engine.parser import SourceFile
-from service.services import accounts, definitions
+from service.services import accounts, definitions, repairs
 from service.services.errors import ServiceError
 from service.services.principal import Principal
 from service.store import migrate
@@ -110,7 +110,13 @@ def deploy(paths: tuple[str, ...]) -> None:
     container = _container()
     operator = Principal(username=f"cli:{os.environ.get('USER', 'operator')}", is_admin=True)
     try:
-        results = definitions.deploy(container.db, operator, collect_files(paths), source="xuanpin deploy")
+        results = definitions.deploy(
+            container.db,
+            operator,
+            collect_files(paths),
+            source="xuanpin deploy",
+            observer_roles=container.settings.observer_roles,
+        )
     except ServiceError as error:
         _fail(error)
         return
@@ -168,6 +174,23 @@ def tokens() -> None:
 def tokens_create(name: str, roles: tuple[str, ...], admin: bool) -> None:
     token = accounts.create_system_token(_container().db, name, list(roles), is_admin=admin)
     click.echo(token)
+
+
+@main.group(help="修复引擎缺陷造成的不一致实例")
+def repair() -> None:
+    pass
+
+
+@repair.command("multi-instance", help="多实例集合中被追加的评分表归回各自位置（修复前的多进程服务造成）")
+@click.option("--dry-run", is_flag=True, help="只列出需要修复的实例，不写入")
+def repair_multi_instance(dry_run: bool) -> None:
+    repaired = repairs.repair_multi_instance(_container(), actor="operator:cli", dry_run=dry_run)
+    for case in repaired:
+        click.echo(f"{case.instance_id}  {case.definition_key}  {case.business_key or ''}")
+        for change in case.changes:
+            click.echo(f"  - {change}")
+    verb = "需要修复" if dry_run else "已修复"
+    click.echo(f"{verb} {len(repaired)} 个实例")
 
 
 @main.command("serve", help="以 gunicorn 提供服务")

@@ -52,3 +52,15 @@ def script(code: str, name: str = "脚本") -> str:
 
 def user(name: str = "办理", attrs: str = "") -> str:
     return f'<bpmn:userTask id="{{id}}" name="{escape(name)}" {attrs} />'
+
+
+def multi_instance(
+    name: str = "评委打分", collection: str = "pingwei_list", element: str = "pingwei", parallel: bool = True
+) -> str:
+    """A user task run once per element of `collection`, each result replacing its element."""
+    return (
+        f'<bpmn:userTask id="{{id}}" name="{escape(name)}" camunda:assignee="${{{element}}}">'
+        f'<bpmn:multiInstanceLoopCharacteristics isSequential="{str(not parallel).lower()}" '
+        f'camunda:collection="{collection}" camunda:elementVariable="{element}" />'
+        "</bpmn:userTask>"
+    )

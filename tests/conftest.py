@@ -94,6 +94,8 @@ CANDIDATE_ID_NUMBERS = {
 }
 assert len(set(CANDIDATE_ID_NUMBERS.values())) == len(CANDIDATE_ID_NUMBERS)
 # The calendar is seeded by upgrade() once per worker; reset_calendar undoes a test's overrides.
+pytest_plugins = ["tests.live"]
+
 KEPT_TABLES = {"users", "roles", "user_roles", "api_tokens", "calendar_days", "calendar_years"}
 
 
@@ -279,7 +281,10 @@ class Api:
 
 
 @pytest.fixture()
-def api(app: Flask, settings: Settings) -> Api:
+def api(request: pytest.FixtureRequest, app: Flask, settings: Settings) -> Api:
+    """Tests marked `live` talk to a real multi-worker `xuanpin serve` instead (tests/live.py)."""
+    if request.node.get_closest_marker("live"):
+        return Api(request.getfixturevalue("live_client"), settings.database_url)
     return Api(app.test_client(), settings.database_url)
 
 

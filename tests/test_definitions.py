@@ -227,3 +227,27 @@ def test_diagram_diff_reads_added_removed_and_changed_elements():
     assert changes[("S1", "changed")] == ("候选角色：企业人事 → 区属集团",)
     assert changes[("S2", "changed")] == ("脚本已修改",)
     assert ("S3", "added") in changes and ("F3", "added") in changes
+
+
+def test_x01_a_diagram_giving_work_to_an_observer_role_is_refused(api):
+    """X-01: 纪检监督 oversees every case and works on none; a diagram that offers it a task is
+    refused at deployment, naming the task."""
+    diagram = bpmn.linear("x01_literal", bpmn.user("核查异议", 'camunda:candidateGroups="纪检监督"'))
+    body = assert_problem(api.deploy(("x01_literal.bpmn", diagram)), 422)
+    assert "「核查异议」交给了 纪检监督" in body["detail"] and "X-01" in body["detail"]
+    assert api.get("/api/v1/definitions/x01_literal").status_code == 404
+
+
+def test_x01_a_task_whose_role_resolves_to_an_observer_is_refused_at_run_time(api):
+    """X-01: where the diagram computes the role, the step that would open such a task is refused
+    and nothing is saved."""
+    diagram = bpmn.linear(
+        "x01_computed",
+        bpmn.user("核查异议", 'camunda:candidateGroups="${juese}"'),
+        properties={"xuanpin:startFields": "juese"},  # the start data may name the role
+    )
+    assert api.deploy(("x01_computed.bpmn", diagram)).status_code == 201
+    body = assert_problem(api.start("x01_computed", juese="纪检监督"), 422)
+    assert "监督角色只查看、不办理" in body["detail"]
+    assert api.get("/api/v1/instances", query_string={"definition_key": "x01_computed"}).json["items"] == []
+    assert api.start("x01_computed", juese="工作组").status_code == 201

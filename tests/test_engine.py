@@ -7,8 +7,10 @@ import json
 import pytest
 
 from service.engine.errors import DefinitionError, ExecutionError, TaskNotReady
+from service.engine.multi_instance import repair
 from service.engine.parser import SourceFile, normalise_timer_expression, parse_definitions
 from service.engine.runtime import ProcessEngine
+from service.engine.serializer import dump_specs
 from tests import bpmn
 from tests.conftest import FIXTURES, PROCESSES
 
@@ -126,3 +128,99 @@ def test_dmn_cells_starting_with_an_operator_are_probed_as_syntax_errors():
     with pytest.raises(SyntaxError):
         SandboxedScriptEngine().validate("< 2")
     SandboxedScriptEngine().validate("v < 2")
+
+
+# --- Multi-instance collections merge the same way on every worker (issue 8 jam) ---------------
+
+
+def _judges_diagram(parallel: bool = True) -> bytes:
+    return bpmn.linear("mi_judges", bpmn.multi_instance(parallel=parallel), bpmn.user("汇总"))
+
+
+def _unsettled(spec_json: str) -> str:
+    """The spec as versions deployed before the fix were stored: Camunda multi-instance input
+    references left unset."""
+    data = json.loads(spec_json)
+    for process in (data["spec"], *data["subprocess_specs"].values()):
+        for task_spec in process["task_specs"].values():
+            if "data_input" in task_spec:
+                task_spec["data_input"] = task_spec["input_item"] = None
+    return json.dumps(data)
+
+
+def _sheet(judge: str) -> dict:
+    return {"pingwei": {"judge": judge, "score": 80}}
+
+
+@pytest.mark.parametrize("parallel", [True, False], ids=["parallel", "sequential"])
+@pytest.mark.parametrize("stored", ["settled", "unsettled"])
+def test_multi_instance_started_on_one_worker_completes_on_another(parallel, stored):
+    [process] = parse_definitions([SourceFile("mi.bpmn", _judges_diagram(parallel))])
+    spec = process.spec if stored == "settled" else _unsettled(process.spec)
+    judges = ["pingwei1", "pingwei2", "pingwei3"]
+    first_worker = ProcessEngine()
+    state = first_worker.start(1, spec, {"pingwei_list": judges}).dump()
+    for judge in judges:
+        # Each completion on a freshly started worker, as after a restart or on another process.
+        run = ProcessEngine().load(1, spec, state)
+        [task] = [t for t in run.ready_user_tasks() if t.assignee == judge]
+        run.complete_user_task(task.id, _sheet(judge))
+        state = run.dump()
+    run = ProcessEngine().load(1, spec, state)
+    assert [t.title for t in run.ready_user_tasks()] == ["汇总"]
+    assert run.data["pingwei_list"] == [{"judge": j, "score": 80} for j in judges]
+
+
+def test_one_worker_reaching_a_multi_instance_leaves_the_cached_spec_untouched():
+    [process] = parse_definitions([SourceFile("mi.bpmn", _judges_diagram())])
+    engine = ProcessEngine()
+    before = process.spec
+    engine.start(1, before, {"pingwei_list": ["pingwei1"]})
+    spec, subprocess_specs = engine._specs_for(1, before)
+    assert json.loads(dump_specs(spec, subprocess_specs))["spec"] == json.loads(before)["spec"]
+
+
+def test_a_loop_cardinality_that_is_a_collection_is_refused_as_a_diagram_fault():
+    task = (
+        '<bpmn:userTask id="{id}" name="逐一办理"><bpmn:multiInstanceLoopCharacteristics>'
+        "<bpmn:loopCardinality>renyuan</bpmn:loopCardinality>"
+        "</bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>"
+    )
+    [process] = parse_definitions([SourceFile("card.bpmn", bpmn.linear("mi_card", task))])
+    with pytest.raises(ExecutionError) as raised:
+        ProcessEngine().start(1, process.spec, {"renyuan": ["a", "b"]})
+    assert "camunda:collection" in raised.value.message
+    run = ProcessEngine().start(1, process.spec, {"renyuan": 2})
+    assert len(run.ready_user_tasks()) == 2
+
+
+def test_repair_puts_appended_sheets_back_at_their_judges_index():
+    [process] = parse_definitions([SourceFile("mi.bpmn", _judges_diagram())])
+    spec = _unsettled(process.spec)
+    engine = ProcessEngine()
+    run = engine.start(1, spec, {"pingwei_list": ["pingwei1", "pingwei2", "pingwei3"]})
+    # Jam it the way SpiffWorkflow 3.2 did on an unsettled worker: results appended.
+    children = {t.assignee: t for t in run.ready_user_tasks()}
+    for judge in ("pingwei1", "pingwei2"):
+        run.complete_user_task(children[judge].id, _sheet(judge))
+    workflow = run.workflow
+    [parent] = [t for t in workflow.get_tasks() if t.task_spec.name.endswith("S1")]
+    parent.data["pingwei_list"] = [
+        "pingwei1",
+        "pingwei2",
+        "pingwei3",
+        _sheet("pingwei1")["pingwei"],
+        _sheet("pingwei2")["pingwei"],
+    ]
+    [fixed] = repair(workflow)
+    assert (fixed.variable, fixed.removed, fixed.placed) == ("pingwei_list", 2, 2)
+    assert parent.data["pingwei_list"] == [
+        {"judge": "pingwei1", "score": 80},
+        {"judge": "pingwei2", "score": 80},
+        "pingwei3",
+    ]
+    assert repair(workflow) == []
+    run.complete_user_task(children["pingwei3"].id, _sheet("pingwei3"))
+    assert run.data["pingwei_list"] == [
+        {"judge": j, "score": 80} for j in ("pingwei1", "pingwei2", "pingwei3")
+    ]

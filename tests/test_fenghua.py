@@ -1117,3 +1117,10 @@ def test_scripts_leave_no_temporaries_in_the_instance_data(fh):
     assert not SCRIPT_TEMPORARIES & set(detail["data"])
     # Only the filing's own fields (the hire's name, ID number, education) remain.
     assert not (REGISTRANT_FIELDS - filed) & set(detail["data"])
+
+
+@pytest.mark.live
+def test_main_path_on_a_multi_worker_server(fh):
+    """Issue 8: the whole 奉化 recruitment, examiners' multi-instance included, over real HTTP
+    against `xuanpin serve` with several worker processes."""
+    test_main_path_plan_to_hire_filing_and_archive(fh)

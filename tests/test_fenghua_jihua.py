@@ -211,6 +211,29 @@ def test_unfiled_plan_escalates_after_january(jh):
     assert detail["data"]["hezhun_riqi"] == "2027-02-03"
 
 
+def test_late_escalation_does_not_write_back_a_stale_plan(jh):
+    """Issue 8: a 督办 completed after the plan was filed and approved records its own opinion
+    and nothing else; the approved plan does not go back to 待报送."""
+    api = jh
+    with time_machine.travel(datetime(2027, 1, 6, 10, 0, tzinfo=SHANGHAI)):
+        instance_id = _start(api)
+    with time_machine.travel(datetime(2027, 2, 1, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) == 1
+        duban = _task(api, "guozi", "督办年度用工计划", instance_id)
+    with time_machine.travel(datetime(2027, 2, 3, 10, 0, tzinfo=SHANGHAI)):
+        _do(api, "renshi", "报送年度用工计划", instance_id, **PLAN)
+        _approve(api, instance_id)
+        assert _detail(api, instance_id)["data"]["jihua_zhuangtai"] == "已核准"
+        response = api.complete(
+            duban["id"], "guozi", duban_yijian="企业已于2月3日报送，督办结束", duban_riqi="2027-02-03"
+        )
+        assert response.status_code == 200, response.json
+    detail = _detail(api, instance_id)
+    assert detail["status"] == "completed"
+    assert detail["data"]["jihua_zhuangtai"] == "已核准" and detail["data"]["hezhun_riqi"] == "2027-02-03"
+    assert detail["data"]["duban_yijian"] == "企业已于2月3日报送，督办结束"
+
+
 def test_not_approved_goes_back_with_opinion(jh):
     """FH-01: not approved → back to 企业人事 with 区国资管理中心's opinion visible; revised,
     resubmitted and approved. A revision running past 31 January is overdue but, having been filed

@@ -54,7 +54,7 @@ def _start(api, tianshu=5, gongzuori=True):
             gongshi_tianshu=tianshu,
             gongshi_gongzuori=gongzuori,
             gongshi_shouli_juese="工作组",
-            gongshi_hecha_juese="纪检监督",
+            gongshi_hecha_juese="党工部",
         )
     assert response.status_code == 201, response.json
     return response.json
@@ -143,7 +143,7 @@ def test_clerk_confirming_no_objection_does_not_end_the_period_early(gongshi):
 
 
 def test_unfounded_objection_runs_to_the_deadline(gongshi):
-    """X-04, JB-16: a real-name objection is investigated by 纪检监督, the result and the
+    """X-04, JB-16: a real-name objection is investigated by 党工部, the result and the
     feedback to the reporter are recorded, and the period then runs on to its deadline:
     公示结果「异议不成立」."""
     api = gongshi
@@ -154,7 +154,7 @@ def test_unfounded_objection_runs_to_the_deadline(gongshi):
     [hecha] = done["open_tasks"]
     assert (hecha["title"], hecha["role"], hecha["form_key"]) == (
         "核查异议",
-        "纪检监督",
+        "党工部",
         "gongshi_yiyi_hecha",
     )
     assert _detail(api, instance["id"])["timers"] == []  # nothing can end the period meanwhile
@@ -163,8 +163,8 @@ def test_unfounded_objection_runs_to_the_deadline(gongshi):
     with time_machine.travel(datetime(2026, 9, 30, 16, 0, tzinfo=SHANGHAI)):
         done = _complete(
             api,
-            _only(api, "jijian", "核查异议"),
-            "jijian",
+            _only(api, "danggongbu", "核查异议"),
+            "danggongbu",
             hecha_jieguo="异议不成立",
             hecha_shuoming="经核查工资发放记录，兼职已按规定报批，未取酬。",
             fankui_jubaoren="2026-09-30 电话告知举报人核查结果",
@@ -206,7 +206,7 @@ def test_sustained_objection_fails_the_publicity_and_blocks_appointment(gongshi)
         done = _complete(
             api,
             done["open_tasks"][0],
-            "jijian",
+            "danggongbu",
             hecha_jieguo="异议成立",
             hecha_shuoming="查实违规兼职取酬 3 万元。",
             fankui_jubaoren="书面告知举报人",
@@ -239,8 +239,8 @@ def test_investigation_outlasting_the_period_holds_the_appointment(gongshi):
     with time_machine.travel(datetime(2026, 10, 21, 9, 0, tzinfo=SHANGHAI)):
         done = _complete(
             api,
-            _only(api, "jijian", "核查异议"),
-            "jijian",
+            _only(api, "danggongbu", "核查异议"),
+            "danggongbu",
             hecha_jieguo="异议不成立",
             hecha_shuoming="反映问题经核查不属实。",
             fankui_jubaoren="当面反馈举报人",
@@ -291,7 +291,7 @@ def test_period_of_zero_days_is_refused(gongshi):
             gongshi_tianshu=0,
             gongshi_gongzuori=True,
             gongshi_shouli_juese="工作组",
-            gongshi_hecha_juese="纪检监督",
+            gongshi_hecha_juese="党工部",
         )
     body = assert_problem(response, 422)
     assert "计算公示截止时间" in body["detail"]
@@ -350,7 +350,7 @@ def test_history_keeps_every_publicity_and_its_objections(gongshi):
             gongshi_tianshu=5,
             gongshi_gongzuori=True,
             gongshi_shouli_juese="工作组",
-            gongshi_hecha_juese="纪检监督",
+            gongshi_hecha_juese="党工部",
         )
     assert response.status_code == 201, response.json
     instance_id = response.json["id"]
@@ -359,8 +359,8 @@ def test_history_keeps_every_publicity_and_its_objections(gongshi):
     with time_machine.travel(datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI)):
         done = _complete(
             api,
-            _only(api, "jijian", "核查异议"),
-            "jijian",
+            _only(api, "danggongbu", "核查异议"),
+            "danggongbu",
             hecha_jieguo="异议成立",
             hecha_shuoming="查实违规兼职取酬 3 万元。",
             fankui_jubaoren="书面告知举报人",

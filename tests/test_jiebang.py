@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
 import time_machine
 
 from service.scheduler import TimerScheduler
@@ -846,3 +847,10 @@ def test_committee_leaves_the_post_vacant_after_inspecting_a_single_applicant(ap
         assert due_timers(api, instance_id) == []
         for user in ("shuibeng", "dangwei", "dangweigongzuobu", "danggongbu"):
             assert titles(api, user) == []
+
+
+@pytest.mark.live
+def test_main_path_on_a_multi_worker_server(api):
+    """Issue 8: the whole 揭榜挂帅 procedure over real HTTP against `xuanpin serve` with several
+    worker processes."""
+    test_main_path_from_call_to_formal_appointment(api)

@@ -1038,3 +1038,10 @@ def test_kf12_after_an_upheld_objection_the_new_proposal_is_decided_and_publicis
     ]
     assert [p["xingming"] for p in data["piyi_luoxuan"]] == ["王晓东"]
     assert _steps(kf, iid).count("任前公示") == 2
+
+
+@pytest.mark.live
+def test_kf_main_path_on_a_multi_worker_server(kf, clock):
+    """Issue 8: the whole first batch over real HTTP against `xuanpin serve` with several worker
+    processes, the seven judges' sheets landing on whichever worker accepts them."""
+    test_kf_main_path_batch_one_publication_to_appointment(kf, clock)

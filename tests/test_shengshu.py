@@ -490,8 +490,9 @@ def test_ss_10_exit_reason_recorded(ss):
 
 
 def test_ss_07_upheld_objection_in_publicity_goes_back_to_the_party_committee(ss):
-    """SS-07, X-04: a real-name objection during the publicity is checked by 纪检监督; when upheld
-    there is no contract: the party committee revises the candidate or ends the selection."""
+    """SS-07, X-04, X-01: a real-name objection during the publicity is checked by the enterprise's
+    party committee (纪检监督 oversees and works on nothing); when upheld there is no contract:
+    the party committee revises the candidate or ends the selection."""
     api = ss
     instance_id = _to_proposal(api)
     _through_approvals(api)
@@ -506,11 +507,15 @@ def test_ss_07_upheld_objection_in_publicity_goes_back_to_the_party_committee(ss
             lianxi_fangshi="13904001234",
             shishi="拟聘任人选在原任职期间违规在下属企业兼职取酬，附工资流水。",
         )
-        hecha = _only(api, "jijian", "核查异议")
-        assert hecha["role"] == "纪检监督"
+        hecha = _only(api, DANGWEI, "核查异议")
+        assert hecha["role"] == "企业党委"
+        refused = api.complete(
+            hecha["id"], "jijian", hecha_jieguo="异议不成立", hecha_shuoming="无", fankui_jubaoren="无"
+        )
+        assert_problem(refused, 403)
         _complete(
             api,
-            "jijian",
+            DANGWEI,
             "核查异议",
             hecha_jieguo="异议成立",
             hecha_shuoming="经核查，兼职取酬情况属实。",
@@ -539,3 +544,10 @@ def test_ss_04_two_posts_need_four_qualified_candidates(ss):
     sun = dict(ZHANG, xingming="孙丽", shenfenzheng_hao="210104198307193326")
     _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI, zhao, sun])
     _only(api, TIMINGWEI, "综合考评")
+
+
+@pytest.mark.live
+def test_ss_main_path_on_a_multi_worker_server(ss):
+    """Issue 8: the whole 省属 market-based selection over real HTTP against `xuanpin serve` with
+    several worker processes."""
+    test_ss_main_path_to_contract_and_filing(ss)

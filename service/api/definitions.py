@@ -52,7 +52,14 @@ def deploy() -> list[Any]:
         name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
         files.append(SourceFile(name, upload.read()))
     app = container()
-    return definitions.deploy(app.db, principal(), files, app.settings.designer_roles, source="REST")
+    return definitions.deploy(
+        app.db,
+        principal(),
+        files,
+        app.settings.designer_roles,
+        source="REST",
+        observer_roles=app.settings.observer_roles,
+    )
 
 
 @blp.route("")

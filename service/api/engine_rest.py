@@ -114,6 +114,7 @@ def create_deployment() -> Any:
         app.settings.designer_roles,
         name=name,
         source=request.form.get("deployment-source", "")[:100],
+        observer_roles=app.settings.observer_roles,
     )
     created = [d for d in deployed if d.created] or deployed
     deployment_id = next((d.deployment_id for d in created if d.deployment_id is not None), None)

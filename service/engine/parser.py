@@ -95,6 +95,9 @@ class ParsedProcess:
     own_records: dict[str, object] | None = None  # X-03 declaration, see service/domain/own_records.py
     data_policy: dict[str, object] | None = None  # X-05, see service/domain/declarations.py
     start_rights: dict[str, list[str]] | None = None  # see service/domain/start_rights.py
+    # Roles the diagram names literally for its user tasks (lane or candidateGroups), with the
+    # tasks' names: observers may not be among them (X-01).
+    task_roles: dict[str, list[str]] = field(default_factory=dict)
 
 
 def split_list(value: str | None) -> list[str]:
@@ -177,6 +180,7 @@ def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
                 spec=dump_specs(spec, subprocess_specs, settings),
                 bpmn_filename=process_parser.filename,
                 form_keys=_form_keys(all_specs),
+                task_roles=_task_roles(all_specs),
                 starter_groups=split_list(node.get(f"{{{CAMUNDA_MODEL_NS}}}candidateStarterGroups")),
                 starter_users=split_list(node.get(f"{{{CAMUNDA_MODEL_NS}}}candidateStarterUsers")),
                 source_hashes={
@@ -398,6 +402,21 @@ def _decision_files(parser: XuanpinParser, specs: list) -> set[str]:  # type: ig
             if table is not None and table.id in table_files:
                 files.add(table_files[table.id])
     return files
+
+
+def _task_roles(specs: list) -> dict[str, list[str]]:  # type: ignore[type-arg]
+    roles: dict[str, list[str]] = {}
+    for process_spec in specs:
+        for task_spec in process_spec.task_specs.values():
+            if not getattr(task_spec, "manual", False):
+                continue
+            extensions = getattr(task_spec, "extensions", {}) or {}
+            groups = split_list(extensions.get("camunda:candidateGroups")) or [task_spec.lane or ""]
+            title = task_spec.bpmn_name or task_spec.bpmn_id or task_spec.name
+            for role in groups:
+                if role and not role.startswith("${"):
+                    roles.setdefault(role, []).append(title)
+    return roles
 
 
 def _form_keys(specs: list) -> set[str]:  # type: ignore[type-arg]

@@ -16,11 +16,13 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from service.domain.plain_data import ENGINE, find_problem
 from service.domain.refusal import Refusal
+from service.engine import multi_instance
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.engine.parser import VARIABLE, normalise_timer_expression, split_list
 from service.engine.sandbox import SETTINGS_NAME, SandboxedScriptEngine, SandboxError
@@ -74,6 +76,8 @@ class ElementState:
 class WorkflowRun:
     workflow: BpmnWorkflow
     engine: ProcessEngine
+    # Steps already completed when this run was loaded; their changes are in the stored case data.
+    completed_before: frozenset[UUID] = frozenset()
 
     @property
     def completed(self) -> bool:
@@ -81,10 +85,35 @@ class WorkflowRun:
 
     @property
     def data(self) -> dict[str, Any]:
-        """The data as the most recently completed step left it."""
-        last = self.workflow.last_task
-        source = last.data if last is not None else self.workflow.task_tree.data
-        return _json_safe(source)
+        """The case's data: what every completed step changed, in the order they completed."""
+        return self.case_data({}, since_load=False)
+
+    def case_data(self, previous: Mapping[str, Any], since_load: bool = True) -> dict[str, Any]:
+        """`previous` with the changes of each step completed since the run was loaded. A step
+        contributes only what it changed against the data it was given, so a branch finishing
+        late (a 督办 after the main path moved on) never writes back its stale copy of the rest."""
+        view = dict(previous)
+        for task in self._completed_steps(since_load):
+            given = task.parent.data if task.parent is not None else {}
+            for key, value in task.data.items():
+                if key not in given or given[key] != value:
+                    view[key] = value
+            for key in given.keys() - task.data.keys():
+                view.pop(key, None)
+        return _json_safe(view)
+
+    def _completed_steps(self, since_load: bool) -> list[Any]:
+        steps = [
+            task
+            for task in self.workflow.get_tasks()
+            if task.state == TaskState.COMPLETED
+            # Subprocess internals reach the case through the subprocess step's own result.
+            and task.workflow is self.workflow
+            and not (since_load and task.id in self.completed_before)
+            # A multi-instance child's results reach the case through its collection.
+            and not _is_multi_instance_child(task)
+        ]
+        return sorted(steps, key=lambda task: task.last_state_change)
 
     def advance(self) -> None:
         """Run every engine-owned step (scripts, gateways, fired timers) until people are needed."""
@@ -150,6 +179,10 @@ class WorkflowRun:
                 error=current.error or kind == "error",
             )
         return states
+
+    def repair_multi_instance(self) -> list[multi_instance.Repair]:
+        """Mend collections a pre-fix worker appended to (see `multi_instance.repair`)."""
+        return multi_instance.repair(self.workflow)
 
     def dump(self) -> str:
         """The instance state to store. A value a script left that cannot be stored (a range, a
@@ -293,7 +326,13 @@ class ProcessEngine:
         spec, subprocess_specs = self._specs_for(version_id, spec_source)
         workflow = load_instance(state, spec, subprocess_specs)
         workflow.script_engine = self.script_engine
-        return WorkflowRun(workflow, self)
+        done = frozenset(task.id for task in workflow.get_tasks() if task.state == TaskState.COMPLETED)
+        return WorkflowRun(workflow, self, done)
+
+
+def _is_multi_instance_child(task: Any) -> bool:
+    parent = task.parent.task_spec if task.parent is not None else None
+    return isinstance(parent, MultiInstanceTask) and parent.task_spec == task.task_spec.name
 
 
 class _explained:

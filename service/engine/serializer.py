@@ -12,6 +12,8 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from service.engine.multi_instance import settle
+
 
 def _build_serializer() -> BpmnWorkflowSerializer:
     registry = BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG)
@@ -29,6 +31,8 @@ def dump_specs(
     spec: Any, subprocess_specs: dict[str, Any], settings: dict[str, dict[str, Any]] | None = None
 ) -> str:
     """`settings`: each process's `xuanpin:setting.*` values, by process id."""
+    for process_spec in (spec, *subprocess_specs.values()):
+        settle(process_spec)
     return json.dumps(
         {
             "spec": _REGISTRY.convert(spec),
@@ -47,6 +51,7 @@ def load_specs(serialized: str) -> tuple[Any, dict[str, Any]]:
     subprocess_specs = {name: _REGISTRY.restore(s) for name, s in data["subprocess_specs"].items()}
     settings = data.get("settings", {})
     for process_spec in (spec, *subprocess_specs.values()):
+        settle(process_spec)  # versions deployed before the fix were stored unsettled
         process_spec.xuanpin_settings = settings.get(process_spec.name, {})
     return spec, subprocess_specs
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from SpiffWorkflow import task as _task_module
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator
 
-from service.timeutil import SHANGHAI
+from service.engine import multi_instance
+from service.timeutil import REHEARSAL_CLOCK_FILE, SHANGHAI, utcnow
 
 # Naive timer date-times are read in the server's local zone; our designers write Beijing
 # time, and the service must agree with the engine on when a timer is due.
@@ -31,6 +35,25 @@ def _raise_depth_default(cls: type) -> None:
 for _iterator in (TaskIterator, BpmnTaskIterator):
     _raise_depth_default(_iterator)
 
+# Camunda multi-instances rewrote their shared spec when an instance reached them, so workers
+# disagreed on how to merge a finished child (the jam of issue 8); settle once, never mutate.
+multi_instance.install()
+
+
+class _RehearsalDatetime(_timer.datetime):  # type: ignore[misc,name-defined]
+    """The engine's timers follow the rehearsal clock too, so a server under test agrees with it."""
+
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[no-untyped-def,override]
+        now = utcnow()
+        return now.astimezone(tz) if tz is not None else now.astimezone(SHANGHAI).replace(tzinfo=None)
+
+
+if REHEARSAL_CLOCK_FILE:
+    _timer.datetime = _RehearsalDatetime
+    # Steps are ordered by when they changed state; a step the test fired in its own process and
+    # one the server ran must be stamped on the same clock.
+    _task_module.time = SimpleNamespace(time=lambda: utcnow().timestamp())
 
 # A timer expression must give ISO 8601 text ("PT2H", "2026-05-01T09:00:00+08:00"). SpiffWorkflow
 # parses whatever came back and fails with AttributeError (an int has no .upper) or a bare

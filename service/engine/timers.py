@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 from service.domain.dates import as_date
-from service.timeutil import SHANGHAI
+from service.timeutil import SHANGHAI, utcnow
 
 
 class Deadline(str):
@@ -152,7 +152,7 @@ def parse_due(value: Any, now: datetime | None = None) -> datetime:
     text = str(value).strip()
     if text.upper().startswith("P"):
         duration = TimerEventDefinition.parse_iso_duration(text)
-        start = now or datetime.now(UTC)
+        start = now or utcnow()
         return start + TimerEventDefinition.get_timedelta_from_start(duration, start)
     try:
         return end_of_day(date.fromisoformat(text)).astimezone(UTC)

@@ -39,8 +39,10 @@ def deploy(
     designer_roles: tuple[str, ...] = (),
     name: str = "",
     source: str = "",
+    observer_roles: tuple[str, ...] = (),
 ) -> list[DeployedVersion]:
-    """`designer_roles` may deploy besides admins (process designers, 设计人员)."""
+    """`designer_roles` may deploy besides admins (process designers, 设计人员); no user task may
+    be given to one of the `observer_roles` (X-01: they oversee, they do not work)."""
     if not (principal.is_admin or principal.has_any_role(set(designer_roles))):
         raise Forbidden(
             f"只有管理员{'或' + '、'.join(designer_roles) if designer_roles else ''}可以部署流程定义"
@@ -70,6 +72,8 @@ def deploy(
         ) from None
     if not processes:
         raise Invalid("上传的文件中没有 BPMN 流程", errors={"files": ["至少需要一个 .bpmn 文件"]})
+    for process in processes:
+        _check_no_work_for_observers(process, observer_roles)
 
     try:
         return _store_versions(db, principal, files, forms, processes, name, source)
@@ -77,6 +81,17 @@ def deploy(
         raise Conflict(
             "另一个部署同时写入了同一流程的新版本，请重新部署（内容未变时不会产生新版本）"
         ) from None
+
+
+def _check_no_work_for_observers(process: ParsedProcess, observer_roles: tuple[str, ...]) -> None:
+    given = {role: titles for role, titles in process.task_roles.items() if role in observer_roles}
+    if given:
+        listed = "；".join(f"「{'」「'.join(titles)}」交给了 {role}" for role, titles in given.items())
+        raise Invalid(
+            f"流程 {process.key} 的任务{listed}：监督角色只查看、不办理（X-01），请改由办理角色承担",
+            errors={process.bpmn_filename: [f"监督角色 {role} 不能办理任务" for role in given]},
+            file=process.bpmn_filename,
+        )
 
 
 def _store_versions(

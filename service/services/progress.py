@@ -35,12 +35,12 @@ def save_progress(
     now = utcnow()
     messages = run.thrown_messages()  # before dump(): taking them is what removes them from the state
     state = run.dump()  # refuses what a script left that cannot be stored
-    data = run.data
+    previous_data = instance.data
+    data = run.case_data(previous_data or {})
     exceeded = size_problem(data, app.settings.max_instance_data_bytes, app.settings.max_instance_data_keys)
     if exceeded is not None:
         raise DataTooLarge(exceeded)
     instance.state = state
-    previous_data = instance.data
     instance.data = data
     instance.updated_at = now
     if run.completed:
@@ -66,6 +66,7 @@ def save_progress(
             row.status = "cancelled"
             row.completed_at = now
     _check_assignees(session, list(ready.values()))
+    _check_no_work_for_observers(list(ready.values()), app.settings.observer_roles)
     for view in ready.values():
         row = _task_row(instance, view, now)
         session.add(row)
@@ -119,6 +120,20 @@ def _check_assignees(session: Session, views: list[UserTaskView]) -> None:
     if problems:
         message = "；".join(f"「{title}」指派的{'、'.join(m)}" for title, m in problems.items())
         raise ExecutionError(f"任务指派无效：{message}")
+
+
+def _check_no_work_for_observers(views: list[UserTaskView], observer_roles: tuple[str, ...]) -> None:
+    """X-01 for roles a diagram computes (`${gongshi_hecha_juese}`); literal ones are refused at
+    deployment."""
+    given = [
+        (view.title, role)
+        for view in views
+        for role in (view.candidate_groups or ([view.lane] if view.lane else []))
+        if role in observer_roles
+    ]
+    if given:
+        listed = "、".join(f"「{title}」交给了 {role}" for title, role in given)
+        raise ExecutionError(f"任务{listed}：监督角色只查看、不办理（X-01），请由流程管理员改派办理角色")
 
 
 def _iso(value: datetime | None) -> str | None:
