@@ -61,6 +61,49 @@ def collect_files(paths: tuple[str, ...]) -> list[SourceFile]:
     return files
 
 
+@main.command("backup", help="备份内嵌的 SQLite 数据库（服务运行时也可，得到一致的快照）")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    from service.store import backup as backups
+
+    try:
+        database = backups.sqlite_path(Settings.from_env().database_url)
+        snapshot = backups.backup(database, path)
+    except backups.BackupError as error:
+        click.echo(f"错误：{error}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"已备份 {database} → {snapshot.path}（{snapshot.size_bytes // 1024} KB，"
+        f"{snapshot.instances} 个流程实例，结构版本 {snapshot.revision}）"
+    )
+
+
+@main.command("restore", help="用备份文件替换内嵌的 SQLite 数据库（须先停止服务）")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="不再确认")
+def restore(path: Path, yes: bool) -> None:
+    from service.store import backup as backups
+    from service.timeutil import SHANGHAI, utcnow
+
+    try:
+        database = backups.sqlite_path(Settings.from_env().database_url)
+        snapshot = backups.inspect(path)
+        if not yes:
+            click.confirm(
+                f"将用 {path}（{snapshot.instances} 个流程实例，结构版本 {snapshot.revision}）"
+                f"替换 {database} 的全部内容，继续吗？",
+                abort=True,
+            )
+        snapshot, kept = backups.restore(path, database, utcnow().astimezone(SHANGHAI))
+    except backups.BackupError as error:
+        click.echo(f"错误：{error}", err=True)
+        sys.exit(1)
+    click.echo(f"已恢复 {snapshot.path} → {database}（{snapshot.instances} 个流程实例）")
+    if kept is not None:
+        click.echo(f"恢复前的数据库保存在 {kept}")
+    click.echo("如备份来自较早的版本，请先运行 xuanpin db upgrade 再启动服务")
+
+
 @main.command("deploy", help="部署 BPMN/DMN 与表单（文件或目录），内容未变的流程不产生新版本")
 @click.argument("paths", nargs=-1, required=True)
 def deploy(paths: tuple[str, ...]) -> None:

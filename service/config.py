@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CANDIDATE_ROLES = ("应聘者", "揭榜人", "竞聘者", "候选人")
 
 
 def _default_database_url() -> str:
@@ -34,6 +35,8 @@ class Settings:
     script_time_limit_seconds: float = 1.0
     # Roles that may read every instance but change nothing.
     observer_roles: tuple[str, ...] = ("纪检监督",)
+    # Roles of the people applying: they never start a case.
+    candidate_roles: tuple[str, ...] = CANDIDATE_ROLES
     # Roles that may deploy diagrams besides admins (process designers).
     designer_roles: tuple[str, ...] = ("设计人员",)
     scheduler_enabled: bool = True
@@ -41,7 +44,22 @@ class Settings:
     timer_sweep_seconds: float = 10.0
     timezone: str = "Asia/Shanghai"
     max_upload_bytes: int = 5 * 1024 * 1024
+    # A case's data as stored (serialized JSON) and its number of top-level items.
+    max_instance_data_bytes: int = 2 * 1024 * 1024
+    max_instance_data_keys: int = 10_000
     sql_echo: bool = False
+    # How long a writer waits for the database's write lock (SQLite) or a row lock (PostgreSQL)
+    # before the request is answered 503 with Retry-After.
+    db_busy_timeout_seconds: float = 30.0
+    # Login throttling: failed password logins within the window, per account and per client
+    # address; beyond them logins are refused with 429 (a correct password too) until the window
+    # has passed over the oldest of them.
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_failure_window_seconds: int = 15 * 60
+    # Reverse proxies in front of the service whose X-Forwarded-For is trusted for the client
+    # address (0: the address is the connection's peer).
+    trusted_proxies: int = 0
     # Signs the web session cookie; every worker and replica must share it (XUANPIN_SECRET_KEY).
     # Empty: a key generated once and kept in var/secret_key (one machine only).
     secret_key: str = ""
@@ -56,11 +74,21 @@ class Settings:
             token_ttl_hours=int(env.get("XUANPIN_TOKEN_TTL_HOURS", "12")),
             script_time_limit_seconds=float(env.get("XUANPIN_SCRIPT_TIME_LIMIT", "1.0")),
             observer_roles=_list(env.get("XUANPIN_OBSERVER_ROLES"), ("纪检监督",)),
+            candidate_roles=_list(env.get("XUANPIN_CANDIDATE_ROLES"), CANDIDATE_ROLES),
             designer_roles=_list(env.get("XUANPIN_DESIGNER_ROLES"), ("设计人员",)),
             scheduler_enabled=_bool(env.get("XUANPIN_SCHEDULER"), True),
             timer_sweep_seconds=float(env.get("XUANPIN_TIMER_SWEEP_SECONDS", "10")),
             max_upload_bytes=int(env.get("XUANPIN_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
+            max_instance_data_bytes=int(
+                env.get("XUANPIN_MAX_INSTANCE_DATA_BYTES", str(2 * 1024 * 1024))
+            ),
+            max_instance_data_keys=int(env.get("XUANPIN_MAX_INSTANCE_DATA_KEYS", "10000")),
             sql_echo=_bool(env.get("XUANPIN_SQL_ECHO"), False),
+            db_busy_timeout_seconds=float(env.get("XUANPIN_DB_BUSY_TIMEOUT", "30")),
+            login_failures_per_account=int(env.get("XUANPIN_LOGIN_FAILURES_PER_ACCOUNT", "5")),
+            login_failures_per_address=int(env.get("XUANPIN_LOGIN_FAILURES_PER_ADDRESS", "20")),
+            login_failure_window_seconds=int(env.get("XUANPIN_LOGIN_FAILURE_WINDOW", "900")),
+            trusted_proxies=int(env.get("XUANPIN_TRUSTED_PROXIES", "0")),
             secret_key=env.get("XUANPIN_SECRET_KEY", ""),
             cookie_secure=_bool(env.get("XUANPIN_COOKIE_SECURE"), False),
         )

@@ -30,7 +30,9 @@ class Container:
 
     @classmethod
     def build(cls, settings: Settings) -> Container:
-        db = Database(settings.database_url, echo=settings.sql_echo)
+        db = Database(
+            settings.database_url, echo=settings.sql_echo, busy_timeout=settings.db_busy_timeout_seconds
+        )
         calendar = CalendarCache(db)
         engine = ProcessEngine(
             helpers=script_helpers(calendar), time_limit=settings.script_time_limit_seconds

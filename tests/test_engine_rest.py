@@ -42,7 +42,7 @@ def test_modeler_probes_version_and_deployments(api, designer_token):
     assert_problem(api.client.get("/engine-rest/version"), 401)
 
 
-def test_deploy_from_modeler_creates_a_version_and_answers_camundas_shape(api, designer_token):
+def test_deploy_from_modeler_creates_a_version_and_answers_camundas_shape(api, db, designer_token):
     headers = {"Authorization": f"Bearer {designer_token}"}
     response = api.client.post(
         "/engine-rest/deployment/create", headers=headers, data=_modeler_form(*_files())
@@ -60,12 +60,14 @@ def test_deploy_from_modeler_creates_a_version_and_answers_camundas_shape(api, d
     ).json
     assert list(again["deployedProcessDefinitions"]) == [definition["id"]]
     assert [d["id"] for d in api.client.get("/engine-rest/deployment", headers=headers).json] == [body["id"]]
-    # Start Instance: Camunda typed variables become the instance's data.
-    started = api.client.post(
-        f"/engine-rest/process-definition/{definition['id']}/start",
-        headers=headers,
-        json={"businessKey": "FH-CM-1", "variables": {"laiyuan": {"value": "建模器", "type": "String"}}},
-    )
+    # Start Instance: Camunda typed variables become the instance's data. Deploying does not
+    # make a designer a starter: only the process's own roles start it (issue 9).
+    start = f"/engine-rest/process-definition/{definition['id']}/start"
+    body = {"businessKey": "FH-CM-1", "variables": {"laiyuan": {"value": "建模器", "type": "String"}}}
+    refused = assert_problem(api.client.post(start, headers=headers, json=body), 403)
+    assert "企业人事" in refused["message"]
+    tester = accounts.create_system_token(db, "建模测试", roles=["设计人员", "企业人事"])
+    started = api.client.post(start, headers={"Authorization": f"Bearer {tester}"}, json=body)
     assert started.status_code == 200, started.json
     assert started.json["businessKey"] == "FH-CM-1" and started.json["definitionId"] == definition["id"]
     assert api.get(f"/api/v1/instances/{started.json['id']}").json["data"]["laiyuan"] == "建模器"

@@ -328,6 +328,7 @@ def _two_publicities_caller() -> tuple[str, bytes]:
         '<bpmn:callActivity id="{id}" name="重新公示" calledElement="gongshi" />',
         bpmn.user("任职", 'camunda:candidateGroups="党委"'),
         name="两次公示测试",
+        properties={"xuanpin:startFields": "gongshi_shouli_juese, gongshi_hecha_juese"},
     )
     return ("gongshi_liangci.bpmn", document)
 

@@ -291,7 +291,12 @@ def test_instance_in_error_is_retried_by_an_admin_once_the_cause_is_mended(api):
         '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">2026-12-01T09:00:00+08:00</bpmn:timeDate>'
         "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
     )
-    document = bpmn.linear("ceshi_chongshi", wait, bpmn.user("指定人复核", 'camunda:assignee="${fuheren}"'))
+    document = bpmn.linear(
+        "ceshi_chongshi",
+        wait,
+        bpmn.user("指定人复核", 'camunda:assignee="${fuheren}"'),
+        properties={"xuanpin:startFields": "fuheren"},
+    )
     assert api.deploy(("ceshi_chongshi.bpmn", document)).status_code == 201
     fuheren = f"fuhe-{uuid4().hex[:8]}"
     with time_machine.travel(datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)):

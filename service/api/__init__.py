@@ -11,6 +11,7 @@ from service.api import (
     definitions,
     engine_rest,
     events,
+    guard,
     health,
     instances,
     me,
@@ -87,4 +88,6 @@ def init_api(app: Flask) -> Api:
     ):
         api.register_blueprint(module.blp)
     app.before_request(authenticate_request)
+    # After authentication (a stranger's body is not worth parsing), before any route.
+    app.before_request(guard.check_request)
     return api

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service.api.context import container, principal
-from service.api.schemas import RequestSchema, ShanghaiDateTime
+from service.api.schemas import INT64_MAX, RequestSchema, ShanghaiDateTime
 from service.services import events
 
 blp = Blueprint(
@@ -16,7 +16,9 @@ blp = Blueprint(
 
 class EventQuerySchema(RequestSchema):
     after = fields.Integer(
-        load_default=0, validate=validate.Range(min=0), metadata={"description": "上次读到的事件 id"}
+        load_default=0,
+        validate=validate.Range(min=0, max=INT64_MAX),
+        metadata={"description": "上次读到的事件 id"},
     )
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 

@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
-from service.services.errors import ServiceError
+from service.services.errors import ServiceError, TooManyRequests
+from service.store.db import DatabaseBusy
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,9 @@ _TITLES = {
     413: "上传内容过大",
     415: "不支持的内容类型",
     422: "数据校验未通过",
+    429: "请求过于频繁",
     500: "服务器内部错误",
+    503: "服务暂时繁忙",
 }
 
 _DETAILS = {
@@ -117,7 +120,19 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_service_error(error: ServiceError) -> Response:
-    return problem(error.status, error.detail, title=error.title, errors=error.errors, **error.extra)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
+    return problem(
+        error.status, error.detail, title=error.title, errors=error.errors, headers=headers, **error.extra
+    )
+
+
+def handle_database_busy(error: DatabaseBusy) -> Response:
+    log.warning("database busy: %s", error)
+    return problem(
+        503,
+        "数据库正忙（其他操作正在写入），本次请求未执行，请稍后重试",
+        headers={"Retry-After": str(error.retry_after_seconds)},
+    )
 
 
 def handle_unexpected(error: Exception) -> Response:
@@ -129,5 +144,6 @@ def handle_unexpected(error: Exception) -> Response:
 
 def register(app: Flask) -> None:
     app.register_error_handler(ServiceError, handle_service_error)
+    app.register_error_handler(DatabaseBusy, handle_database_busy)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

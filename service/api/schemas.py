@@ -8,6 +8,10 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 
 from service.timeutil import to_shanghai, utcnow
 
+# Column ranges: a query value beyond them would reach the database and fail there.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
 
 class ShanghaiDateTime(fields.DateTime):
     """Stored in UTC, shown in Beijing time with its +08:00 offset."""
@@ -77,9 +81,9 @@ class DefinitionVersionsSchema(Schema):
 
 class DiffQuerySchema(RequestSchema):
     from_version = fields.Integer(
-        required=True, data_key="from", validate=validate.Range(min=1, max=2**31 - 1)
+        required=True, data_key="from", validate=validate.Range(min=1, max=INT32_MAX)
     )
-    to_version = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1, max=2**31 - 1))
+    to_version = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1, max=INT32_MAX))
 
 
 class ElementChangeSchema(Schema):
@@ -105,7 +109,7 @@ class VersionDiffSchema(Schema):
 
 
 class XmlQuerySchema(RequestSchema):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=validate.Range(min=1, max=INT32_MAX))
 
 
 class PageQuerySchema(RequestSchema):

@@ -7,6 +7,8 @@ on the process element, editable in Camunda Modeler's properties panel).
   pass mark, a bank size), with the document's value as the diagram's default. Scripts and
   expressions read it as `shezhi["<name>"]`; instances keep the settings of their version.
   The value is JSON (`1.5`, `[3, 5]`, `{"biaoxian": 30}`); other text is taken as a string.
+- `xuanpin:startFields` — the data fields a start may set although they choose who receives
+  work (`${variable}` in a task's assignment; service/domain/start_rights.py).
 - `xuanpin:personalFields` — the fields holding personal information (ID numbers, contact
   details, family members) and `xuanpin:personalDataRoles` — the roles that may read them (the
   organising office and the deciding body); everyone else sees the case without them (X-05).
@@ -22,12 +24,13 @@ from typing import Any
 
 from service.domain.own_records import OwnRecordsSpec
 from service.domain.own_records import parse_spec as parse_own_records
+from service.domain.start_rights import START_FIELDS
 
 SETTING_PREFIX = "xuanpin:setting."
 PERSONAL_FIELDS = "xuanpin:personalFields"
 PERSONAL_DATA_ROLES = "xuanpin:personalDataRoles"
 _OWN_RECORDS_KEYS = ("xuanpin:applications", "xuanpin:results", "xuanpin:hiddenFields")
-KNOWN_KEYS = (*_OWN_RECORDS_KEYS, PERSONAL_FIELDS, PERSONAL_DATA_ROLES)
+KNOWN_KEYS = (*_OWN_RECORDS_KEYS, PERSONAL_FIELDS, PERSONAL_DATA_ROLES, START_FIELDS)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _SEPARATORS = re.compile(r"\s*[,，;；\n]\s*")
 
@@ -59,6 +62,7 @@ class Declarations:
     own_records: OwnRecordsSpec | None
     settings: dict[str, Any]
     data_policy: DataPolicy | None
+    start_fields: frozenset[str] = frozenset()
 
 
 def parse_declarations(properties: Mapping[str, str]) -> Declarations:
@@ -76,7 +80,16 @@ def parse_declarations(properties: Mapping[str, str]) -> Declarations:
         own_records=parse_own_records({k: v for k, v in properties.items() if k in _OWN_RECORDS_KEYS}),
         settings=parse_settings(properties),
         data_policy=_data_policy(properties),
+        start_fields=_start_fields(properties),
     )
+
+
+def _start_fields(properties: Mapping[str, str]) -> frozenset[str]:
+    names = _names(properties.get(START_FIELDS, ""))
+    bad = sorted(name for name in names if not _NAME.match(name))
+    if bad:
+        raise ValueError(f"{START_FIELDS} 中的数据项名称无效：{'、'.join(bad)}")
+    return names
 
 
 def parse_settings(properties: Mapping[str, str]) -> dict[str, Any]:

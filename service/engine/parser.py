@@ -20,6 +20,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from service.domain.declarations import Declarations, parse_declarations
+from service.domain.start_rights import StartRights
 from service.engine.errors import DefinitionError
 from service.engine.sandbox import SandboxError, compile_sandboxed
 from service.engine.serializer import dump_specs
@@ -27,6 +28,8 @@ from service.engine.xml import UnsafeXmlError, parse_xml
 
 # Camunda 7 attributes that SpiffWorkflow's Camunda parser drops; kept in task extensions.
 ASSIGNMENT_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee", "dueDate")
+# `${variable}`: the value comes from the case's data, as in Camunda's expressions.
+VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
 
 
 class AssignmentUserTaskParser(UserTaskParser):
@@ -91,6 +94,7 @@ class ParsedProcess:
     source_hashes: dict[str, str] = field(default_factory=dict)
     own_records: dict[str, object] | None = None  # X-03 declaration, see service/domain/own_records.py
     data_policy: dict[str, object] | None = None  # X-05, see service/domain/declarations.py
+    start_rights: dict[str, list[str]] | None = None  # see service/domain/start_rights.py
     # Roles the diagram names literally for its user tasks (lane or candidateGroups), with the
     # tasks' names: observers may not be among them (X-01).
     task_roles: dict[str, list[str]] = field(default_factory=dict)
@@ -184,9 +188,36 @@ def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
                 },
                 own_records=declarations.own_records.as_json() if declarations.own_records else None,
                 data_policy=declarations.data_policy.as_json() if declarations.data_policy else None,
+                start_rights=_start_rights(
+                    node,
+                    [parser.get_process_parser(name).node for name in subprocess_specs],
+                    declarations.start_fields,
+                ).as_json(),
             )
         )
     return processes
+
+
+def _start_rights(
+    node: etree._Element, called: list[etree._Element], start_fields: frozenset[str]
+) -> StartRights:
+    """The roles working in the process (its lanes, the groups its user tasks name literally)
+    and the data fields that choose who receives a task, here or in what it calls."""
+    namespaces = {**_BPMN, "camunda": CAMUNDA_MODEL_NS}
+    # A lane holding no element gives no work: it does not count.
+    lanes = node.xpath(".//bpmn:lane[bpmn:flowNodeRef]/@name", namespaces=namespaces)
+    roles = {name.strip() for name in lanes}
+    fields = set()
+    for process in (node, *called):
+        for task in process.xpath(".//bpmn:userTask", namespaces=namespaces):
+            for attribute in ("candidateGroups", "candidateUsers", "assignee"):
+                for item in split_list(task.get(f"{{{CAMUNDA_MODEL_NS}}}{attribute}")):
+                    match = VARIABLE.match(item)
+                    if match:
+                        fields.add(match.group(1))
+                    elif attribute == "candidateGroups" and process is node:
+                        roles.add(item)
+    return StartRights(frozenset(r for r in roles if r), frozenset(fields), start_fields)
 
 
 def _declarations(node: etree._Element, filename: str) -> Declarations:

@@ -20,10 +20,11 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from service.domain.plain_data import ENGINE, find_problem
 from service.domain.refusal import Refusal
 from service.engine import multi_instance
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
-from service.engine.parser import normalise_timer_expression, split_list
+from service.engine.parser import VARIABLE, normalise_timer_expression, split_list
 from service.engine.sandbox import SETTINGS_NAME, SandboxedScriptEngine, SandboxError
 from service.engine.serializer import dump_instance, load_instance, load_specs
 from service.engine.timers import Deadline, TimerView, forget_timer_value, parse_due, waiting_timers
@@ -32,7 +33,9 @@ from service.engine.timers import Deadline, TimerView, forget_timer_value, parse
 # then never needs its (large) spec text fetched from the database.
 SpecSource = str | Callable[[], str]
 
-_VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
+# In serialized state: a lone surrogate, or a NaN / Infinity token (a string containing the word
+# only costs a closer look).
+_SUSPECT = re.compile("[\ud800-\udfff]|(?<![\\w\"])-?(?:NaN|Infinity)(?![\\w\"])")
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,33 @@ class WorkflowRun:
         return multi_instance.repair(self.workflow)
 
     def dump(self) -> str:
-        return dump_instance(self.workflow)
+        """The instance state to store. A value a script left that cannot be stored (a range, a
+        generator, a set, NaN, broken Unicode) is the diagram's error, reported on its step."""
+        try:
+            state = dump_instance(self.workflow)
+        except (TypeError, ValueError) as error:
+            raise self._unstorable() or ExecutionError(f"流程数据无法保存：{error}") from None
+        # NaN and lone surrogates serialize, but no database column takes them: look closer.
+        if _SUSPECT.search(state):
+            problem = self._unstorable()
+            if problem is not None:
+                raise problem
+        return state
+
+    def _unstorable(self) -> ExecutionError | None:
+        """The first step (in tree order, so the one that introduced it) whose data holds a value
+        that cannot be stored."""
+        for task in self.workflow.get_tasks():
+            problem = find_problem(task.data, ENGINE)
+            if problem is None:
+                continue
+            spec = task.task_spec
+            name = spec.bpmn_name or spec.bpmn_id or spec.name
+            where = f"步骤「{name}」" + (f"（{spec.bpmn_id}）" if spec.bpmn_id else "")
+            return ExecutionError(
+                f"{where}留下的数据项 {problem.path} {problem.message}", spec.bpmn_id, spec.bpmn_name
+            )
+        return None
 
     def _task(self, task_id: str) -> Any:
         try:
@@ -292,7 +321,7 @@ class WorkflowRun:
     @staticmethod
     def _resolve(value: str, task: Any) -> str | None:
         """`${variable}` takes its value from the task data, as Camunda's expressions do."""
-        match = _VARIABLE.match(value)
+        match = VARIABLE.match(value)
         if not match:
             return value
         resolved = task.data.get(match.group(1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from SpiffWorkflow import task as _task_module
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator
@@ -53,3 +54,61 @@ if REHEARSAL_CLOCK_FILE:
     # Steps are ordered by when they changed state; a step the test fired in its own process and
     # one the server ran must be stamped on the same clock.
     _task_module.time = SimpleNamespace(time=lambda: utcnow().timestamp())
+
+# A timer expression must give ISO 8601 text ("PT2H", "2026-05-01T09:00:00+08:00"). SpiffWorkflow
+# parses whatever came back and fails with AttributeError (an int has no .upper) or a bare
+# Exception("Invalid duration"), which nothing names as the diagram's fault. Its parsers are
+# checked here, and the timer's step is attached to the error.
+class TimerValueError(ValueError):
+    """The value a timer expression returned is not an ISO 8601 date, duration or cycle."""
+
+
+_TIMER_KINDS = {
+    "parse_time_or_duration": "时间或时长",
+    "parse_iso_duration": "时长（如 \"PT2H\"、\"P5D\"）",
+    "parse_iso_recurring_interval": "循环（如 \"R3/PT1H\"）",
+    "get_datetime": "时间（如 \"2026-05-01T09:00:00+08:00\"）",
+}
+
+
+def _checked_parser(name: str, kind: str) -> None:
+    original = getattr(_timer.TimerEventDefinition, name)
+
+    def parse(expression: object) -> object:
+        if not isinstance(expression, str):
+            raise TimerValueError(
+                f"定时器表达式应返回 ISO 8601 文本形式的{kind}，实际返回了 "
+                f"{type(expression).__name__} 类型的值 {expression!r:.60}（整数请写成如 \"PT5M\" 的时长）"
+            )
+        try:
+            return original(expression)
+        except TimerValueError:
+            raise
+        except Exception:  # SpiffWorkflow raises a bare Exception for a bad duration
+            raise TimerValueError(
+                f"定时器表达式的结果 {expression!r:.60} 不是有效的 ISO 8601 {kind}"
+            ) from None
+
+    setattr(_timer.TimerEventDefinition, name, staticmethod(parse))
+
+
+for _name, _kind in _TIMER_KINDS.items():
+    _checked_parser(_name, _kind)
+
+
+def _naming_the_step(method):  # type: ignore[no-untyped-def]
+    def checked(self, my_task):  # type: ignore[no-untyped-def]
+        try:
+            return method(self, my_task)
+        except TimerValueError as error:
+            raise WorkflowTaskException(str(error), task=my_task) from error
+
+    return checked
+
+
+for _definition, _method in (
+    (_timer.TimeDateEventDefinition, "has_fired"),
+    (_timer.DurationTimerEventDefinition, "has_fired"),
+    (_timer.CycleTimerEventDefinition, "cycle_complete"),
+):
+    setattr(_definition, _method, _naming_the_step(getattr(_definition, _method)))

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from service.config import Settings
 from service.domain.own_records import has_valid_check_digit, normalise_id_number
 from service.security import hash_password, id_number_digest, new_token, token_digest, verify_password
 from service.services import audit
-from service.services.errors import Conflict, Invalid, Unauthorized
+from service.services.errors import Conflict, Invalid, TooManyRequests, Unauthorized
 from service.services.principal import Principal
 from service.store.db import Database
-from service.store.models import ApiToken, Role, User
+from service.store.models import ApiToken, LoginFailure, Role, User
 from service.timeutil import utcnow
 
 
@@ -133,24 +137,142 @@ def create_system_token(
     return token
 
 
-def login(db: Database, username: str, password: str, ttl_hours: int) -> str:
-    with db.transaction(write=True) as session:
+@dataclass(frozen=True)
+class LoginThrottle:
+    """Failed logins allowed within `window`, per account and per client address."""
+
+    per_account: int = 5
+    per_address: int = 20
+    window: timedelta = timedelta(minutes=15)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginThrottle:
+        return cls(
+            settings.login_failures_per_account,
+            settings.login_failures_per_address,
+            timedelta(seconds=settings.login_failure_window_seconds),
+        )
+
+
+def login(
+    db: Database,
+    username: str,
+    password: str,
+    ttl_hours: int,
+    address: str = "unknown",
+    throttle: LoginThrottle | None = None,
+) -> str:
+    """A bearer token for a person's password. The password is checked (argon2, tens of ms)
+    outside any transaction, so logins never queue behind each other on the write lock; only
+    the token, or the failure, is written afterwards. An account or address with too many
+    recent failures is refused before the password is looked at, a correct one included."""
+    throttle = throttle or LoginThrottle()
+    username, address = username[:100], (address or "unknown")[:64]
+    with db.transaction() as session:
+        _refuse_while_locked(session, throttle, username, address, utcnow())
         user = session.scalar(select(User).where(User.username == username, User.is_system.is_(False)))
-        # Hash even for unknown users so the answer time does not reveal who exists.
-        valid = verify_password(user.password_hash if user is not None else None, password)
-        if user is None or not user.active or not valid:
-            raise Unauthorized("用户名或密码错误")
-        token = new_token()
+        user_id = user.id if user is not None and user.active else None
+        password_hash = user.password_hash if user is not None else None
+    # Hash even for unknown users so the answer time does not reveal who exists.
+    valid = verify_password(password_hash, password) and user_id is not None
+    if not valid:
+        _record_failure(db, throttle, username, address)
+        raise Unauthorized("用户名或密码错误")
+    token = new_token()
+    with db.transaction(write=True) as session:
         session.add(
             ApiToken(
-                user=user,
+                user_id=user_id,
                 name="login",
                 token_hash=token_digest(token),
                 expires_at=utcnow() + timedelta(hours=ttl_hours),
             )
         )
-        audit.record(session, username, "auth.login")
+        # The account's own count starts afresh; the address keeps what it tried elsewhere.
+        session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+        audit.record(session, username, "auth.login", address=address)
     return token
+
+
+def _recent_failures(
+    session: Session, column: Any, value: str, limit: int, since: datetime
+) -> list[datetime]:
+    """The newest `limit` failures for an account or address within the window, newest first."""
+    return list(
+        session.scalars(
+            select(LoginFailure.at)
+            .where(column == value, LoginFailure.at > since)
+            .order_by(LoginFailure.at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _lock(
+    session: Session, throttle: LoginThrottle, username: str, address: str, now: datetime
+) -> tuple[str, datetime] | None:
+    """(scope, until) when the account or the address has reached its limit, else None. The
+    lock lifts once the oldest failure that keeps the count at the limit leaves the window."""
+    since = now - throttle.window
+    for scope, column, value, limit in (
+        ("account", LoginFailure.username, username, throttle.per_account),
+        ("address", LoginFailure.address, address, throttle.per_address),
+    ):
+        failures = _recent_failures(session, column, value, limit, since)
+        if limit > 0 and len(failures) >= limit:
+            return scope, failures[limit - 1] + throttle.window
+    return None
+
+
+def _refuse_while_locked(
+    session: Session, throttle: LoginThrottle, username: str, address: str, now: datetime
+) -> None:
+    locked = _lock(session, throttle, username, address, now)
+    if locked is None:
+        return
+    scope, until = locked
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    minutes = math.ceil(seconds / 60)
+    who = f"账号 {username}" if scope == "account" else "来自您所在地址的登录"
+    raise TooManyRequests(
+        f"{who}连续登录失败次数过多，已暂停登录，请 {minutes} 分钟后再试；忘记密码请联系管理员重置",
+        retry_after=seconds,
+    )
+
+
+def _record_failure(db: Database, throttle: LoginThrottle, username: str, address: str) -> None:
+    now = utcnow()
+    with db.transaction(write=True) as session:
+        session.execute(delete(LoginFailure).where(LoginFailure.at <= now - throttle.window))
+        session.add(LoginFailure(at=now, username=username, address=address))
+        audit.record(session, username, "auth.failed", address=address)
+        session.flush()
+        locked = _lock(session, throttle, username, address, now)
+        if locked is not None and _lock_starts_now(session, throttle, locked[0], username, address, now):
+            scope, until = locked
+            audit.record(
+                session,
+                username,
+                "auth.locked",
+                scope=scope,
+                address=address,
+                until=until.isoformat(),
+                limit=throttle.per_account if scope == "account" else throttle.per_address,
+            )
+
+
+def _lock_starts_now(
+    session: Session, throttle: LoginThrottle, scope: str, username: str, address: str, now: datetime
+) -> bool:
+    """This failure is the one that reached the limit (not a later one that slipped in
+    concurrently): the lockout is recorded once."""
+    column, value, limit = (
+        (LoginFailure.username, username, throttle.per_account)
+        if scope == "account"
+        else (LoginFailure.address, address, throttle.per_address)
+    )
+    count = len(_recent_failures(session, column, value, limit + 1, now - throttle.window))
+    return count == limit
 
 
 def principal_for_token(db: Database, token: str) -> Principal:

@@ -146,6 +146,7 @@ def _store_versions(
                 starter_users=process.starter_users,
                 own_records=process.own_records,
                 data_policy=process.data_policy,
+                start_rights=process.start_rights,
             )
             session.add(definition)
             session.flush()

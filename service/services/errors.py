@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from service.engine.errors import RuleRefused
+from service.domain.plain_data import LimitExceeded
+from service.engine.errors import ExecutionError, RuleRefused
 
 
 class ServiceError(Exception):
@@ -36,6 +37,17 @@ class Conflict(ServiceError):
     title = "状态冲突"
 
 
+class TooManyRequests(ServiceError):
+    """Refused for a while (login throttling); the client may retry after `retry_after` seconds."""
+
+    status = 429
+    title = "请求过于频繁"
+
+    def __init__(self, detail: str, retry_after: int, **extra: object) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+
+
 class Invalid(ServiceError):
     status = 422
     title = "数据校验未通过"
@@ -53,4 +65,20 @@ def refused(error: RuleRefused) -> Refused:
     errors = {error.field: [error.message]} if error.field else None
     return Refused(
         f"{error.message}（本次提交未保存，请修改后重新提交）", errors=errors, element_id=error.element_id
+    )
+
+
+class DataTooLarge(ExecutionError):
+    """A case's data would exceed its configured size. A start or a completion is refused with
+    it (nothing saved); a timer's instance is marked in error like any execution error."""
+
+    def __init__(self, exceeded: LimitExceeded) -> None:
+        super().__init__(f"流程数据过大：{exceeded.message}（上限由 {exceeded.setting} 设定）")
+        self.exceeded = exceeded
+
+
+def too_large(exceeded: LimitExceeded, field: str = "data") -> Invalid:
+    error = DataTooLarge(exceeded)
+    return Invalid(
+        error.message, errors={field: [exceeded.message]}, limit=exceeded.setting, max=exceeded.limit
     )

@@ -10,10 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.container import Container
+from service.domain.plain_data import size_problem
+from service.domain.start_rights import Starter, StartRights, refusal_to_start
 from service.engine.errors import ExecutionError, RuleRefused
 from service.engine.runtime import CompletedStep, ElementState
 from service.services import audit
-from service.services.errors import Conflict, Forbidden, Invalid, NotFound, refused
+from service.services.errors import Conflict, DataTooLarge, Forbidden, Invalid, NotFound, refused, too_large
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.progress import new_instance_id, save_progress
@@ -53,10 +55,18 @@ def check_data(data: Any, reserved: frozenset[str] = frozenset(), field: str = "
     return data
 
 
+def check_size(app: Container, data: dict[str, Any]) -> None:
+    """What a client sends may not by itself exceed the limits of a case's data."""
+    exceeded = size_problem(data, app.settings.max_instance_data_bytes, app.settings.max_instance_data_keys)
+    if exceeded is not None:
+        raise too_large(exceeded)
+
+
 def start(
     app: Container, principal: Principal, key: str, business_key: str | None, data: dict[str, Any] | None
 ) -> Instance:
     data = check_data(data, app.engine.reserved_names)
+    check_size(app, data)
     try:
         with app.db.transaction(write=True) as session:
             definition = session.scalar(
@@ -67,7 +77,8 @@ def start(
             )
             if definition is None:
                 raise NotFound(f"流程定义 {key} 不存在，请先部署")
-            _check_may_start(principal, definition)
+            _check_may_start(app, principal, definition)
+            _check_start_data(definition, data)
             if business_key:
                 _check_business_key_free(session, key, business_key)
             run = app.engine.start(definition.id, lambda: definition.spec, data)
@@ -96,6 +107,8 @@ def start(
             return instance
     except RuleRefused as error:
         raise refused(error) from None
+    except DataTooLarge as error:
+        raise too_large(error.exceeded) from None
     except ExecutionError as error:
         raise Invalid(f"流程无法启动：{error.message}", element_id=error.element_id) from None
     except IntegrityError:
@@ -109,23 +122,36 @@ def startable(app: Container, principal: Principal) -> list[ProcessDefinition]:
     result = []
     for definition in latest_definitions(app.db):
         try:
-            _check_may_start(principal, definition)
+            _check_may_start(app, principal, definition)
         except Forbidden:
             continue
         result.append(definition)
     return result
 
 
-def _check_may_start(principal: Principal, definition: ProcessDefinition) -> None:
-    if principal.is_admin or not (definition.starter_groups or definition.starter_users):
-        return
-    if (
-        principal.has_any_role(set(definition.starter_groups))
-        or principal.username in definition.starter_users
-    ):
-        return
-    allowed = definition.starter_groups + definition.starter_users
-    raise Forbidden(f"只有 {'、'.join(allowed)} 可以发起「{definition.name}」")
+def _check_may_start(app: Container, principal: Principal, definition: ProcessDefinition) -> None:
+    reason = refusal_to_start(
+        Starter(principal.username, principal.roles, principal.is_admin),
+        definition.name,
+        definition.starter_groups,
+        definition.starter_users,
+        StartRights.from_json(definition.start_rights),
+        app.settings.observer_roles,
+        app.settings.candidate_roles,
+    )
+    if reason is not None:
+        raise Forbidden(reason)
+
+
+def _check_start_data(definition: ProcessDefinition, data: dict[str, Any]) -> None:
+    """The start data may not decide who receives work unless the diagram says it may."""
+    chosen = StartRights.from_json(definition.start_rights).fields_choosing_assignees(data)
+    if chosen:
+        raise Invalid(
+            f"发起数据不能指定任务的办理人：{'、'.join(chosen)} 决定「{definition.name}」中任务交给谁，"
+            "由流程自身确定；如确需在发起时给出，请在流程的扩展属性 xuanpin:startFields 中声明",
+            errors={f"data.{name}": ["决定任务交给谁办理，发起时不能指定"] for name in chosen},
+        )
 
 
 def _check_business_key_free(session: Session, key: str, business_key: str) -> None:

@@ -11,10 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.container import Container
+from service.domain.plain_data import size_problem
 from service.engine.errors import ExecutionError
 from service.engine.runtime import UserTaskView, WorkflowRun
 from service.services import audit, own_records
 from service.services.accounts import check_named_users
+from service.services.errors import DataTooLarge
 from service.services.timers import sync_timers
 from service.store.db import after_commit
 from service.store.models import Instance, OutboxEvent, Task, TaskGrant
@@ -32,9 +34,14 @@ def save_progress(
     Returns the open task rows."""
     now = utcnow()
     messages = run.thrown_messages()  # before dump(): taking them is what removes them from the state
-    instance.state = run.dump()
+    state = run.dump()  # refuses what a script left that cannot be stored
     previous_data = instance.data
-    instance.data = run.case_data(previous_data or {})
+    data = run.case_data(previous_data or {})
+    exceeded = size_problem(data, app.settings.max_instance_data_bytes, app.settings.max_instance_data_keys)
+    if exceeded is not None:
+        raise DataTooLarge(exceeded)
+    instance.state = state
+    instance.data = data
     instance.updated_at = now
     if run.completed:
         instance.status = "completed"

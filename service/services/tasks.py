@@ -13,8 +13,8 @@ from service.container import Container
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.forms import declared_fields, form_context, named_users, validate_submission
 from service.services import accounts, audit
-from service.services.errors import Conflict, Forbidden, Invalid, NotFound, refused
-from service.services.instances import check_data
+from service.services.errors import Conflict, DataTooLarge, Forbidden, Invalid, NotFound, refused, too_large
+from service.services.instances import check_data, check_size
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.progress import save_progress
@@ -154,6 +154,7 @@ def unclaim(app: Container, principal: Principal, task_id: str) -> Task:
 
 def complete(app: Container, principal: Principal, task_id: str, data: Any) -> Completion:
     data = check_data(data, app.engine.reserved_names)
+    check_size(app, data)
     try:
         with app.db.transaction(write=True) as session:
             # Lock the instance first: it is the unit of consistency, one writer at a time.
@@ -206,6 +207,8 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
             return Completion(instance, open_tasks)
     except RuleRefused as error:
         raise refused(error) from None
+    except DataTooLarge as error:
+        raise too_large(error.exceeded) from None
     except ExecutionError as error:
         raise Invalid(
             f"提交后流程无法继续：{error.message}；数据未保存，请联系流程管理员",

@@ -23,7 +23,8 @@ def upgrade(db: Database, revision: str = "head") -> None:
     config = alembic_config()
     with db.engine.begin() as connection:
         if not db.is_sqlite:
-            # Replicas starting together migrate one after the other.
+            # Replicas starting together migrate one after the other, however long that takes.
+            connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -100,6 +100,22 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+class LoginFailure(Base):
+    """A failed password login, kept for the throttling window (services/accounts.py), then pruned."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    username: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_login_failures_username_at", "username", "at"),
+        Index("ix_login_failures_address_at", "address", "at"),
+        Index("ix_login_failures_at", "at"),
+    )
+
+
 class Deployment(Base):
     __tablename__ = "deployments"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +161,8 @@ class ProcessDefinition(Base):
     own_records: Mapped[dict | None] = mapped_column(JSON)
     # Personal fields and the roles that may read them (X-05); None: nothing is withheld.
     data_policy: Mapped[dict | None] = mapped_column(JSON)
+    # Roles working in the process and the data fields choosing assignees (domain/start_rights.py).
+    start_rights: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("key", "version", name="uq_process_definitions_key_version"),)

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from service.api.context import container
 from service.services import accounts, instances, own_records, tasks
-from service.services.errors import Invalid, ServiceError, Unauthorized
+from service.services.errors import Invalid, ServiceError, TooManyRequests, Unauthorized
 from service.web.auth import check_csrf, current_principal, login_required, safe_next, start_session
 from service.web.formdata import form_to_data
 from service.web.present import collect_labels
@@ -36,7 +36,7 @@ def home() -> Any:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         app = container()
         try:
@@ -45,15 +45,17 @@ def login() -> Any:
                 request.form.get("username", ""),
                 request.form.get("password", ""),
                 app.settings.token_ttl_hours,
+                address=request.remote_addr or "unknown",
+                throttle=accounts.LoginThrottle.from_settings(app.settings),
             )
-        except Unauthorized as failure:
-            error = failure.detail
+        except (Unauthorized, TooManyRequests) as failure:
+            error, status = failure.detail, failure.status
         else:
             start_session(token)
             return redirect(safe_next(request.args.get("next")))
     return render_template(
         "login.html", error=error, username=request.form.get("username", "")
-    ), 401 if error else 200
+    ), status
 
 
 @bp.route("/logout", methods=["POST"])
