@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 from service.domain.refusal import Refusal
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.engine.parser import normalise_timer_expression, split_list
-from service.engine.sandbox import SETTINGS_NAME, SandboxedScriptEngine, SandboxError
+from service.engine.sandbox import SETTINGS_NAME, SandboxedScriptEngine, SandboxError, ScriptLimits
 from service.engine.serializer import dump_instance, load_instance, load_specs
 from service.engine.timers import TimerView, forget_timer_value, parse_due, waiting_timers
 
@@ -229,8 +229,13 @@ class WorkflowRun:
 class ProcessEngine:
     """Holds the sandboxed script engine and a cache of restored (immutable) specs."""
 
-    def __init__(self, helpers: Mapping[str, Any] | None = None, time_limit: float = 1.0) -> None:
-        self.script_engine = SandboxedScriptEngine(helpers, time_limit)
+    def __init__(
+        self,
+        helpers: Mapping[str, Any] | None = None,
+        time_limit: float | None = None,
+        limits: ScriptLimits | None = None,
+    ) -> None:
+        self.script_engine = SandboxedScriptEngine(helpers, time_limit, limits)
         # Names scripts see besides the data; the data may not use them.
         self.reserved_names = frozenset(helpers or {}) | {SETTINGS_NAME}
         self._specs: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
@@ -289,7 +294,10 @@ class _explained:
                 raise RuleRefused(refusal.message, refusal.field, element_id, name) from exc
             cause = getattr(exc, "exception", None) or exc
             reason = str(cause.args[0]) if getattr(cause, "args", None) else str(cause)
-            if isinstance(cause, NameError):
+            original = _unwrapped(exc)
+            if isinstance(original, SandboxError):  # a limit or a forbidden name: already Chinese
+                reason = str(original)
+            elif isinstance(cause, NameError):
                 reason = f"引用了不存在的数据项（{reason}）"
             where = f"步骤「{name or element_id or '未知'}」" + (f"（{element_id}）" if element_id else "")
             raise ExecutionError(f"{where}执行失败：{reason}", element_id, name) from exc
@@ -304,6 +312,14 @@ def _refusal_in(exc: BaseException) -> Refusal | None:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def _unwrapped(exc: BaseException) -> BaseException:
+    """The script's own exception under SpiffWorkflow's wrappers (which do not always keep it)."""
+    seen: BaseException | None = exc
+    while isinstance(seen, SpiffWorkflowException):
+        seen = seen.__cause__ or seen.__context__
+    return seen if seen is not None else exc
 
 
 def _json_safe(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer
+from SpiffWorkflow.bpmn.specs.mixins import multiinstance_task as _mi
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator
 
@@ -29,3 +32,19 @@ def _raise_depth_default(cls: type) -> None:
 
 for _iterator in (TaskIterator, BpmnTaskIterator):
     _raise_depth_default(_iterator)
+
+
+# A multi-instance activity creates one task per item of its collection (or per count of its
+# cardinality) in one step; the script engine bounds how many (XUANPIN_MAX_INSTANCES_PER_ACTIVITY).
+def _bounded_instances(update_hook: Any) -> Any:
+    def _update_hook(self: Any, my_task: Any) -> Any:
+        check = getattr(my_task.workflow.script_engine, "check_instances", None)
+        if check is not None:
+            check(my_task)
+        return update_hook(self, my_task)
+
+    return _update_hook
+
+
+for _multi in (_mi.SequentialMultiInstanceTask, _mi.ParallelMultiInstanceTask):
+    _multi._update_hook = _bounded_instances(_multi._update_hook)  # type: ignore[method-assign]
