@@ -22,7 +22,13 @@ from SpiffWorkflow.util.task import TaskState
 from service.domain.refusal import Refusal
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.engine.parser import normalise_timer_expression, split_list
-from service.engine.sandbox import SETTINGS_NAME, SandboxedScriptEngine, SandboxError, ScriptLimits
+from service.engine.sandbox import (
+    SETTINGS_NAME,
+    SandboxedScriptEngine,
+    SandboxError,
+    ScriptLimits,
+    element_name,
+)
 from service.engine.serializer import dump_instance, load_instance, load_specs
 from service.engine.timers import TimerView, forget_timer_value, parse_due, waiting_timers
 
@@ -288,7 +294,7 @@ class _explained:
             task = getattr(exc, "task", None) or self.task
             spec = getattr(task, "task_spec", None) if task is not None else None
             element_id = getattr(spec, "bpmn_id", None) if spec is not None else None
-            name = getattr(spec, "bpmn_name", None) if spec is not None else None
+            name = element_name(spec) if spec is not None else None
             refusal = _refusal_in(exc)
             if refusal is not None:
                 raise RuleRefused(refusal.message, refusal.field, element_id, name) from exc

@@ -457,6 +457,16 @@ class SandboxedScriptEngine(PythonScriptEngine):
             )
 
 
+def element_name(spec: Any) -> str | None:
+    """The name a person gave the element; a multi-instance activity keeps it on its inner task."""
+    name = getattr(spec, "bpmn_name", None)
+    inner = getattr(spec, "task_spec", None)
+    process = getattr(spec, "_wf_spec", None)
+    if not name and isinstance(inner, str) and process is not None:
+        name = getattr(process.task_specs.get(inner), "bpmn_name", None)
+    return name
+
+
 def _title(task: Any) -> str:
     spec = task.task_spec
-    return str(getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name)
+    return str(element_name(spec) or getattr(spec, "bpmn_id", None) or spec.name)

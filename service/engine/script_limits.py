@@ -165,6 +165,13 @@ def run_limited(code: Any, namespace: dict[str, Any], limits: ScriptLimits, mode
         return None
     except _Expired:
         raise ScriptTimeout(f"脚本运行超过 {limits.time_limit:g} 秒，已被终止") from None
+    except (SystemExit, KeyboardInterrupt, GeneratorExit):
+        raise  # the process's own (a signal, a shutdown): diagram code cannot reach these classes
+    except BaseException as error:
+        if isinstance(error, Exception):
+            raise
+        # `raise ValueError.mro()[2]` reaches the bare BaseException class: a script failure too.
+        raise SandboxError(f"脚本不能引发 {type(error).__name__}，已按脚本错误处理") from None
     finally:
         sys.settrace(previous)
         _state.run = outer
@@ -359,42 +366,41 @@ def safe_sum(iterable: Any, /, start: Any = 0) -> Any:
 # Text -------------------------------------------------------------------------------------
 
 
+_END = object()
+
+
 def rendered_length(value: Any, budget: int) -> int:
     """An estimate of len(str(value)) that stops once it passes `budget`: the text of a list
-    holding the same list many times grows exponentially with its nesting."""
+    holding the same list many times grows exponentially with its nesting. A loop, not
+    recursion: it runs under the script's trace hook, which is called for every Python call."""
     used = 0
+    pending: list[Iterator[Any]] = [iter((value,))]
+    owners: list[int] = [0]
     path: set[int] = set()
-
-    def visit(item: Any, depth: int) -> None:
-        nonlocal used
+    while pending:
+        item = next(pending[-1], _END)
+        if item is _END:
+            pending.pop()
+            path.discard(owners.pop())
+            continue
         if isinstance(item, str | bytes):
-            used += len(item) + 2
+            used += len(item) + 4
         elif isinstance(item, int):
-            used += item.bit_length() // 3 + 2
+            used += item.bit_length() // 3 + 4
         elif isinstance(item, list | tuple | set | frozenset | dict):
             if id(item) in path:
                 used += 5  # printed as [...]
-                return
-            if depth > MAX_DEPTH:
-                raise LimitExceeded(f"数据嵌套超过 {MAX_DEPTH} 层")
-            path.add(id(item))
-            used += 2
-            for element in item.items() if isinstance(item, dict) else item:
-                if isinstance(item, dict):
-                    visit(element[0], depth + 1)
-                    visit(element[1], depth + 1)
-                else:
-                    visit(element, depth + 1)
+            else:
+                if len(pending) > MAX_DEPTH:
+                    raise LimitExceeded(f"数据嵌套超过 {MAX_DEPTH} 层")
+                path.add(id(item))
+                owners.append(id(item))
+                pending.append(iter(item.items() if isinstance(item, dict) else item))
                 used += 2
-                if used > budget:
-                    break
-            path.discard(id(item))
         else:
             used += 40
         if used > budget:
             raise _too_long("字符串", used, budget, STRING_SETTING)
-
-    visit(value, 0)
     return used
 
 
@@ -540,20 +546,20 @@ class _GuardedType(type):
     """The metaclass of `str` as scripts see it: isinstance, issubclass and class attributes
     behave as the real type's, calling it renders nested data only within the limits."""
 
-    real: type
+    _real: type
 
     def __instancecheck__(cls, instance: Any) -> bool:
-        return isinstance(instance, cls.real)
+        return isinstance(instance, cls._real)
 
     def __subclasscheck__(cls, subclass: type) -> bool:
-        return issubclass(subclass, cls.real)
+        return issubclass(subclass, cls._real)
 
     def __getattr__(cls, name: str) -> Any:
         if name in {"format", "format_map"}:
             raise SandboxError('脚本中不能使用 str.format，请改用 f-string（f"{值}"）')
         if name.startswith("_"):
             raise AttributeError(name)
-        value = getattr(cls.real, name)
+        value = getattr(cls._real, name)
         if name in _TEXT_METHODS:
             # str.join(sep, items): the unbound method, bounded like the bound one.
             return lambda text, *args: _guarded_text_method(text, name, getattr(text, name))(*args)
@@ -562,11 +568,11 @@ class _GuardedType(type):
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         if len(args) == 1 and not kwargs:
             _check_rendering(args[0])
-        return cls.real(*args, **kwargs)
+        return cls._real(*args, **kwargs)
 
 
 class GuardedStr(metaclass=_GuardedType):
-    real = str
+    _real = str
 
 
 class ListWriter:
