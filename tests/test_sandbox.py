@@ -208,6 +208,24 @@ def test_time_spent_in_platform_helpers_counts_against_the_script():
     assert data == {}
 
 
+def test_waiting_on_the_calendar_is_given_back_but_never_more_than_the_limit():
+    """Reading the working-day calendar waits on the database, not on the diagram: that time is
+    given back, up to the limit once more in all, so calling it in a loop buys nothing."""
+
+    def read_calendar(seconds: float) -> int:
+        with script_limits.platform_read():
+            time.sleep(seconds)
+        return 1
+
+    env = SandboxedEnvironment({"read_calendar": read_calendar}, time_limit=0.3)
+    data: dict = {}
+    env.execute("a = read_calendar(0.4)", data)
+    assert data == {"a": 1}
+    with pytest.raises(ScriptTimeout):
+        env.execute("for i in range(10):\n    b = read_calendar(0.2)", data)
+    assert "b" not in data
+
+
 def test_many_long_working_day_counts_are_stopped_by_the_limit():
     """Issue 9, finding 2: 400 calls of add_workdays(…, 3650) ran 9 s against a 1 s limit."""
     calendar = WorkCalendar()

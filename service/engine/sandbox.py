@@ -58,8 +58,8 @@ from service.engine.script_limits import (
     safe_repr,
     safe_sorted,
     safe_sum,
+    timed_min_max,
 )
-from service.engine.script_limits import _min_max as min_max
 
 __all__ = [
     "SCRIPT_FILENAME",
@@ -100,8 +100,8 @@ _ALLOWED_BUILTINS.update(
         "map": safe_map,
         "filter": safe_filter,
         "sorted": safe_sorted,
-        "min": min_max(min),
-        "max": min_max(max),
+        "min": timed_min_max(min),
+        "max": timed_min_max(max),
         "repr": safe_repr,
         "str": GuardedStr,
     }

@@ -12,8 +12,10 @@ The time limit is enforced by a trace hook and cannot be caught or refunded:
   `ScriptTimeout`, an ordinary error SpiffWorkflow records against the step;
 - time spent in platform helpers counts: they check the clock on entry and exit, and pure
   domain code (`service/domain`) is traced line by line, so a helper can be stopped midway.
-  The one exception is the first read of the working-day calendar in a run (`platform_read`),
-  which waits on the database and which a script cannot repeat.
+  Only time that is not the diagram's work is given back — waiting on the database for the
+  working-day calendar (`platform_read`) and full garbage collections, which scan the whole
+  process heap — and never more than the time limit once more: a diagram holds a thread at
+  most twice its limit, whatever it does.
 
 A single C-level call cannot be interrupted by any hook (it holds the interpreter lock), so
 every operation able to do much work in one C call goes through a guard here instead: `range`,
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import builtins as _builtins
 import contextlib
+import gc
 import os
 import re
 import sys
@@ -88,16 +91,41 @@ class _Run:
     def __init__(self, limits: ScriptLimits, outer: _Run | None) -> None:
         self.limits = limits
         self.expires = time.monotonic() + limits.time_limit
-        self.platform_read_done = False
+        # Time that was not the diagram's work, given back at most once the limit in all.
+        self.allowance = limits.time_limit
         if outer is not None:  # a nested run never extends the time of the one around it
             self.expires = min(self.expires, outer.expires)
+            self.allowance = 0.0
 
     def expired(self) -> bool:
         return time.monotonic() > self.expires
 
+    def give_back(self, seconds: float) -> None:
+        granted = min(max(seconds, 0.0), self.allowance)
+        self.allowance -= granted
+        self.expires += granted
+
 
 _state = threading.local()
 _DEFAULT_LIMITS = ScriptLimits()
+_active: set[_Run] = set()  # runs of every thread: a full garbage collection stalls them all
+_collection_started = [0.0]
+
+
+def _full_collection(phase: str, info: dict[str, int]) -> None:
+    """A full collection scans the whole process heap, however little the script allocated;
+    its pause is given back to every running script (within their allowance)."""
+    if not _active or info.get("generation") != 2:
+        return
+    if phase == "start":
+        _collection_started[0] = time.monotonic()
+    else:
+        paused = time.monotonic() - _collection_started[0]
+        for run in list(_active):
+            run.give_back(paused)
+
+
+gc.callbacks.append(_full_collection)
 
 
 def _current() -> _Run | None:
@@ -112,19 +140,15 @@ def current_limits() -> ScriptLimits:
 @contextlib.contextmanager
 def platform_read() -> Iterator[None]:
     """Around a helper's read of shared platform data (the working-day calendar from the
-    database). The first such read of a run is not charged to the script: it is the database's
-    latency, not the diagram's work. It is the only exception, and a script cannot repeat it:
-    every later read in the same run counts like any other time."""
+    database): database latency, not the diagram's work, so it is given back to the script,
+    within the run's allowance (at most the time limit itself, however often it is called)."""
     run = _current()
-    if run is None or run.platform_read_done:
-        yield
-        return
-    run.platform_read_done = True
     started = time.monotonic()
     try:
         yield
     finally:
-        run.expires += time.monotonic() - started
+        if run is not None:
+            run.give_back(time.monotonic() - started)
 
 
 def check_time() -> None:
@@ -157,6 +181,7 @@ def run_limited(code: Any, namespace: dict[str, Any], limits: ScriptLimits, mode
     run = _Run(limits, outer)
     previous = sys.gettrace()
     _state.run = run
+    _active.add(run)
     sys.settrace(_Tracer(run))
     try:
         if mode == "eval":
@@ -174,6 +199,7 @@ def run_limited(code: Any, namespace: dict[str, Any], limits: ScriptLimits, mode
         raise SandboxError(f"脚本不能引发 {type(error).__name__}，已按脚本错误处理") from None
     finally:
         sys.settrace(previous)
+        _active.discard(run)
         _state.run = outer
 
 
@@ -342,7 +368,7 @@ def safe_sorted(iterable: Any, /, *, key: Callable[[Any], Any] | None = None, re
     return _builtins.sorted(_timed_items(iterable), key=_timed(key), reverse=reverse)
 
 
-def _min_max(function: Callable[..., Any]) -> Callable[..., Any]:
+def timed_min_max(function: Callable[..., Any]) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
         if kwargs.get("key") is not None:
             kwargs["key"] = _timed(kwargs["key"])
