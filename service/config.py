@@ -31,8 +31,13 @@ class Settings:
     database_url: str = field(default_factory=_default_database_url)
     # Lifetime of a bearer token obtained with a password (system tokens do not expire).
     token_ttl_hours: int = 12
-    # Wall-clock budget for one script or expression from a diagram.
+    # Wall-clock budget for one script or expression from a diagram; helpers it calls count.
     script_time_limit_seconds: float = 1.0
+    # Longest list/tuple/dict/range and longest string a script may build or leave in the data.
+    script_max_items: int = 10_000
+    script_max_string: int = 100_000
+    # Most instances one multi-instance activity may create (cardinality or collection size).
+    max_instances_per_activity: int = 200
     # Roles that may read every instance but change nothing.
     observer_roles: tuple[str, ...] = ("纪检监督",)
     # Roles of the people applying: they never start a case.
@@ -73,6 +78,9 @@ class Settings:
             database_url=env.get("DATABASE_URL") or _default_database_url(),
             token_ttl_hours=int(env.get("XUANPIN_TOKEN_TTL_HOURS", "12")),
             script_time_limit_seconds=float(env.get("XUANPIN_SCRIPT_TIME_LIMIT", "1.0")),
+            script_max_items=int(env.get("XUANPIN_SCRIPT_MAX_ITEMS", "10000")),
+            script_max_string=int(env.get("XUANPIN_SCRIPT_MAX_STRING", "100000")),
+            max_instances_per_activity=int(env.get("XUANPIN_MAX_INSTANCES_PER_ACTIVITY", "200")),
             observer_roles=_list(env.get("XUANPIN_OBSERVER_ROLES"), ("纪检监督",)),
             candidate_roles=_list(env.get("XUANPIN_CANDIDATE_ROLES"), CANDIDATE_ROLES),
             designer_roles=_list(env.get("XUANPIN_DESIGNER_ROLES"), ("设计人员",)),

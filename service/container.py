@@ -10,6 +10,7 @@ from service.config import Settings
 from service.domain.helpers import SCRIPT_FUNCTIONS
 from service.domain.workdays import add_workdays
 from service.engine.runtime import ProcessEngine
+from service.engine.script_limits import ScriptLimits, platform_read
 from service.engine.timers import calendar_helpers
 from service.services.calendar import CalendarCache
 from service.store.db import Database
@@ -34,9 +35,13 @@ class Container:
             settings.database_url, echo=settings.sql_echo, busy_timeout=settings.db_busy_timeout_seconds
         )
         calendar = CalendarCache(db)
-        engine = ProcessEngine(
-            helpers=script_helpers(calendar), time_limit=settings.script_time_limit_seconds
+        limits = ScriptLimits(
+            time_limit=settings.script_time_limit_seconds,
+            max_items=settings.script_max_items,
+            max_string=settings.script_max_string,
+            max_instances=settings.max_instances_per_activity,
         )
+        engine = ProcessEngine(helpers=script_helpers(calendar), limits=limits)
         return cls(settings=settings, db=db, engine=engine, calendar=calendar)
 
 
@@ -44,7 +49,9 @@ def script_helpers(calendar: CalendarCache) -> dict[str, object]:
     """Functions diagrams may call from scripts and expressions."""
 
     def workdays(start, n):  # type: ignore[no-untyped-def]
-        deadline = add_workdays(calendar.get(), start, n)
+        with platform_read():
+            work_calendar = calendar.get()
+        deadline = add_workdays(work_calendar, start, n)
         return deadline.end_date, deadline.provisional
 
     return {**SCRIPT_FUNCTIONS, **calendar_helpers(workdays, utcnow)}

@@ -25,7 +25,13 @@ from service.domain.refusal import Refusal
 from service.engine import multi_instance
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.engine.parser import VARIABLE, normalise_timer_expression, split_list
-from service.engine.sandbox import SETTINGS_NAME, SandboxedScriptEngine, SandboxError
+from service.engine.sandbox import (
+    SETTINGS_NAME,
+    SandboxedScriptEngine,
+    SandboxError,
+    ScriptLimits,
+    element_name,
+)
 from service.engine.serializer import dump_instance, load_instance, load_specs
 from service.engine.timers import Deadline, TimerView, forget_timer_value, parse_due, waiting_timers
 
@@ -331,8 +337,13 @@ class WorkflowRun:
 class ProcessEngine:
     """Holds the sandboxed script engine and a cache of restored (immutable) specs."""
 
-    def __init__(self, helpers: Mapping[str, Any] | None = None, time_limit: float = 1.0) -> None:
-        self.script_engine = SandboxedScriptEngine(helpers, time_limit)
+    def __init__(
+        self,
+        helpers: Mapping[str, Any] | None = None,
+        time_limit: float | None = None,
+        limits: ScriptLimits | None = None,
+    ) -> None:
+        self.script_engine = SandboxedScriptEngine(helpers, time_limit, limits)
         self.helpers = dict(helpers or {})
         # Names scripts see besides the data; the data may not use them.
         self.reserved_names = frozenset(helpers or {}) | {SETTINGS_NAME}
@@ -392,13 +403,16 @@ class _explained:
             task = getattr(exc, "task", None) or self.task
             spec = getattr(task, "task_spec", None) if task is not None else None
             element_id = getattr(spec, "bpmn_id", None) if spec is not None else None
-            name = getattr(spec, "bpmn_name", None) if spec is not None else None
+            name = element_name(spec) if spec is not None else None
             refusal = _refusal_in(exc)
             if refusal is not None:
                 raise RuleRefused(refusal.message, refusal.field, element_id, name) from exc
             cause = getattr(exc, "exception", None) or exc
             reason = str(cause.args[0]) if getattr(cause, "args", None) else str(cause)
-            if isinstance(cause, NameError):
+            original = _unwrapped(exc)
+            if isinstance(original, SandboxError):  # a limit or a forbidden name: already Chinese
+                reason = str(original)
+            elif isinstance(cause, NameError):
                 reason = f"引用了不存在的数据项（{reason}）"
             where = f"步骤「{name or element_id or '未知'}」" + (f"（{element_id}）" if element_id else "")
             raise ExecutionError(f"{where}执行失败：{reason}", element_id, name) from exc
@@ -413,6 +427,14 @@ def _refusal_in(exc: BaseException) -> Refusal | None:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def _unwrapped(exc: BaseException) -> BaseException:
+    """The script's own exception under SpiffWorkflow's wrappers (which do not always keep it)."""
+    seen: BaseException | None = exc
+    while isinstance(seen, SpiffWorkflowException):
+        seen = seen.__cause__ or seen.__context__
+    return seen if seen is not None else exc
 
 
 def _json_safe(data: Mapping[str, Any]) -> dict[str, Any]:

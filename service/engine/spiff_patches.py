@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 from SpiffWorkflow import task as _task_module
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer
+from SpiffWorkflow.bpmn.specs.mixins import multiinstance_task as _mi
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator
 
@@ -112,3 +114,19 @@ for _definition, _method in (
     (_timer.CycleTimerEventDefinition, "cycle_complete"),
 ):
     setattr(_definition, _method, _naming_the_step(getattr(_definition, _method)))
+
+
+# A multi-instance activity creates one task per item of its collection (or per count of its
+# cardinality) in one step; the script engine bounds how many (XUANPIN_MAX_INSTANCES_PER_ACTIVITY).
+def _bounded_instances(update_hook: Any) -> Any:
+    def _update_hook(self: Any, my_task: Any) -> Any:
+        check = getattr(my_task.workflow.script_engine, "check_instances", None)
+        if check is not None:
+            check(my_task)
+        return update_hook(self, my_task)
+
+    return _update_hook
+
+
+for _multi in (_mi.SequentialMultiInstanceTask, _mi.ParallelMultiInstanceTask):
+    _multi._update_hook = _bounded_instances(_multi._update_hook)  # type: ignore[method-assign]
