@@ -547,6 +547,8 @@ def test_contract_deadline_escalates(fh):
         assert _tick(api) == 1
         [contract] = [t for t in api.inbox("renshi", instance_id=instance_id) if t["title"] == "签订劳动合同"]
         assert contract["overdue"] is True
+        # The detail agrees with the list (it used to say false for the same task).
+        assert api.get(f"/api/v1/tasks/{contract['id']}", user="renshi").json["overdue"] is True
     duban = _task(api, "jituan", "督办劳动合同签订", instance_id)
     assert api.get(f"/api/v1/tasks/{duban['id']}", user="jituan").json["data"]["hetong_yuqi"] is True
 

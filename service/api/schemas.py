@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
-from service.timeutil import to_shanghai, utcnow
+from service.services.tasks import is_overdue
+from service.timeutil import to_shanghai
 
 
 class ShanghaiDateTime(fields.DateTime):
@@ -160,8 +162,11 @@ class TaskSchema(Schema):
     completed_by = fields.String(allow_none=True)
 
     def _overdue(self, obj: Any) -> bool:
-        due = getattr(obj, "due_at", None)
-        return bool(due is not None and getattr(obj, "status", "open") == "open" and due < utcnow())
+        # The list dumps Task rows, the detail a dict of their fields (raw_fields): read both,
+        # or the detail says false where the list says true.
+        if isinstance(obj, Mapping):
+            return is_overdue(obj.get("due_at"), obj.get("status"))
+        return is_overdue(getattr(obj, "due_at", None), getattr(obj, "status", None))
 
 
 class TaskDetailSchema(TaskSchema):

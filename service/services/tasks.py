@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -79,6 +80,12 @@ def list_tasks(
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page))
         return Page(list(rows), total, page, per_page)
+
+
+def is_overdue(due_at: datetime | None, status: str | None, now: datetime | None = None) -> bool:
+    """An open task past its due time. One rule for the list, the `overdue` filter (its SQL
+    twin above) and the task detail, which is read from a dict rather than a Task row."""
+    return due_at is not None and (status or "open") == "open" and due_at < (now or utcnow())
 
 
 def can_act(principal: Principal, task: Task) -> bool:
