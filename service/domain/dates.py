@@ -1,4 +1,5 @@
-"""Whole-year differences between dates (KF-03, FH-02 ages; JB-04 years of experience).
+"""Whole-year and whole-month differences between dates (KF-03, FH-02 ages; JB-04 years of
+experience; KF-03 months to retirement).
 
 Dates may be `date`/`datetime` objects or ISO strings (`YYYY-MM-DD` or an ISO datetime);
 an aware datetime is taken in Beijing time.
@@ -6,6 +7,7 @@ an aware datetime is taken in Beijing time.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime
 from typing import Any
 
@@ -47,3 +49,23 @@ def age_on(birth_date: Any, on_date: Any) -> int:
 def years_between(start: Any, end: Any) -> int:
     """JB-04: whole years from `start` to `end` (e.g. years of work experience)."""
     return _whole_years(start, end, "起始日期", "截止日期")
+
+
+def months_between(start: Any, end: Any) -> int:
+    """KF-03: whole months from `start` to `end` (the last month counts once its day is reached;
+    a 31st counts as reached on a shorter month's last day); negative when `end` is earlier."""
+    first = as_date(start, "起始日期")
+    last = as_date(end, "截止日期")
+    months = (last.year - first.year) * 12 + (last.month - first.month)
+    if shift_months(first, months) > last:
+        months -= 1
+    return months
+
+
+def shift_months(day: date, months: int) -> date:
+    """The same day `months` later (earlier when negative); the month's last day when it is
+    shorter (31 January + 1 month = 28 or 29 February)."""
+    total = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(total, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

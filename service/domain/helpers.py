@@ -12,12 +12,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from service.domain.dates import age_on, years_between
+from service.domain.dates import age_on, months_between, years_between
 from service.domain.draws import draw_order, draw_questions, new_seed
 from service.domain.pay import pay_structure_violations
 from service.domain.ranking import above_threshold, all_below, inspection_targets, rank, top_tied
 from service.domain.ratios import hiring_ratio_decision, meets_ratio, ratio
 from service.domain.refusal import refuse
+from service.domain.retirement import statutory_retirement
 from service.domain.scoring import (
     average,
     jb_interview_score,
@@ -50,6 +51,8 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         new_seed,
         age_on,
         years_between,
+        months_between,
+        statutory_retirement,
         refuse,
     )
 }
