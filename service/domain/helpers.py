@@ -17,6 +17,12 @@ from service.domain.draws import draw_order, draw_questions, new_seed
 from service.domain.pay import pay_structure_violations
 from service.domain.ranking import above_threshold, all_below, inspection_targets, rank, top_tied
 from service.domain.ratios import hiring_ratio_decision, meets_ratio, ratio
+from service.domain.recusal import (
+    check_panel_can_score,
+    jb_interview_results,
+    jb_second_round_results,
+    recusal_split,
+)
 from service.domain.refusal import refuse
 from service.domain.retirement import statutory_retirement
 from service.domain.scoring import (
@@ -36,6 +42,10 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         qa_score,
         average,
         jb_interview_score,
+        jb_interview_results,
+        jb_second_round_results,
+        recusal_split,
+        check_panel_can_score,
         trimmed_mean,
         rank,
         top_tied,
