@@ -290,13 +290,18 @@ def test_main_path_plan_to_hire_filing_and_archive(fh):
 
     contract = _task(api, "renshi", "签订劳动合同", instance_id)
     assert contract["due_at"] == "2027-01-10T23:59:59+08:00"  # FH-08: one month from 12/10
+    # FH-09: the filing opens with the contract (it does not wait for it), due 15 working days
+    # after the start date 12/10.
+    filing_task = _task(api, "renshi", "填报备案材料", instance_id)
+    assert filing_task["due_at"] == "2026-12-31T23:59:59+08:00" and filing_task["overdue"] is False
+    timers = {t["title"]: t["due_at"] for t in _data(api, instance_id)["timers"]}
+    assert timers == {
+        "合同期限届满": "2027-01-10T23:59:59+08:00",
+        "备案期限届满": "2026-12-31T23:59:59+08:00",
+        "填报期限届满": "2026-12-31T23:59:59+08:00",
+    }
     with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):
-        api.complete(contract["id"], "renshi", hetong_riqi="2026-12-10", hetong_qixian_nian=3)
-        timers = {t["title"]: t["due_at"] for t in _data(api, instance_id)["timers"]}
-        assert timers == {"备案期限届满": "2026-12-31T23:59:59+08:00"}  # FH-09: 15 working days
-        filing = api.get(
-            f"/api/v1/tasks/{_task(api, 'renshi', '填报备案材料', instance_id)['id']}", user="renshi"
-        )
+        filing = api.get(f"/api/v1/tasks/{filing_task['id']}", user="renshi")
         assert filing.json["data"]["xingming"] == "王晓东"
         assert filing.json["data"]["biandong_riqi"] == RUZHI_RIQI
         _do(
@@ -312,10 +317,14 @@ def test_main_path_plan_to_hire_filing_and_archive(fh):
             xueli="大学本科",
             quanrizhi=True,
             biandong_riqi=RUZHI_RIQI,
-            hetong_riqi="2026-12-10",
         )
+        review = _task(api, "jituan", "集团审核", instance_id)
+        assert review["due_at"] == "2026-12-31T23:59:59+08:00"
         _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="材料齐全，同意报备")
         _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案", beian_yijian="准予备案")
+        # Filed before the contract: the contract is still open, the archive waits for both.
+        assert _titles(api, "renshi", instance_id) == ["签订劳动合同"]
+        api.complete(contract["id"], "renshi", hetong_riqi="2026-12-10", hetong_qixian_nian=3)
         assert _data(api, instance_id)["timers"] == []
         _do(
             api,
@@ -332,7 +341,14 @@ def test_main_path_plan_to_hire_filing_and_archive(fh):
     assert archive["gonggao"]["riqi"] == GONGGAO_RIQI
     assert len(archive["baoming"]) == 7 and len(archive["chengji"]) == 6
     assert [p["xingming"] for p in archive["luyong"]] == ["王晓东"]
-    assert detail["data"].get("beian_yuqi") is None and detail["data"]["beian_jieguo"] == "准予备案"
+    [hire] = detail["data"]["luyong_mingdan"]
+    assert (hire["beian_jieguo"], hire["beian_bianhao"], hire["beian_yuqi"]) == (
+        "准予备案",
+        "奉化备案-120012",
+        False,
+    )
+    assert (hire["hetong_riqi"], hire["hetong_qixian_nian"], hire["hetong_yuqi"]) == ("2026-12-10", 3, False)
+    assert (detail["data"]["beian_yuqi"], detail["data"]["hetong_yuqi"]) == (False, False)
     steps = [s["title"] for s in detail["completed_steps"]]
     order = [
         "核准年度用工计划",
@@ -344,7 +360,7 @@ def test_main_path_plan_to_hire_filing_and_archive(fh):
         "组织体检",
         "组织考察",
     ]
-    order += ["拟聘人员公示", "作出聘用决定", "签订劳动合同", "办理人员备案", "招聘资料归档"]
+    order += ["拟聘人员公示", "作出聘用决定", "办理人员备案", "签订劳动合同", "招聘资料归档"]
     assert [steps.index(title) for title in order] == sorted(steps.index(title) for title in order)  # FH-06
 
 
@@ -515,33 +531,142 @@ def _hired(api):
 
 
 def test_overdue_filing_is_flagged_and_escalated(fh):
-    """FH-09: filing not done within 15 working days of the start date (12/10 → 12/31) →
-    区国资管理中心 gets a 督办 task and the instance is flagged; the filing itself stays open."""
+    """FH-09: the filing is due 15 working days after the start date (12/10 → 12/31), whatever
+    else is pending; not filed by then → 区国资管理中心 gets one 督办 task, the filing task shows
+    overdue in the inbox list and its detail, and stays open. Filed late, the hire's record and
+    the instance keep beian_yuqi after the filing and the 督办 are done."""
     api = fh
     instance_id = _hired(api)
     with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):
         _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi="2026-12-10", hetong_qixian_nian=3)
     with time_machine.travel(datetime(2026, 12, 31, 23, 59, 0, tzinfo=SHANGHAI)):
         assert _tick(api) == 0
+        assert api.inbox("renshi", instance_id=instance_id, overdue="true") == []
     with time_machine.travel(datetime(2027, 1, 1, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) >= 1
+        [late] = api.inbox("renshi", instance_id=instance_id, overdue="true")
+        assert (late["title"], late["overdue"]) == ("填报备案材料", True)
+        assert api.get(f"/api/v1/tasks/{late['id']}", user="renshi").json["overdue"] is True
+        # One escalation: the called filing process leaves it to the recruitment.
+        [duban] = [t for t in api.inbox("guozi", instance_id=instance_id) if t["title"] == "督办逾期备案"]
+        detail = api.get(f"/api/v1/tasks/{duban['id']}", user="guozi").json
+        assert detail["data"]["beian_yuqi"] is True and detail["data"]["beian_yuqi_renyuan"] == "王晓东"
+        done = api.complete(duban["id"], "guozi", duban_qingkuang="已电话督促企业3个工作日内补办备案")
+        assert done.status_code == 200
+    with time_machine.travel(datetime(2027, 1, 5, 10, 0, tzinfo=SHANGHAI)):
+        _file(api, instance_id, SIX_QUALIFIED[0])
+        _do(
+            api,
+            "renshi",
+            "招聘资料归档",
+            instance_id,
+            dangan_bianhao="FHJT-ZP-2026-009",
+            guidang_riqi="2027-01-05",
+            baoguan_qixian="长期",
+        )
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed"
+    [hire] = detail["data"]["guidang_cailiao"]["luyong"]
+    assert (hire["beian_jieguo"], hire["beian_yuqi"], hire["hetong_yuqi"]) == ("准予备案", True, False)
+    assert hire["beian_jiezhi"] == "2026-12-31T23:59:59+08:00"
+    assert (detail["data"]["beian_yuqi"], detail["data"]["hetong_yuqi"]) == (True, False)
+
+
+LIZHI = {
+    "beian_leixing": "离职",
+    "xingming": "俞晓红",
+    "shenfenzheng_hao": "330283199203040026",
+    "gangwei": "出纳",
+    "gangwei_leibie": "管理岗位",
+    "xueli": "大学本科",
+    "quanrizhi": True,
+}
+
+
+def _beian_tasks(api, user, instance_id, title):
+    return [t for t in api.inbox(user, instance_id=instance_id) if t["title"] == title]
+
+
+def test_a_departure_has_the_15_working_day_deadline_and_is_escalated_once(fh):
+    """FH-09 for a departure filed on its own (fenghua_beian): until the date is entered the
+    filing task is due 15 working days after the case starts (11/20 → 12/11); the departure of
+    11/16 makes the review due 12/07. Still under review on 12/08 → one 督办 task for 区国资管理中心,
+    the review is overdue in list and detail; sent back for correction after that, no second
+    督办. Done late, the filing record keeps beian_yuqi."""
+    api = fh
+    instance_id = api.start("fenghua_beian", user="renshi", business_key="FH-LZ-2026-01").json["id"]
+    [filing] = _beian_tasks(api, "renshi", instance_id, "填报备案材料")
+    assert filing["due_at"] == "2026-12-11T23:59:59+08:00"
+    _do(api, "renshi", "填报备案材料", instance_id, **LIZHI, biandong_riqi="2026-11-16")
+    [review] = _beian_tasks(api, "jituan", instance_id, "集团审核")
+    assert review["due_at"] == "2026-12-07T23:59:59+08:00"
+    with time_machine.travel(datetime(2026, 12, 7, 23, 59, tzinfo=SHANGHAI)):
+        assert _tick(api) == 0
+    with time_machine.travel(datetime(2026, 12, 8, 0, 0, 1, tzinfo=SHANGHAI)):
         assert _tick(api) == 1
-    duban = _task(api, "guozi", "督办逾期备案", instance_id)
-    detail = api.get(f"/api/v1/tasks/{duban['id']}", user="guozi").json
-    assert detail["data"]["beian_yuqi"] is True and detail["data"]["beian_yuqi_renyuan"] == "王晓东"
-    assert "填报备案材料" in _titles(api, "renshi", instance_id)
-    assert (
-        api.complete(duban["id"], "guozi", duban_qingkuang="已电话督促企业3个工作日内补办备案").status_code
-        == 200
+        [review] = _beian_tasks(api, "jituan", instance_id, "集团审核")
+        assert review["overdue"] is True
+        assert api.get(f"/api/v1/tasks/{review['id']}", user="jituan").json["overdue"] is True
+        [duban] = _beian_tasks(api, "guozi", instance_id, "督办逾期备案")
+        assert api.get(f"/api/v1/tasks/{duban['id']}", user="guozi").json["data"]["beian_yuqi"] is True
+    with time_machine.travel(datetime(2026, 12, 9, 10, 0, tzinfo=SHANGHAI)):
+        _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=False, jituan_yijian="缺离职证明")
+        # Back for correction past the deadline: its timer fires at once, but does not escalate again.
+        assert len(_beian_tasks(api, "guozi", instance_id, "督办逾期备案")) == 1
+        [again] = _beian_tasks(api, "renshi", instance_id, "填报备案材料")
+        assert again["due_at"] == "2026-12-07T23:59:59+08:00" and again["overdue"] is True
+        _do(api, "guozi", "督办逾期备案", instance_id, duban_qingkuang="已书面通知企业立即补报离职证明")
+        _do(api, "renshi", "填报备案材料", instance_id, **LIZHI, biandong_riqi="2026-11-16")
+        _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="材料齐全")
+        _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案")
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed" and detail["timers"] == []
+    record = detail["data"]["beian_jilu"]
+    assert (record["beian_leixing"], record["biandong_riqi"], record["beian_jiezhi"]) == (
+        "离职",
+        "2026-11-16",
+        "2026-12-07T23:59:59+08:00",
     )
+    assert (record["beian_jieguo"], record["beian_yuqi"]) == ("准予备案", True)
+    assert detail["data"]["beian_yuqi"] is True
+
+
+def test_a_departure_filed_after_its_deadline_is_escalated_at_once_and_one_in_time_is_not(fh):
+    """FH-09: a case opened on 12/20 for a departure of 11/16 (due 12/07) is escalated as soon as
+    the date is entered; a departure filed and decided the day it happens has no 督办 and is
+    recorded on time."""
+    api = fh
+    with time_machine.travel(datetime(2026, 12, 20, 10, 0, tzinfo=SHANGHAI)):
+        late = api.start("fenghua_beian", user="renshi", business_key="FH-LZ-2026-02").json["id"]
+        _do(
+            api, "renshi", "填报备案材料", late, **LIZHI, biandong_riqi="2026-11-16"
+        )  # the timer fires at once
+        assert len(_beian_tasks(api, "guozi", late, "督办逾期备案")) == 1
+        [review] = _beian_tasks(api, "jituan", late, "集团审核")
+        assert review["due_at"] == "2026-12-07T23:59:59+08:00" and review["overdue"] is True
+
+        on_time = api.start("fenghua_beian", user="renshi", business_key="FH-LZ-2026-03").json["id"]
+        _do(api, "renshi", "填报备案材料", on_time, **LIZHI, biandong_riqi="2026-12-18")
+        _do(api, "jituan", "集团审核", on_time, jituan_tongguo=True, jituan_yijian="同意")
+        _do(api, "guozi", "国资中心备案", on_time, beian_jieguo="准予备案")
+        assert _tick(api) == 0
+    detail = _data(api, on_time)
+    assert detail["status"] == "completed"
+    assert detail["data"]["beian_jilu"]["beian_yuqi"] is False and detail["data"]["beian_yuqi"] is False
+    assert detail["data"]["beian_jilu"]["beian_jiezhi"] == "2027-01-08T23:59:59+08:00"
+    assert _beian_tasks(api, "guozi", on_time, "督办逾期备案") == []
 
 
 def test_contract_deadline_escalates(fh):
     """FH-08: no written contract within one month of the start date (12/10 → 2027-01-10) →
-    区属集团 is asked to follow up; the contract task stays open and is overdue."""
+    区属集团 is asked to follow up; the contract task stays open and is overdue (list and
+    detail). Signed late, the hire's record and the instance keep hetong_yuqi."""
     api = fh
     instance_id = _hired(api)
+    with time_machine.travel(datetime(2026, 12, 11, 10, 0, tzinfo=SHANGHAI)):
+        _file(api, instance_id, SIX_QUALIFIED[0])  # FH-09 on time, without the contract
     with time_machine.travel(datetime(2027, 1, 10, 23, 0, tzinfo=SHANGHAI)):
-        assert _tick(api) == 0  # the filing timer (FH-09) starts with the filing step, after the contract
+        assert _tick(api) == 0
         assert "督办劳动合同签订" not in _titles(api, "jituan", instance_id)
     with time_machine.travel(datetime(2027, 1, 11, 0, 0, 1, tzinfo=SHANGHAI)):
         assert _tick(api) == 1
@@ -551,6 +676,22 @@ def test_contract_deadline_escalates(fh):
         assert api.get(f"/api/v1/tasks/{contract['id']}", user="renshi").json["overdue"] is True
     duban = _task(api, "jituan", "督办劳动合同签订", instance_id)
     assert api.get(f"/api/v1/tasks/{duban['id']}", user="jituan").json["data"]["hetong_yuqi"] is True
+    with time_machine.travel(datetime(2027, 1, 12, 10, 0, tzinfo=SHANGHAI)):
+        assert api.complete(duban["id"], "jituan", duban_qingkuang="已督促企业当日签订").status_code == 200
+        _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi="2027-01-12", hetong_qixian_nian=3)
+        _do(
+            api,
+            "renshi",
+            "招聘资料归档",
+            instance_id,
+            dangan_bianhao="FHJT-ZP-2026-010",
+            guidang_riqi="2027-01-12",
+            baoguan_qixian="长期",
+        )
+    data = _data(api, instance_id)["data"]
+    [hire] = data["guidang_cailiao"]["luyong"]
+    assert (hire["hetong_riqi"], hire["hetong_yuqi"], hire["beian_yuqi"]) == ("2027-01-12", True, False)
+    assert (data["hetong_yuqi"], data["beian_yuqi"]) == (True, False)
 
 
 def test_rejected_plan_stops_recruiting(fh):

@@ -22,7 +22,7 @@ def test_start_returns_the_instance(beian):
     assert body["business_key"] == "FH-1" and body["status"] == "running"
     assert body["created_at"].endswith("+08:00")
     detail = beian.get(f"/api/v1/instances/{body['id']}", user="renshi").json
-    assert detail["data"] == {"note": "首批"}
+    assert detail["data"]["note"] == "首批"  # the start data, beside what the first script computed
     assert [t["title"] for t in detail["open_tasks"]] == ["填报备案材料"]
 
 
@@ -122,6 +122,7 @@ def test_every_step_is_in_the_audit_trail(beian):
         ).all()
         assert [(e.actor, e.action) for e in events] == [
             ("engine", "task.opened"),
+            ("engine", "timer.scheduled"),  # FH-09: the filing's 15-working-day deadline
             ("renshi", "instance.started"),
             ("renshi", "task.claimed"),
         ]

@@ -8,7 +8,7 @@ an aware datetime is taken in Beijing time.
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from service.timeutil import SHANGHAI
@@ -69,3 +69,28 @@ def shift_months(day: date, months: int) -> date:
     year, month = divmod(total, 12)
     month += 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def past_deadline(deadline: Any, moment: Any) -> bool:
+    """FH-08, FH-09: whether `moment` is after `deadline` (an ISO date-time such as a period's
+    end "2026-12-31T23:59:59+08:00", or a date meaning its end). A date as `moment` means that
+    day in Beijing time: done on the deadline's day is on time."""
+    end = _moment(deadline, "期限", end_of_day=True)
+    when = _moment(moment, "办结时间", end_of_day=False)
+    return when > end
+
+
+def _moment(value: Any, what: str, end_of_day: bool) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and "T" in text:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    day = as_date(value, what)
+    clock = time(23, 59, 59) if end_of_day else time(0, 0)
+    return datetime.combine(day, clock, SHANGHAI)

@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from service.domain.dates import age_on, months_between, years_between
+from service.domain.dates import age_on, months_between, past_deadline, years_between
 from service.domain.draws import draw_order, draw_questions, new_seed
+from service.domain.fenghua import fh_filing_record, fh_record_hire
 from service.domain.pay import pay_structure_violations
 from service.domain.ranking import above_threshold, all_below, inspection_targets, rank, top_tied
 from service.domain.ratios import hiring_ratio_decision, meets_ratio, ratio
@@ -63,6 +64,9 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         years_between,
         months_between,
         statutory_retirement,
+        past_deadline,
+        fh_filing_record,
+        fh_record_hire,
         refuse,
     )
 }
