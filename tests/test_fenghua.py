@@ -9,6 +9,7 @@ is open), so the fixed dates below hold whatever the real date is."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 
 import pytest
@@ -77,6 +78,8 @@ def _fh_pinned_clock(fh_clock):
 @pytest.fixture()
 def fh(api):
     files = [
+        PROCESSES / "fenghua_niandu_jihua.bpmn",
+        *sorted(FORMS.glob("fh_jh_*.schema.json")),
         PROCESSES / "fenghua_zhaopin.bpmn",
         PROCESSES / "fenghua_zige.dmn",
         PROCESSES / "gongshi.bpmn",
@@ -115,30 +118,93 @@ def _titles(api, user, instance_id):
     return sorted(t["title"] for t in api.inbox(user, instance_id=instance_id))
 
 
-def start_plan(
-    api, jihua_renshu=1, fangkuan_dazhuan=False, hezhun=True, bianhao="001", business_key=None, **plan
-):
-    """Starts a recruitment and has its plan approved (or not); `plan` overrides plan fields."""
-    instance = api.start(KEY, user="renshi", business_key=business_key or f"FHJT-ZP-2026-{bianhao}").json
-    fields = {
-        "jihua_niandu": 2026,
-        "qiye_mingcheng": "宁波市奉化区交通投资集团有限公司",
-        "gangwei_mingcheng": "财务会计",
-        "gangwei_leibie": "管理技术岗",
-        "jihua_renshu": jihua_renshu,
-        "fangkuan_dazhuan": fangkuan_dazhuan,
-        "zhuanye_yaoqiu": "会计学、财务管理、审计学等相关专业",
-    }
-    _do(api, "renshi", "填报年度用工计划", instance["id"], **{**fields, **plan})
+QIYE = "宁波市奉化区交通投资集团有限公司"
+_PLAN_NUMBERS = itertools.count(1)
+WENLÜ = "宁波市奉化区文化旅游集团有限公司"
+
+
+def annual_plan(api, posts=(), laowu=(), qiye=QIYE, hezhun=True, business_key=None, year=2026):
+    """FH-01: the enterprise files its annual plan (fenghua_niandu_jihua) and 区国资管理中心
+    approves it (hezhun=False: sends it back; None: not decided yet). Returns the plan's id."""
+    key = business_key or f"{qiye}-{year}-{next(_PLAN_NUMBERS)}"
+    plan = api.start(
+        "fenghua_niandu_jihua", user="renshi", business_key=key, jihua_niandu=year, qiye_mingcheng=qiye
+    )
+    assert plan.status_code == 201, plan.json
     _do(
         api,
-        "guozi",
-        "核准年度用工计划",
-        instance["id"],
-        jihua_hezhun=hezhun,
-        hezhun_yijian="同意按计划组织公开招聘" if hezhun else "超出核定编制数，不予核准",
+        "renshi",
+        "报送年度用工计划",
+        plan.json["id"],
+        guanli_jishu_gangwei=list(posts) or [dict(CAIWU)],
+        laowu_liudong_gangwei=list(laowu),
+        jihua_liyou="新增财务共享中心，按工作量测算需增配财务人员。",
     )
-    return instance["id"]
+    if hezhun is not None:
+        _do(
+            api,
+            "guozi",
+            "核准年度用工计划",
+            plan.json["id"],
+            hezhun=hezhun,
+            hezhun_yijian="同意按计划组织招聘" if hezhun else "超出核定编制数，请修改",
+        )
+    return plan.json["id"]
+
+
+CAIWU = {
+    "gangwei_mingcheng": "财务会计",
+    "renshu": 2,
+    "xueli_yaoqiu": "全日制大学本科及以上",
+    "zhuanye_yaoqiu": "会计学、财务管理、审计学等相关专业",
+}
+
+
+def start_recruitment(api, plan_id, business_key, **body):
+    return api.post(
+        "/api/v1/instances",
+        user="renshi",
+        json={"definition_key": KEY, "business_key": business_key, "source_instance_id": plan_id, **body},
+    )
+
+
+def start_plan(
+    api,
+    jihua_renshu=1,
+    fangkuan_dazhuan=False,
+    bianhao="001",
+    business_key=None,
+    gangwei_mingcheng="财务会计",
+    gangwei_leibie="管理技术岗",
+    qiye_mingcheng=QIYE,
+    zhuanye_yaoqiu="会计学、财务管理、审计学等相关专业",
+):
+    """FH-01: an approved annual plan with the post, then a recruitment of `jihua_renshu` for it
+    started from that plan. Returns the recruitment's id."""
+    if gangwei_leibie == "劳务流动岗":  # the plan lists its management posts too (at least one)
+        posts = [dict(CAIWU)]
+        laowu = [{"gangwei_mingcheng": gangwei_mingcheng, "renshu": jihua_renshu, "zhaopin_fangshi": "自聘"}]
+    else:
+        xueli = "全日制大专及以上" if fangkuan_dazhuan else "全日制大学本科及以上"
+        posts = [
+            {"gangwei_mingcheng": gangwei_mingcheng, "renshu": jihua_renshu, "xueli_yaoqiu": xueli,
+             "zhuanye_yaoqiu": zhuanye_yaoqiu}
+        ]  # fmt: skip
+        laowu = []
+    plan_id = annual_plan(api, posts, laowu, qiye=qiye_mingcheng)
+    started = start_recruitment(api, plan_id, business_key or f"FHJT-ZP-2026-{bianhao}")
+    assert started.status_code == 201, started.json
+    instance_id = started.json["id"]
+    _do(
+        api,
+        "renshi",
+        "确定招聘岗位",
+        instance_id,
+        gangwei_mingcheng=gangwei_mingcheng,
+        gangwei_leibie=gangwei_leibie,
+        jihua_renshu=jihua_renshu,
+    )
+    return instance_id
 
 
 def announce_and_register(api, instance_id, applicants, bishi_quanzhong=40):
@@ -267,9 +333,10 @@ def _to_publicity(api, instance_id):
 
 
 def test_main_path_plan_to_hire_filing_and_archive(fh):
-    """FH-01 plan approved → announcement → registration with FH-02 review → 6:1 written and
-    interview (FH-05 weights 40/60) → physical exam, inspection, publicity (X-04) → hire →
-    contract (FH-08) → filing (FH-09, via fenghua_beian) → archive (FH-07); FH-06 steps in order."""
+    """FH-01 started from the approved annual plan → announcement → registration with FH-02
+    review → 6:1 written and interview (FH-05 weights 40/60) → physical exam, inspection,
+    publicity (X-04) → hire → contract (FH-08) and filing (FH-09, via fenghua_beian) side by
+    side → archive (FH-07); FH-06 steps in order."""
     api = fh
     instance_id = start_plan(api)
     announce_and_register(api, instance_id, SIX_QUALIFIED)
@@ -351,7 +418,8 @@ def test_main_path_plan_to_hire_filing_and_archive(fh):
     assert (detail["data"]["beian_yuqi"], detail["data"]["hetong_yuqi"]) == (False, False)
     steps = [s["title"] for s in detail["completed_steps"]]
     order = [
-        "核准年度用工计划",
+        "核对年度用工计划",
+        "确定招聘岗位",
         "发布招聘公告",
         "资格审查",
         "录入笔试成绩",
@@ -422,13 +490,29 @@ def test_post_relaxed_to_dazhuan(fh):
 
 
 def test_ratio_below_two_to_one_reduce_then_cancel(fh):
-    """FH-03: 3 qualified for 2 planned (<2:1) → 区属集团 reduces the plan to 1 (3:1, FH-04 then
-    applies); with 1 qualified for 1 planned the post is cancelled."""
+    """FH-03, FH-01: 3 qualified for 3 planned (<2:1) → 区属集团 reduces the plan: to the same
+    number or more than the plan is refused (field hejian_hou_renshu, nothing saved); to 2 still
+    misses 2:1 and comes back; to 1 (3:1, FH-04 then applies). With 1 qualified for 1 planned the
+    post is cancelled."""
     api = fh
-    instance_id = start_plan(api, jihua_renshu=2)
+    instance_id = start_plan(api, jihua_renshu=3)
     announce_and_register(api, instance_id, SIX_QUALIFIED[:3])
     close_registration(api)
     assert _data(api, instance_id)["data"]["bili_jieguo"] == "reduce_or_cancel"
+    task = _task(api, "jituan", "核减计划或取消招聘", instance_id)
+    for more in (3, 4):
+        body = assert_problem(
+            api.complete(
+                task["id"],
+                "jituan",
+                chuli_fangshi="核减招聘计划",
+                hejian_hou_renshu=more,
+                chuli_yijian="核减",
+            ),
+            422,
+        )
+        assert "hejian_hou_renshu" in body["errors"] and "少于当前计划的 3 人" in body["detail"]
+    assert _data(api, instance_id)["data"]["jihua_renshu"] == 3
     # Reducing to a plan that still misses 2:1 is sent back.
     _do(
         api,
@@ -437,8 +521,9 @@ def test_ratio_below_two_to_one_reduce_then_cancel(fh):
         instance_id,
         chuli_fangshi="核减招聘计划",
         hejian_hou_renshu=2,
-        chuli_yijian="暂不核减",
+        chuli_yijian="核减为2人",
     )
+    assert _data(api, instance_id)["data"]["jihua_renshu"] == 2
     _do(
         api,
         "jituan",
@@ -694,40 +779,86 @@ def test_contract_deadline_escalates(fh):
     assert (data["hetong_yuqi"], data["beian_yuqi"]) == (True, False)
 
 
-def test_rejected_plan_stops_recruiting(fh):
-    """FH-01: recruiting starts only after 区国资管理中心 approves the year's plan; a rejected
-    plan ends the instance before any announcement."""
+def test_a_recruitment_starts_only_from_an_approved_plan_of_the_year(fh):
+    """FH-01: recruiting starts only after 区国资管理中心 has approved the year's plan: without a
+    plan, from a plan still waiting for approval or sent back, from a case of another process, or
+    from another year's plan the start is refused (422, field source_instance_id) and no instance
+    is created; from the approved plan it starts, with the plan's year and enterprise."""
     api = fh
-    instance_id = start_plan(api, hezhun=False)
-    detail = _data(api, instance_id)
-    assert detail["status"] == "completed" and detail["open_tasks"] == [] and detail["timers"] == []
-    assert detail["data"]["jihua_hezhun"] is False
-    steps = [s["title"] for s in detail["completed_steps"]]
-    assert "发布招聘公告" not in steps and "计划未核准，不得招聘" in steps
-    assert api.inbox("renshi", instance_id=instance_id) == []
 
+    def refused(plan_id, why):
+        response = start_recruitment(api, plan_id, "FHJT-ZP-2026-099")
+        body = assert_problem(response, 422)
+        assert "source_instance_id" in body["errors"] and why in body["detail"], body
+        return body
 
-def test_plan_approval_belongs_to_the_district_centre(fh):
-    """FH-01: only 区国资管理中心 approves the plan; the enterprise cannot approve its own."""
-    api = fh
-    instance = api.start(KEY, user="renshi", business_key="FHJT-ZP-2026-003").json
-    _do(
-        api,
-        "renshi",
-        "填报年度用工计划",
-        instance["id"],
-        jihua_niandu=2026,
-        qiye_mingcheng="宁波市奉化区文化旅游集团有限公司",
-        gangwei_mingcheng="景区运营管理",
-        gangwei_leibie="管理技术岗",
-        jihua_renshu=1,
-        fangkuan_dazhuan=False,
+    refused(None, "已核准的本年度用工计划")
+    refused(
+        annual_plan(api, hezhun=None, business_key="计划-待核准"),
+        "尚未经区国资管理中心核准（当前状态：待核准）",
     )
-    [task] = api.inbox("guozi", instance_id=instance["id"])
-    assert task["title"] == "核准年度用工计划"
-    assert api.inbox("renshi", instance_id=instance["id"]) == []
-    refused = api.complete(task["id"], "renshi", jihua_hezhun=True, hezhun_yijian="同意")
-    assert refused.status_code in (403, 404)
+    refused(annual_plan(api, hezhun=False, business_key="计划-退回"), "当前状态：退回修改")
+    other = api.start("fenghua_beian", user="renshi", business_key="FH-BA-1").json["id"]
+    refused(other, "不是年度用工计划")
+    assert_problem(start_recruitment(api, "00000000-0000-0000-0000-000000000000", "X"), 422)
+    with time_machine.travel(datetime(2027, 3, 1, 9, 0, tzinfo=SHANGHAI)):
+        last_year = annual_plan(api, business_key="计划-2027", year=2027)
+    refused(last_year, "2027 年度")
+    assert api.get("/api/v1/instances", user="admin", query_string={"definition_key": KEY}).json["total"] == 0
+
+    plan_id = annual_plan(api, business_key="计划-已核准")
+    started = start_recruitment(api, plan_id, "FHJT-ZP-2026-003")
+    assert started.status_code == 201, started.json
+    data = _data(api, started.json["id"])["data"]
+    assert (data["jihua_niandu"], data["qiye_mingcheng"]) == (2026, QIYE)
+    assert data["niandu_jihua"]["shili_id"] == plan_id and "laiyuan_shili" not in data
+    assert _titles(api, "renshi", started.json["id"]) == ["确定招聘岗位"]
+    # The snapshot is the service's: start data cannot carry it.
+    forged = start_recruitment(api, None, "FHJT-ZP-2026-004", data={"laiyuan_shili": {"status": "completed"}})
+    assert "data.laiyuan_shili" in assert_problem(forged, 422)["errors"]
+
+
+def test_the_post_comes_from_the_plan_and_is_not_approved_again(fh):
+    """FH-01: the recruitment fills a post of the approved plan with at most its planned number;
+    the plan's education and major requirements apply; there is no second approval step for the
+    post — the next step is the announcement. A post not in the plan, the wrong category or more
+    hires than planned are refused on the field and nothing is saved."""
+    api = fh
+    plan_id = annual_plan(
+        api, [CAIWU], [{"gangwei_mingcheng": "公交驾驶员", "renshu": 5, "zhaopin_fangshi": "自聘"}]
+    )
+    instance_id = start_recruitment(api, plan_id, "FHJT-ZP-2026-005").json["id"]
+    task = _task(api, "renshi", "确定招聘岗位", instance_id)
+    detail = api.get(f"/api/v1/tasks/{task['id']}", user="renshi").json
+    assert [p["gangwei_mingcheng"] for p in detail["context"]["niandu_jihua"]["guanli_jishu_gangwei"]] == [
+        "财务会计"
+    ]
+    for fields, field in [
+        (
+            dict(gangwei_mingcheng="工程管理", gangwei_leibie="管理技术岗", jihua_renshu=1),
+            "gangwei_mingcheng",
+        ),
+        (
+            dict(gangwei_mingcheng="财务会计", gangwei_leibie="劳务流动岗", jihua_renshu=1),
+            "gangwei_mingcheng",
+        ),
+        (dict(gangwei_mingcheng="财务会计", gangwei_leibie="管理技术岗", jihua_renshu=3), "jihua_renshu"),
+    ]:
+        body = assert_problem(api.complete(task["id"], "renshi", **fields), 422)
+        assert field in body["errors"], body
+    assert _task(api, "renshi", "确定招聘岗位", instance_id)["id"] == task["id"]
+    _do(api, "renshi", "确定招聘岗位", instance_id, gangwei_mingcheng="财务会计", gangwei_leibie="管理技术岗",
+        jihua_renshu=2)  # fmt: skip
+    data = _data(api, instance_id)["data"]
+    assert (data["jihua_renshu"], data["xueli_yaoqiu"], data["zhuanye_yaoqiu"]) == (
+        2,
+        "全日制大学本科及以上",
+        "会计学、财务管理、审计学等相关专业",
+    )
+    assert _titles(api, "renshi", instance_id) == ["发布招聘公告"]
+    assert api.inbox("guozi", instance_id=instance_id) == []  # no per-post approval
+    steps = [s["title"] for s in _data(api, instance_id)["completed_steps"]]
+    assert "核准年度用工计划" not in steps
 
 
 def _file(api, instance_id, person, jieguo="准予备案", **changes):

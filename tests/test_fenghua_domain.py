@@ -8,7 +8,14 @@ from datetime import datetime
 import pytest
 
 from service.domain.dates import past_deadline
-from service.domain.fenghua import fh_filing_record, fh_record_hire
+from service.domain.fenghua import (
+    fh_approved_plan,
+    fh_filing_record,
+    fh_plan_post,
+    fh_record_hire,
+    fh_reduced_plan,
+)
+from service.domain.refusal import Refusal
 from service.timeutil import SHANGHAI
 
 DUE = "2026-12-31T23:59:59+08:00"
@@ -78,3 +85,102 @@ def test_fh08_fh09_a_hire_record_keeps_contract_and_filing_lateness():
     assert fh_record_hire(hires, 0, "2027-01-31", "2027-02-28", 3, filing)[0]["hetong_yuqi"] is False
     with pytest.raises(ValueError, match="超出名单"):
         fh_record_hire(hires, 2, "2026-12-10", "2027-01-10", 3, filing)
+
+
+# --- FH-01: the approved annual plan, FH-03: 核减 ---------------------------------------------
+
+PLAN = {
+    "id": "p-1",
+    "definition_key": "fenghua_niandu_jihua",
+    "business_key": "交投-2026",
+    "status": "completed",
+    "data": {
+        "jihua_zhuangtai": "已核准",
+        "jihua_niandu": 2026,
+        "qiye_mingcheng": "宁波市奉化区交通投资集团有限公司",
+        "hezhun_riqi": "2026-01-20",
+        "guanli_jishu_gangwei": [
+            {
+                "gangwei_mingcheng": "财务会计",
+                "renshu": 2,
+                "xueli_yaoqiu": "全日制大学本科及以上",
+                "zhuanye_yaoqiu": "会计学",
+            }
+        ],
+        "laowu_liudong_gangwei": [
+            {"gangwei_mingcheng": "公交驾驶员", "renshu": 12, "zhaopin_fangshi": "自聘"}
+        ],
+    },
+}
+
+
+def _refused(call, field, *words):
+    with pytest.raises(Refusal) as refused:
+        call()
+    assert refused.value.field == field, refused.value.message
+    assert all(word in refused.value.message for word in words), refused.value.message
+
+
+def test_fh01_only_an_approved_plan_of_this_year_starts_a_recruitment():
+    """FH-01: no plan, another process, a plan not (yet) approved, another year → refused."""
+    plan = fh_approved_plan(PLAN, "fenghua_niandu_jihua", "2026-11-20")
+    assert (plan["shili_id"], plan["jihua_niandu"], plan["qiye_mingcheng"]) == (
+        "p-1",
+        2026,
+        PLAN["data"]["qiye_mingcheng"],
+    )
+    assert plan["guanli_jishu_gangwei"][0]["renshu"] == 2
+    still_running = {**PLAN, "status": "running"}  # a 督办 branch may still be open beside the approval
+    assert fh_approved_plan(still_running, "fenghua_niandu_jihua", "2026-11-20")["shili_id"] == "p-1"
+    _refused(
+        lambda: fh_approved_plan(None, "fenghua_niandu_jihua", "2026-11-20"), "source_instance_id", "已核准"
+    )
+    other = {**PLAN, "definition_key": "fenghua_beian"}
+    _refused(
+        lambda: fh_approved_plan(other, "fenghua_niandu_jihua", "2026-11-20"),
+        "source_instance_id",
+        "不是年度用工计划",
+    )
+    waiting = {**PLAN, "data": {**PLAN["data"], "jihua_zhuangtai": "待核准"}}
+    _refused(
+        lambda: fh_approved_plan(waiting, "fenghua_niandu_jihua", "2026-11-20"),
+        "source_instance_id",
+        "待核准",
+    )
+    _refused(
+        lambda: fh_approved_plan(PLAN, "fenghua_niandu_jihua", "2027-01-05"),
+        "source_instance_id",
+        "2026 年度",
+    )
+
+
+def test_fh01_the_post_and_number_come_from_the_plan():
+    """FH-01: the post must be in the plan's list of its category; at most the planned number."""
+    plan = fh_approved_plan(PLAN, "fenghua_niandu_jihua", "2026-11-20")
+    post = fh_plan_post(plan, "财务会计", "管理技术岗", 2)
+    assert (post["xueli_yaoqiu"], post["zhuanye_yaoqiu"], post["gangwei_jihua"]["renshu"]) == (
+        "全日制大学本科及以上",
+        "会计学",
+        2,
+    )
+    labour = fh_plan_post(plan, "公交驾驶员", "劳务流动岗", 12)
+    assert labour["xueli_yaoqiu"] is None and labour["zhuanye_yaoqiu"] == ""
+    _refused(
+        lambda: fh_plan_post(plan, "工程管理", "管理技术岗", 1),
+        "gangwei_mingcheng",
+        "工程管理",
+        "计划岗位：财务会计",
+    )
+    _refused(lambda: fh_plan_post(plan, "财务会计", "劳务流动岗", 1), "gangwei_mingcheng", "劳务流动岗")
+    _refused(lambda: fh_plan_post(plan, "财务会计", "管理技术岗", 3), "jihua_renshu", "3 人", "2 人")
+    _refused(lambda: fh_plan_post(plan, "财务会计", "其他", 1), "gangwei_leibie")
+
+
+def test_fh03_a_reduction_must_reduce():
+    """FH-03: 核减 to fewer than the current plan; the same number or more is refused."""
+    assert fh_reduced_plan(3, 2) == 2
+    assert fh_reduced_plan(3, 1) == 1
+    _refused(lambda: fh_reduced_plan(3, 3), "hejian_hou_renshu", "少于当前计划的 3 人")
+    _refused(lambda: fh_reduced_plan(3, 5), "hejian_hou_renshu")
+    with pytest.raises(ValueError, match="不得小于 1"):
+        fh_reduced_plan(3, 0)

@@ -119,6 +119,15 @@ class InstanceCreateSchema(RequestSchema):
     definition_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
     business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     data = fields.Dict(load_default=dict, keys=fields.String())
+    source_instance_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=36),
+        metadata={
+            "description": "来源实例：新实例发起时带入该实例（须有权查看）的只读快照 laiyuan_shili，"
+            "如从已核准的年度用工计划发起岗位招聘（FH-01）"
+        },
+    )
 
 
 class InstanceSchema(Schema):

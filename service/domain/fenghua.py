@@ -1,5 +1,6 @@
-"""奉化区国有企业人员管理办法 (seeds/fenghua-guoqi-renyuan-guanli.txt): the records of a hire's
-contract and filing (FH-08, FH-09).
+"""奉化区国有企业人员管理办法 (seeds/fenghua-guoqi-renyuan-guanli.txt): the approved annual plan a
+recruitment starts from (FH-01), 核减 (FH-03), the records of a hire's contract and filing
+(FH-08, FH-09).
 
 Whether a step was late is a fact of the record, computed from the dates when the step is
 done — not a flag an escalation branch sets and a later step could lose.
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from service.domain.dates import as_date, past_deadline, shift_months
+from service.domain.refusal import Refusal
 from service.domain.validation import count, entries_list, mapping
 
 
@@ -62,3 +64,97 @@ def fh_record_hire(
         }
     )
     return people
+
+
+PLAN_APPROVED = "已核准"
+POST_LISTS = {"管理技术岗": "guanli_jishu_gangwei", "劳务流动岗": "laowu_liudong_gangwei"}
+
+
+def fh_approved_plan(source: Any, plan_process: Any, today: Any) -> dict[str, Any]:
+    """FH-01: the approved annual hiring plan a recruitment starts from (`source`: the
+    read-only snapshot of the plan's case the service hands over at start, or None).
+
+    Refused (field source_instance_id) without a plan, with a case of another process, with a
+    plan 区国资管理中心 has not approved, and with another year's plan. Returns the plan's id,
+    business key, year, enterprise, approval date and post lists."""
+    if source is None:
+        raise Refusal(
+            "公开招聘须依据区国资管理中心已核准的本年度用工计划：发起时请指定来源实例（该企业本年度的年度用工计划）",
+            "source_instance_id",
+        )
+    case = mapping(source, "来源实例")
+    name = case.get("business_key") or case.get("id")
+    if case.get("definition_key") != plan_process:
+        raise Refusal(
+            f"来源实例 {name} 不是年度用工计划（{plan_process}），不能据此组织招聘", "source_instance_id"
+        )
+    data = mapping(case.get("data") or {}, "年度用工计划数据")
+    state = data.get("jihua_zhuangtai", "待报送")
+    # 已核准 is final in the plan's process (a 督办 branch may still be open beside it).
+    if state != PLAN_APPROVED:
+        raise Refusal(
+            f"年度用工计划 {name} 尚未经区国资管理中心核准（当前状态：{state}），核准后方可组织招聘",
+            "source_instance_id",
+        )
+    year = as_date(today, "今天").year
+    if data.get("jihua_niandu") != year:
+        raise Refusal(
+            f"年度用工计划 {name} 是 {data.get('jihua_niandu')} 年度的，{year} 年的招聘须依据本年度计划",
+            "source_instance_id",
+        )
+    return {
+        "shili_id": case.get("id"),
+        "yewu_bianhao": case.get("business_key"),
+        "jihua_niandu": data.get("jihua_niandu"),
+        "qiye_mingcheng": data.get("qiye_mingcheng"),
+        "hezhun_riqi": data.get("hezhun_riqi"),
+        "guanli_jishu_gangwei": list(data.get("guanli_jishu_gangwei") or []),
+        "laowu_liudong_gangwei": list(data.get("laowu_liudong_gangwei") or []),
+    }
+
+
+def fh_plan_post(plan: Any, gangwei_mingcheng: Any, gangwei_leibie: Any, jihua_renshu: Any) -> dict[str, Any]:
+    """FH-01: the post of the approved plan (`fh_approved_plan`) a recruitment fills. A post that
+    is not in the plan's list for its category (管理技术岗 / 劳务流动岗) is refused (field
+    gangwei_mingcheng), and so is a number of hires above the plan's (field jihua_renshu).
+    Returns {"gangwei_jihua": the plan's entry, "xueli_yaoqiu", "zhuanye_yaoqiu"} (no education
+    requirement for labour posts)."""
+    approved = mapping(plan, "年度用工计划")
+    key = POST_LISTS.get(gangwei_leibie)
+    if key is None:
+        raise Refusal(f"岗位类别应为{'或'.join(POST_LISTS)}，收到 {gangwei_leibie!r}", "gangwei_leibie")
+    posts = [mapping(p, "计划岗位") for p in approved.get(key) or []]
+    entry = next((p for p in posts if p.get("gangwei_mingcheng") == gangwei_mingcheng), None)
+    year = approved.get("jihua_niandu")
+    if entry is None:
+        listed = "、".join(str(p.get("gangwei_mingcheng")) for p in posts) or "无"
+        raise Refusal(
+            f"「{gangwei_mingcheng}」不在已核准的 {year} 年度{gangwei_leibie}用工计划中"
+            f"（计划岗位：{listed}）",
+            "gangwei_mingcheng",
+        )
+    wanted = count(jihua_renshu, "计划招聘人数", minimum=1)
+    if wanted > entry.get("renshu", 0):
+        raise Refusal(
+            f"计划招聘人数 {wanted} 人超过年度用工计划为「{gangwei_mingcheng}」"
+            f"核准的 {entry.get('renshu')} 人",
+            "jihua_renshu",
+        )
+    return {
+        "gangwei_jihua": dict(entry),
+        "xueli_yaoqiu": entry.get("xueli_yaoqiu"),
+        "zhuanye_yaoqiu": entry.get("zhuanye_yaoqiu", ""),
+    }
+
+
+def fh_reduced_plan(current: Any, reduced: Any) -> int:
+    """FH-03: 核减招聘计划 — the reduced number of hires must be at least 1 and fewer than the
+    current plan (field hejian_hou_renshu); returns it."""
+    now = count(current, "当前计划招聘人数", minimum=1)
+    after = count(reduced, "核减后招聘人数", minimum=1)
+    if after >= now:
+        raise Refusal(
+            f"核减后招聘人数须少于当前计划的 {now} 人（收到 {after} 人）；不再核减的请选择取消招聘",
+            "hejian_hou_renshu",
+        )
+    return after

@@ -14,7 +14,13 @@ from typing import Any
 
 from service.domain.dates import age_on, months_between, past_deadline, years_between
 from service.domain.draws import draw_order, draw_questions, new_seed
-from service.domain.fenghua import fh_filing_record, fh_record_hire
+from service.domain.fenghua import (
+    fh_approved_plan,
+    fh_filing_record,
+    fh_plan_post,
+    fh_record_hire,
+    fh_reduced_plan,
+)
 from service.domain.pay import pay_structure_violations
 from service.domain.ranking import above_threshold, all_below, inspection_targets, rank, top_tied
 from service.domain.ratios import hiring_ratio_decision, meets_ratio, ratio
@@ -67,6 +73,9 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         past_deadline,
         fh_filing_record,
         fh_record_hire,
+        fh_approved_plan,
+        fh_plan_post,
+        fh_reduced_plan,
         refuse,
     )
 }

@@ -15,7 +15,7 @@ from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.forms import declared_fields, form_context, named_users, validate_submission
 from service.services import accounts, audit
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound, refused
-from service.services.instances import check_data
+from service.services.instances import check_data, reserved_data_names
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.progress import save_progress
@@ -158,7 +158,7 @@ def unclaim(app: Container, principal: Principal, task_id: str) -> Task:
 
 
 def complete(app: Container, principal: Principal, task_id: str, data: Any) -> Completion:
-    data = check_data(data, app.engine.reserved_names)
+    data = check_data(data, reserved_data_names(app))
     try:
         with app.db.transaction(write=True) as session:
             # Lock the instance first: it is the unit of consistency, one writer at a time.
