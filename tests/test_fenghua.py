@@ -33,14 +33,19 @@ FH_START = datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
 KAOGUAN = ["kaoguan1", "kaoguan2", "kaoguan3"]
 
 
-def _applicant(xingming, sfz, chusheng, xueli="大学本科", zhicheng="无", quanrizhi=True, zhuanye="会计学"):
+def _applicant(
+    xingming, sfz, chusheng, xueli="大学本科", zhicheng="无", quanrizhi=True, zhuanye="会计学", zaizhi=()
+):
+    """An applicant's registration: the degree `xueli` (full-time unless quanrizhi=False) and any
+    in-service degrees `zaizhi` besides it (FH-02: each degree with its study mode)."""
+    degrees = [{"xueli": xueli, "xuexi_xingshi": "全日制" if quanrizhi else "在职"}]
+    degrees += [{"xueli": level, "xuexi_xingshi": "在职"} for level in zaizhi]
     return {
         "xingming": xingming,
         "shenfenzheng_hao": sfz,
         "xingbie": "男" if int(sfz[16]) % 2 else "女",
         "chusheng_riqi": chusheng,
-        "xueli": xueli,
-        "quanrizhi": quanrizhi,
+        "xueli_lie": degrees,
         "zhicheng": zhicheng,
         "biye_yuanxiao": "宁波大学",
         "zhuanye": zhuanye,
@@ -187,9 +192,13 @@ def start_plan(
     else:
         xueli = "全日制大专及以上" if fangkuan_dazhuan else "全日制大学本科及以上"
         posts = [
-            {"gangwei_mingcheng": gangwei_mingcheng, "renshu": jihua_renshu, "xueli_yaoqiu": xueli,
-             "zhuanye_yaoqiu": zhuanye_yaoqiu}
-        ]  # fmt: skip
+            {
+                "gangwei_mingcheng": gangwei_mingcheng,
+                "renshu": jihua_renshu,
+                "xueli_yaoqiu": xueli,
+                "zhuanye_yaoqiu": zhuanye_yaoqiu,
+            }
+        ]
         laowu = []
     plan_id = annual_plan(api, posts, laowu, qiye=qiye_mingcheng)
     started = start_recruitment(api, plan_id, business_key or f"FHJT-ZP-2026-{bianhao}")
@@ -463,7 +472,7 @@ def test_eligibility_decision_table(fh):
     assert verdicts["竺志强"][:2] == (41, False)
     assert verdicts["应丽萍"][:2] == (42, True)
     assert verdicts["楼建华"] == (46, False, "年龄超过45周岁")
-    assert verdicts["汪小燕"][1:] == (False, "非全日制学历，不符合全日制学历要求")
+    assert verdicts["汪小燕"][1] is False and verdicts["汪小燕"][2].startswith("非全日制学历")
     assert verdicts["张伟"][1] is False and "大专" in verdicts["张伟"][2]
 
     late = _task(api, "renshi", "登记报名", instance_id)
@@ -487,6 +496,141 @@ def test_post_relaxed_to_dazhuan(fh):
     )
     verdicts = [a["hege"] for a in _data(api, instance_id)["data"]["yingpin_mingdan"]]
     assert verdicts == [True, False]
+
+
+def _verdicts(api, instance_id):
+    return {
+        a["xingming"]: (a["hege"], a["liyou"]) for a in _data(api, instance_id)["data"]["yingpin_mingdan"]
+    }
+
+
+def test_fh02_full_time_and_in_service_degrees_are_separate(fh):
+    """FH-02: education is a list of degrees, each full-time or in-service: a full-time bachelor
+    with an in-service master meets 全日制大学本科及以上 (it was refused when only the highest
+    degree and one flag were kept), but the in-service master does not raise the age limit to
+    45; an in-service bachelor alone does not meet a full-time requirement. The record keeps
+    every degree and the highest full-time one."""
+    api = fh
+    instance_id = start_plan(api)
+    people = [
+        _applicant("方磊", "330283199405050013", "1994-05-05", zaizhi=["硕士研究生"]),
+        _applicant("钱婷", "330283198406060020", "1984-06-06", zaizhi=["硕士研究生"]),  # 42
+        _applicant("应丽萍", "330283198406060068", "1984-06-06", xueli="硕士研究生"),  # 42, full-time
+        _applicant("邵军", "330283199601010039", "1996-01-01", quanrizhi=False),
+    ]
+    announce_and_register(api, instance_id, people)
+    verdicts = _verdicts(api, instance_id)
+    assert verdicts["方磊"] == (True, "年龄在35周岁及以下")
+    assert verdicts["钱婷"] == (False, "年龄超过40周岁且无高级职称或全日制硕士研究生及以上学历")
+    assert verdicts["应丽萍"] == (True, "具有全日制硕士研究生及以上学历，年龄在45周岁及以下")
+    assert verdicts["邵军"][0] is False and verdicts["邵军"][1].startswith("非全日制学历")
+    [fang] = [a for a in _data(api, instance_id)["data"]["yingpin_mingdan"] if a["xingming"] == "方磊"]
+    assert fang["xueli_lie"] == people[0]["xueli_lie"]
+    assert (fang["xueli"], fang["quanrizhi_xueli"], fang["quanrizhi"]) == ("硕士研究生", "大学本科", False)
+
+
+def test_fh02_in_service_dazhuan_only_for_the_listed_posts(fh):
+    """FH-02 (第三十条（一）): an annual plan may accept in-service 大专 for 养老服务管理, 殡葬管理,
+    商贸市场管理 and 酒店管理 posts; for another post the plan is refused on the post's field
+    (nothing filed). A 酒店管理 post of the approved plan accepts an in-service 大专 and still
+    refuses a high-school applicant."""
+    api = fh
+    plan = api.start(
+        "fenghua_niandu_jihua",
+        user="renshi",
+        business_key="文旅-2026",
+        jihua_niandu=2026,
+        qiye_mingcheng=WENLÜ,
+    ).json["id"]
+    post = {
+        "gangwei_mingcheng": "出纳",
+        "renshu": 1,
+        "xueli_yaoqiu": "在职大专及以上",
+        "zhuanye_yaoqiu": "不限",
+    }
+    task = _task(api, "renshi", "报送年度用工计划", plan)
+    body = dict(laowu_liudong_gangwei=[], jihua_liyou="新开业酒店需配备前厅与财务人员。")
+    refused = assert_problem(api.complete(task["id"], "renshi", guanli_jishu_gangwei=[post], **body), 422)
+    assert (
+        "guanli_jishu_gangwei.0.fangkuan_gangwei_lei" in refused["errors"] and "酒店管理" in refused["detail"]
+    )
+    wrong_kind = dict(post, fangkuan_gangwei_lei="财务管理")
+    assert_problem(api.complete(task["id"], "renshi", guanli_jishu_gangwei=[wrong_kind], **body), 422)
+    hotel = dict(post, gangwei_mingcheng="酒店前厅主管", fangkuan_gangwei_lei="酒店管理")
+    _do(api, "renshi", "报送年度用工计划", plan, guanli_jishu_gangwei=[hotel], **body)
+    _do(api, "guozi", "核准年度用工计划", plan, hezhun=True, hezhun_yijian="同意")
+    instance_id = start_recruitment(api, plan, "FHWL-ZP-2026-010").json["id"]
+    _do(
+        api,
+        "renshi",
+        "确定招聘岗位",
+        instance_id,
+        gangwei_mingcheng="酒店前厅主管",
+        gangwei_leibie="管理技术岗",
+        jihua_renshu=1,
+    )
+    announce_and_register(
+        api,
+        instance_id,
+        [
+            _applicant(
+                "俞晓", "330283199801010024", "1998-01-01", xueli="大专", quanrizhi=False, zhuanye="酒店管理"
+            ),
+            _applicant("王强", "330283199701010035", "1997-01-01", xueli="高中及以下", zhuanye="无"),
+        ],
+    )
+    verdicts = _verdicts(api, instance_id)
+    assert verdicts["俞晓"] == (True, "年龄在35周岁及以下")
+    assert verdicts["王强"][0] is False and "在职大专及以上" in verdicts["王强"][1]
+
+
+def test_fh02_a_relaxation_the_centre_approved_with_the_plan(fh):
+    """FH-02: beyond 第三十条's own relaxations, a 特殊岗位 may relax the conditions only with
+    区国资管理中心's approval: the plan states the relaxed age limit (50) and the reason, the
+    centre approves the plan, and the recruitment applies it — 48 without a title passes with
+    that reason, 51 does not. A relaxation without a reason cannot be filed."""
+    api = fh
+    post = {
+        "gangwei_mingcheng": "桥梁检测工程师",
+        "renshu": 1,
+        "xueli_yaoqiu": "全日制大学本科及以上",
+        "zhuanye_yaoqiu": "土木工程",
+        "teshu_fangkuan": {"nianling_shangxian": 50, "liyou": "桥梁检测紧缺人才，连续两年公开招聘未招到"},
+    }
+    plan = api.start(
+        "fenghua_niandu_jihua",
+        user="renshi",
+        business_key="交投-特殊-2026",
+        jihua_niandu=2026,
+        qiye_mingcheng=QIYE,
+    ).json["id"]
+    task = _task(api, "renshi", "报送年度用工计划", plan)
+    no_reason = dict(post, teshu_fangkuan={"nianling_shangxian": 50})
+    body = dict(laowu_liudong_gangwei=[], jihua_liyou="桥梁养护任务增加，需增配检测人员。")
+    assert_problem(api.complete(task["id"], "renshi", guanli_jishu_gangwei=[no_reason], **body), 422)
+    _do(api, "renshi", "报送年度用工计划", plan, guanli_jishu_gangwei=[post], **body)
+    _do(api, "guozi", "核准年度用工计划", plan, hezhun=True, hezhun_yijian="同意该岗位年龄放宽至50周岁")
+    instance_id = start_recruitment(api, plan, "FHJT-ZP-2026-020").json["id"]
+    _do(
+        api,
+        "renshi",
+        "确定招聘岗位",
+        instance_id,
+        gangwei_mingcheng="桥梁检测工程师",
+        gangwei_leibie="管理技术岗",
+        jihua_renshu=1,
+    )
+    announce_and_register(
+        api,
+        instance_id,
+        [
+            _applicant("陈刚", "330283197805050011", "1978-05-05", zhuanye="土木工程"),  # 48
+            _applicant("鲍勇", "330283197505050015", "1975-05-05", zhuanye="土木工程"),  # 51
+        ],
+    )
+    verdicts = _verdicts(api, instance_id)
+    assert verdicts["陈刚"] == (True, "经区国资管理中心同意，本岗位年龄放宽至50周岁")
+    assert verdicts["鲍勇"] == (False, "年龄超过45周岁")
 
 
 def test_ratio_below_two_to_one_reduce_then_cancel(fh):
@@ -847,8 +991,15 @@ def test_the_post_comes_from_the_plan_and_is_not_approved_again(fh):
         body = assert_problem(api.complete(task["id"], "renshi", **fields), 422)
         assert field in body["errors"], body
     assert _task(api, "renshi", "确定招聘岗位", instance_id)["id"] == task["id"]
-    _do(api, "renshi", "确定招聘岗位", instance_id, gangwei_mingcheng="财务会计", gangwei_leibie="管理技术岗",
-        jihua_renshu=2)  # fmt: skip
+    _do(
+        api,
+        "renshi",
+        "确定招聘岗位",
+        instance_id,
+        gangwei_mingcheng="财务会计",
+        gangwei_leibie="管理技术岗",
+        jihua_renshu=2,
+    )
     data = _data(api, instance_id)["data"]
     assert (data["jihua_renshu"], data["xueli_yaoqiu"], data["zhuanye_yaoqiu"]) == (
         2,
@@ -1139,8 +1290,8 @@ def test_labour_post_goes_straight_to_interview_and_is_left_out_of_the_bachelor_
                 person,
                 gangwei="景区秩序维护员",
                 gangwei_leibie="其他用工",
-                xueli=person["xueli"],
-                quanrizhi=person["quanrizhi"],
+                xueli=person["xueli_lie"][0]["xueli"],
+                quanrizhi=person["xueli_lie"][0]["xuexi_xingshi"] == "全日制",
             )
         _do(
             api,
@@ -1329,6 +1480,7 @@ def test_x02_all_examiners_recused_the_interview_is_organised_again(fh):
 SCRIPT_TEMPORARIES = {
     "a", "c", "e", "h", "p", "r", "sfz", "zong", "bishi", "mianshi", "mingci", "tijian_ok", "kaocha_ok",
     "dangqian", "defen", "defen_lie", "huibi", "yingping", "tianbao", "queshao", "pingfen", "kaoguan",
+    "laiyuan", "laiyuan_shili", "zige_yaosu",
 }  # fmt: skip
 REGISTRANT_FIELDS = {*SIX_QUALIFIED[0], "nianling", "zige_hege", "zige_liyou"}
 

@@ -10,8 +10,10 @@ import pytest
 from service.domain.dates import past_deadline
 from service.domain.fenghua import (
     fh_approved_plan,
+    fh_check_plan_posts,
     fh_filing_record,
     fh_plan_post,
+    fh_qualification_facts,
     fh_record_hire,
     fh_reduced_plan,
 )
@@ -184,3 +186,108 @@ def test_fh03_a_reduction_must_reduce():
     _refused(lambda: fh_reduced_plan(3, 5), "hejian_hou_renshu")
     with pytest.raises(ValueError, match="不得小于 1"):
         fh_reduced_plan(3, 0)
+
+
+# --- FH-02: degrees with their study mode, relaxations ------------------------------------------
+
+
+def degrees(*pairs):
+    return [{"xueli": level, "xuexi_xingshi": mode} for level, mode in pairs]
+
+
+def test_fh02_full_time_and_in_service_degrees_are_separate_facts():
+    """FH-02: a full-time bachelor with an in-service master holds a full-time bachelor's (meets
+    全日制大学本科及以上) but not a full-time master's (no 45-year limit); an in-service bachelor
+    alone does not meet a full-time requirement."""
+    both = fh_qualification_facts(
+        degrees(("大学本科", "全日制"), ("硕士研究生", "在职")), "全日制大学本科及以上"
+    )
+    assert (both["xueli_dabiao"], both["quanrizhi_yanjiusheng"]) == (True, False)
+    assert (both["zuigao_xueli"], both["quanrizhi_xueli"]) == ("硕士研究生", "大学本科")
+    master = fh_qualification_facts(degrees(("硕士研究生", "全日制")), "全日制大学本科及以上")
+    assert master["quanrizhi_yanjiusheng"] is True
+    in_service = fh_qualification_facts(degrees(("大学本科", "在职")), "全日制大学本科及以上")
+    assert in_service["xueli_dabiao"] is False and in_service["xueli_liyou"].startswith("非全日制学历")
+    assert in_service["quanrizhi_xueli"] is None
+    low = fh_qualification_facts(degrees(("大专", "全日制")), "全日制大学本科及以上")
+    assert low["xueli_dabiao"] is False and "全日制大专" in low["xueli_liyou"]
+    assert fh_qualification_facts(degrees(("大专", "全日制")), "全日制大专及以上")["xueli_dabiao"] is True
+    assert fh_qualification_facts(degrees(("大专", "在职")), "全日制大专及以上")["xueli_dabiao"] is False
+
+
+def test_fh02_in_service_dazhuan_and_the_centres_relaxation():
+    """FH-02: 在职大专及以上 accepts an in-service 大专; a relaxation approved with the plan
+    replaces the requirement and carries its age limit; labour posts have no requirement."""
+    zaizhi = degrees(("大专", "在职"))
+    assert fh_qualification_facts(zaizhi, "在职大专及以上")["xueli_dabiao"] is True
+    assert (
+        fh_qualification_facts(degrees(("高中及以下", "全日制")), "在职大专及以上")["xueli_dabiao"] is False
+    )
+    relaxed = fh_qualification_facts(
+        zaizhi,
+        "全日制大学本科及以上",
+        {"xueli_yaoqiu": "在职大专及以上", "nianling_shangxian": 50, "liyou": "紧缺"},
+    )
+    assert (relaxed["xueli_dabiao"], relaxed["teshu_nianling"]) == (True, 50)
+    age_only = fh_qualification_facts(
+        zaizhi, "全日制大学本科及以上", {"nianling_shangxian": 50, "liyou": "紧缺"}
+    )
+    assert (age_only["xueli_dabiao"], age_only["teshu_nianling"]) == (False, 50)
+    assert fh_qualification_facts(zaizhi, None)["xueli_dabiao"] is True
+    with pytest.raises(Refusal) as refused:
+        fh_qualification_facts(degrees(("本科", "全日制")), None)
+    assert refused.value.field == "xueli_lie"
+    with pytest.raises(Refusal):
+        fh_qualification_facts([], None)
+
+
+def test_fh02_in_service_dazhuan_only_for_the_listed_post_kinds():
+    """FH-02 (第三十条（一）): a plan may ask for in-service 大专 only for 养老服务管理, 殡葬管理,
+    商贸市场管理 and 酒店管理 posts (the setting's list) or as a special relaxation with its
+    reason; refused on the post's field otherwise."""
+    kinds = ["养老服务管理", "殡葬管理", "商贸市场管理", "酒店管理"]
+    hotel = {
+        "gangwei_mingcheng": "前厅主管",
+        "renshu": 1,
+        "xueli_yaoqiu": "在职大专及以上",
+        "fangkuan_gangwei_lei": "酒店管理",
+    }
+    fh_check_plan_posts([dict(CAIWU_POST), hotel], kinds)
+    finance = {**hotel, "gangwei_mingcheng": "出纳", "fangkuan_gangwei_lei": "财务管理"}
+    _refused(
+        lambda: fh_check_plan_posts([dict(CAIWU_POST), finance], kinds),
+        "guanli_jishu_gangwei.1.fangkuan_gangwei_lei",
+        "出纳",
+        "酒店管理",
+    )
+    special = {
+        **finance,
+        "teshu_fangkuan": {"xueli_yaoqiu": "在职大专及以上", "liyou": "偏远站点长期招不到人"},
+    }
+    fh_check_plan_posts([special], kinds)
+    _refused(
+        lambda: fh_check_plan_posts([{**finance, "teshu_fangkuan": {"liyou": " "}}], kinds),
+        "guanli_jishu_gangwei.0.teshu_fangkuan.liyou",
+    )
+
+
+CAIWU_POST = {
+    "gangwei_mingcheng": "财务会计",
+    "renshu": 2,
+    "xueli_yaoqiu": "全日制大学本科及以上",
+    "zhuanye_yaoqiu": "会计学",
+}
+
+
+def test_fh10_the_share_counts_the_highest_full_time_degree():
+    """FH-10, FH-02: a full-time bachelor with an in-service master counts; an in-service master
+    over a full-time 大专 does not."""
+    from service.domain.reports import bachelor_share
+
+    share = bachelor_share(
+        [
+            {"quanrizhi_xueli": "大学本科", "xueli": "硕士研究生", "quanrizhi": False},
+            {"quanrizhi_xueli": "大专", "xueli": "硕士研究生", "quanrizhi": False},
+        ]
+    )
+    assert (share["total"], share["full_time_bachelor_or_higher"]) == (2, 1)

@@ -16,8 +16,10 @@ from service.domain.dates import age_on, months_between, past_deadline, years_be
 from service.domain.draws import draw_order, draw_questions, new_seed
 from service.domain.fenghua import (
     fh_approved_plan,
+    fh_check_plan_posts,
     fh_filing_record,
     fh_plan_post,
+    fh_qualification_facts,
     fh_record_hire,
     fh_reduced_plan,
 )
@@ -76,6 +78,8 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         fh_approved_plan,
         fh_plan_post,
         fh_reduced_plan,
+        fh_qualification_facts,
+        fh_check_plan_posts,
         refuse,
     )
 }
