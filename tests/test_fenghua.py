@@ -9,6 +9,7 @@ is open), so the fixed dates below hold whatever the real date is."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 
 import pytest
@@ -32,14 +33,19 @@ FH_START = datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
 KAOGUAN = ["kaoguan1", "kaoguan2", "kaoguan3"]
 
 
-def _applicant(xingming, sfz, chusheng, xueli="大学本科", zhicheng="无", quanrizhi=True, zhuanye="会计学"):
+def _applicant(
+    xingming, sfz, chusheng, xueli="大学本科", zhicheng="无", quanrizhi=True, zhuanye="会计学", zaizhi=()
+):
+    """An applicant's registration: the degree `xueli` (full-time unless quanrizhi=False) and any
+    in-service degrees `zaizhi` besides it (FH-02: each degree with its study mode)."""
+    degrees = [{"xueli": xueli, "xuexi_xingshi": "全日制" if quanrizhi else "在职"}]
+    degrees += [{"xueli": level, "xuexi_xingshi": "在职"} for level in zaizhi]
     return {
         "xingming": xingming,
         "shenfenzheng_hao": sfz,
         "xingbie": "男" if int(sfz[16]) % 2 else "女",
         "chusheng_riqi": chusheng,
-        "xueli": xueli,
-        "quanrizhi": quanrizhi,
+        "xueli_lie": degrees,
         "zhicheng": zhicheng,
         "biye_yuanxiao": "宁波大学",
         "zhuanye": zhuanye,
@@ -77,6 +83,8 @@ def _fh_pinned_clock(fh_clock):
 @pytest.fixture()
 def fh(api):
     files = [
+        PROCESSES / "fenghua_niandu_jihua.bpmn",
+        *sorted(FORMS.glob("fh_jh_*.schema.json")),
         PROCESSES / "fenghua_zhaopin.bpmn",
         PROCESSES / "fenghua_zige.dmn",
         PROCESSES / "gongshi.bpmn",
@@ -115,30 +123,97 @@ def _titles(api, user, instance_id):
     return sorted(t["title"] for t in api.inbox(user, instance_id=instance_id))
 
 
-def start_plan(
-    api, jihua_renshu=1, fangkuan_dazhuan=False, hezhun=True, bianhao="001", business_key=None, **plan
-):
-    """Starts a recruitment and has its plan approved (or not); `plan` overrides plan fields."""
-    instance = api.start(KEY, user="renshi", business_key=business_key or f"FHJT-ZP-2026-{bianhao}").json
-    fields = {
-        "jihua_niandu": 2026,
-        "qiye_mingcheng": "宁波市奉化区交通投资集团有限公司",
-        "gangwei_mingcheng": "财务会计",
-        "gangwei_leibie": "管理技术岗",
-        "jihua_renshu": jihua_renshu,
-        "fangkuan_dazhuan": fangkuan_dazhuan,
-        "zhuanye_yaoqiu": "会计学、财务管理、审计学等相关专业",
-    }
-    _do(api, "renshi", "填报年度用工计划", instance["id"], **{**fields, **plan})
+QIYE = "宁波市奉化区交通投资集团有限公司"
+_PLAN_NUMBERS = itertools.count(1)
+WENLÜ = "宁波市奉化区文化旅游集团有限公司"
+
+
+def annual_plan(api, posts=(), laowu=(), qiye=QIYE, hezhun=True, business_key=None, year=2026):
+    """FH-01: the enterprise files its annual plan (fenghua_niandu_jihua) and 区国资管理中心
+    approves it (hezhun=False: sends it back; None: not decided yet). Returns the plan's id."""
+    key = business_key or f"{qiye}-{year}-{next(_PLAN_NUMBERS)}"
+    plan = api.start(
+        "fenghua_niandu_jihua", user="renshi", business_key=key, jihua_niandu=year, qiye_mingcheng=qiye
+    )
+    assert plan.status_code == 201, plan.json
     _do(
         api,
-        "guozi",
-        "核准年度用工计划",
-        instance["id"],
-        jihua_hezhun=hezhun,
-        hezhun_yijian="同意按计划组织公开招聘" if hezhun else "超出核定编制数，不予核准",
+        "renshi",
+        "报送年度用工计划",
+        plan.json["id"],
+        guanli_jishu_gangwei=list(posts) or [dict(CAIWU)],
+        laowu_liudong_gangwei=list(laowu),
+        jihua_liyou="新增财务共享中心，按工作量测算需增配财务人员。",
     )
-    return instance["id"]
+    if hezhun is not None:
+        _do(
+            api,
+            "guozi",
+            "核准年度用工计划",
+            plan.json["id"],
+            hezhun=hezhun,
+            hezhun_yijian="同意按计划组织招聘" if hezhun else "超出核定编制数，请修改",
+        )
+    return plan.json["id"]
+
+
+CAIWU = {
+    "gangwei_mingcheng": "财务会计",
+    "renshu": 2,
+    "xueli_yaoqiu": "全日制大学本科及以上",
+    "zhuanye_yaoqiu": "会计学、财务管理、审计学等相关专业",
+}
+
+
+def start_recruitment(api, plan_id, business_key, **body):
+    return api.post(
+        "/api/v1/instances",
+        user="renshi",
+        json={"definition_key": KEY, "business_key": business_key, "source_instance_id": plan_id, **body},
+    )
+
+
+def start_plan(
+    api,
+    jihua_renshu=1,
+    fangkuan_dazhuan=False,
+    bianhao="001",
+    business_key=None,
+    gangwei_mingcheng="财务会计",
+    gangwei_leibie="管理技术岗",
+    qiye_mingcheng=QIYE,
+    zhuanye_yaoqiu="会计学、财务管理、审计学等相关专业",
+):
+    """FH-01: an approved annual plan with the post, then a recruitment of `jihua_renshu` for it
+    started from that plan. Returns the recruitment's id."""
+    if gangwei_leibie == "劳务流动岗":  # the plan lists its management posts too (at least one)
+        posts = [dict(CAIWU)]
+        laowu = [{"gangwei_mingcheng": gangwei_mingcheng, "renshu": jihua_renshu, "zhaopin_fangshi": "自聘"}]
+    else:
+        xueli = "全日制大专及以上" if fangkuan_dazhuan else "全日制大学本科及以上"
+        posts = [
+            {
+                "gangwei_mingcheng": gangwei_mingcheng,
+                "renshu": jihua_renshu,
+                "xueli_yaoqiu": xueli,
+                "zhuanye_yaoqiu": zhuanye_yaoqiu,
+            }
+        ]
+        laowu = []
+    plan_id = annual_plan(api, posts, laowu, qiye=qiye_mingcheng)
+    started = start_recruitment(api, plan_id, business_key or f"FHJT-ZP-2026-{bianhao}")
+    assert started.status_code == 201, started.json
+    instance_id = started.json["id"]
+    _do(
+        api,
+        "renshi",
+        "确定招聘岗位",
+        instance_id,
+        gangwei_mingcheng=gangwei_mingcheng,
+        gangwei_leibie=gangwei_leibie,
+        jihua_renshu=jihua_renshu,
+    )
+    return instance_id
 
 
 def announce_and_register(api, instance_id, applicants, bishi_quanzhong=40):
@@ -267,9 +342,10 @@ def _to_publicity(api, instance_id):
 
 
 def test_main_path_plan_to_hire_filing_and_archive(fh):
-    """FH-01 plan approved → announcement → registration with FH-02 review → 6:1 written and
-    interview (FH-05 weights 40/60) → physical exam, inspection, publicity (X-04) → hire →
-    contract (FH-08) → filing (FH-09, via fenghua_beian) → archive (FH-07); FH-06 steps in order."""
+    """FH-01 started from the approved annual plan → announcement → registration with FH-02
+    review → 6:1 written and interview (FH-05 weights 40/60) → physical exam, inspection,
+    publicity (X-04) → hire → contract (FH-08) and filing (FH-09, via fenghua_beian) side by
+    side → archive (FH-07); FH-06 steps in order."""
     api = fh
     instance_id = start_plan(api)
     announce_and_register(api, instance_id, SIX_QUALIFIED)
@@ -290,13 +366,18 @@ def test_main_path_plan_to_hire_filing_and_archive(fh):
 
     contract = _task(api, "renshi", "签订劳动合同", instance_id)
     assert contract["due_at"] == "2027-01-10T23:59:59+08:00"  # FH-08: one month from 12/10
+    # FH-09: the filing opens with the contract (it does not wait for it), due 15 working days
+    # after the start date 12/10.
+    filing_task = _task(api, "renshi", "填报备案材料", instance_id)
+    assert filing_task["due_at"] == "2026-12-31T23:59:59+08:00" and filing_task["overdue"] is False
+    timers = {t["title"]: t["due_at"] for t in _data(api, instance_id)["timers"]}
+    assert timers == {
+        "合同期限届满": "2027-01-10T23:59:59+08:00",
+        "备案期限届满": "2026-12-31T23:59:59+08:00",
+        "填报期限届满": "2026-12-31T23:59:59+08:00",
+    }
     with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):
-        api.complete(contract["id"], "renshi", hetong_riqi="2026-12-10", hetong_qixian_nian=3)
-        timers = {t["title"]: t["due_at"] for t in _data(api, instance_id)["timers"]}
-        assert timers == {"备案期限届满": "2026-12-31T23:59:59+08:00"}  # FH-09: 15 working days
-        filing = api.get(
-            f"/api/v1/tasks/{_task(api, 'renshi', '填报备案材料', instance_id)['id']}", user="renshi"
-        )
+        filing = api.get(f"/api/v1/tasks/{filing_task['id']}", user="renshi")
         assert filing.json["data"]["xingming"] == "王晓东"
         assert filing.json["data"]["biandong_riqi"] == RUZHI_RIQI
         _do(
@@ -312,10 +393,14 @@ def test_main_path_plan_to_hire_filing_and_archive(fh):
             xueli="大学本科",
             quanrizhi=True,
             biandong_riqi=RUZHI_RIQI,
-            hetong_riqi="2026-12-10",
         )
+        review = _task(api, "jituan", "集团审核", instance_id)
+        assert review["due_at"] == "2026-12-31T23:59:59+08:00"
         _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="材料齐全，同意报备")
         _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案", beian_yijian="准予备案")
+        # Filed before the contract: the contract is still open, the archive waits for both.
+        assert _titles(api, "renshi", instance_id) == ["签订劳动合同"]
+        api.complete(contract["id"], "renshi", hetong_riqi="2026-12-10", hetong_qixian_nian=3)
         assert _data(api, instance_id)["timers"] == []
         _do(
             api,
@@ -332,10 +417,18 @@ def test_main_path_plan_to_hire_filing_and_archive(fh):
     assert archive["gonggao"]["riqi"] == GONGGAO_RIQI
     assert len(archive["baoming"]) == 7 and len(archive["chengji"]) == 6
     assert [p["xingming"] for p in archive["luyong"]] == ["王晓东"]
-    assert detail["data"].get("beian_yuqi") is None and detail["data"]["beian_jieguo"] == "准予备案"
+    [hire] = detail["data"]["luyong_mingdan"]
+    assert (hire["beian_jieguo"], hire["beian_bianhao"], hire["beian_yuqi"]) == (
+        "准予备案",
+        "奉化备案-120012",
+        False,
+    )
+    assert (hire["hetong_riqi"], hire["hetong_qixian_nian"], hire["hetong_yuqi"]) == ("2026-12-10", 3, False)
+    assert (detail["data"]["beian_yuqi"], detail["data"]["hetong_yuqi"]) == (False, False)
     steps = [s["title"] for s in detail["completed_steps"]]
     order = [
-        "核准年度用工计划",
+        "核对年度用工计划",
+        "确定招聘岗位",
         "发布招聘公告",
         "资格审查",
         "录入笔试成绩",
@@ -344,7 +437,7 @@ def test_main_path_plan_to_hire_filing_and_archive(fh):
         "组织体检",
         "组织考察",
     ]
-    order += ["拟聘人员公示", "作出聘用决定", "签订劳动合同", "办理人员备案", "招聘资料归档"]
+    order += ["拟聘人员公示", "作出聘用决定", "办理人员备案", "签订劳动合同", "招聘资料归档"]
     assert [steps.index(title) for title in order] == sorted(steps.index(title) for title in order)  # FH-06
 
 
@@ -379,7 +472,7 @@ def test_eligibility_decision_table(fh):
     assert verdicts["竺志强"][:2] == (41, False)
     assert verdicts["应丽萍"][:2] == (42, True)
     assert verdicts["楼建华"] == (46, False, "年龄超过45周岁")
-    assert verdicts["汪小燕"][1:] == (False, "非全日制学历，不符合全日制学历要求")
+    assert verdicts["汪小燕"][1] is False and verdicts["汪小燕"][2].startswith("非全日制学历")
     assert verdicts["张伟"][1] is False and "大专" in verdicts["张伟"][2]
 
     late = _task(api, "renshi", "登记报名", instance_id)
@@ -405,14 +498,165 @@ def test_post_relaxed_to_dazhuan(fh):
     assert verdicts == [True, False]
 
 
-def test_ratio_below_two_to_one_reduce_then_cancel(fh):
-    """FH-03: 3 qualified for 2 planned (<2:1) → 区属集团 reduces the plan to 1 (3:1, FH-04 then
-    applies); with 1 qualified for 1 planned the post is cancelled."""
+def _verdicts(api, instance_id):
+    return {
+        a["xingming"]: (a["hege"], a["liyou"]) for a in _data(api, instance_id)["data"]["yingpin_mingdan"]
+    }
+
+
+def test_fh02_full_time_and_in_service_degrees_are_separate(fh):
+    """FH-02: education is a list of degrees, each full-time or in-service: a full-time bachelor
+    with an in-service master meets 全日制大学本科及以上 (it was refused when only the highest
+    degree and one flag were kept), but the in-service master does not raise the age limit to
+    45; an in-service bachelor alone does not meet a full-time requirement. The record keeps
+    every degree and the highest full-time one."""
     api = fh
-    instance_id = start_plan(api, jihua_renshu=2)
+    instance_id = start_plan(api)
+    people = [
+        _applicant("方磊", "330283199405050013", "1994-05-05", zaizhi=["硕士研究生"]),
+        _applicant("钱婷", "330283198406060020", "1984-06-06", zaizhi=["硕士研究生"]),  # 42
+        _applicant("应丽萍", "330283198406060068", "1984-06-06", xueli="硕士研究生"),  # 42, full-time
+        _applicant("邵军", "330283199601010039", "1996-01-01", quanrizhi=False),
+    ]
+    announce_and_register(api, instance_id, people)
+    verdicts = _verdicts(api, instance_id)
+    assert verdicts["方磊"] == (True, "年龄在35周岁及以下")
+    assert verdicts["钱婷"] == (False, "年龄超过40周岁且无高级职称或全日制硕士研究生及以上学历")
+    assert verdicts["应丽萍"] == (True, "具有全日制硕士研究生及以上学历，年龄在45周岁及以下")
+    assert verdicts["邵军"][0] is False and verdicts["邵军"][1].startswith("非全日制学历")
+    [fang] = [a for a in _data(api, instance_id)["data"]["yingpin_mingdan"] if a["xingming"] == "方磊"]
+    assert fang["xueli_lie"] == people[0]["xueli_lie"]
+    assert (fang["xueli"], fang["quanrizhi_xueli"], fang["quanrizhi"]) == ("硕士研究生", "大学本科", False)
+
+
+def test_fh02_in_service_dazhuan_only_for_the_listed_posts(fh):
+    """FH-02 (第三十条（一）): an annual plan may accept in-service 大专 for 养老服务管理, 殡葬管理,
+    商贸市场管理 and 酒店管理 posts; for another post the plan is refused on the post's field
+    (nothing filed). A 酒店管理 post of the approved plan accepts an in-service 大专 and still
+    refuses a high-school applicant."""
+    api = fh
+    plan = api.start(
+        "fenghua_niandu_jihua",
+        user="renshi",
+        business_key="文旅-2026",
+        jihua_niandu=2026,
+        qiye_mingcheng=WENLÜ,
+    ).json["id"]
+    post = {
+        "gangwei_mingcheng": "出纳",
+        "renshu": 1,
+        "xueli_yaoqiu": "在职大专及以上",
+        "zhuanye_yaoqiu": "不限",
+    }
+    task = _task(api, "renshi", "报送年度用工计划", plan)
+    body = dict(laowu_liudong_gangwei=[], jihua_liyou="新开业酒店需配备前厅与财务人员。")
+    refused = assert_problem(api.complete(task["id"], "renshi", guanli_jishu_gangwei=[post], **body), 422)
+    assert (
+        "guanli_jishu_gangwei.0.fangkuan_gangwei_lei" in refused["errors"] and "酒店管理" in refused["detail"]
+    )
+    wrong_kind = dict(post, fangkuan_gangwei_lei="财务管理")
+    assert_problem(api.complete(task["id"], "renshi", guanli_jishu_gangwei=[wrong_kind], **body), 422)
+    hotel = dict(post, gangwei_mingcheng="酒店前厅主管", fangkuan_gangwei_lei="酒店管理")
+    _do(api, "renshi", "报送年度用工计划", plan, guanli_jishu_gangwei=[hotel], **body)
+    _do(api, "guozi", "核准年度用工计划", plan, hezhun=True, hezhun_yijian="同意")
+    instance_id = start_recruitment(api, plan, "FHWL-ZP-2026-010").json["id"]
+    _do(
+        api,
+        "renshi",
+        "确定招聘岗位",
+        instance_id,
+        gangwei_mingcheng="酒店前厅主管",
+        gangwei_leibie="管理技术岗",
+        jihua_renshu=1,
+    )
+    announce_and_register(
+        api,
+        instance_id,
+        [
+            _applicant(
+                "俞晓", "330283199801010024", "1998-01-01", xueli="大专", quanrizhi=False, zhuanye="酒店管理"
+            ),
+            _applicant("王强", "330283199701010035", "1997-01-01", xueli="高中及以下", zhuanye="无"),
+        ],
+    )
+    verdicts = _verdicts(api, instance_id)
+    assert verdicts["俞晓"] == (True, "年龄在35周岁及以下")
+    assert verdicts["王强"][0] is False and "在职大专及以上" in verdicts["王强"][1]
+
+
+def test_fh02_a_relaxation_the_centre_approved_with_the_plan(fh):
+    """FH-02: beyond 第三十条's own relaxations, a 特殊岗位 may relax the conditions only with
+    区国资管理中心's approval: the plan states the relaxed age limit (50) and the reason, the
+    centre approves the plan, and the recruitment applies it — 48 without a title passes with
+    that reason, 51 does not. A relaxation without a reason cannot be filed."""
+    api = fh
+    post = {
+        "gangwei_mingcheng": "桥梁检测工程师",
+        "renshu": 1,
+        "xueli_yaoqiu": "全日制大学本科及以上",
+        "zhuanye_yaoqiu": "土木工程",
+        "teshu_fangkuan": {"nianling_shangxian": 50, "liyou": "桥梁检测紧缺人才，连续两年公开招聘未招到"},
+    }
+    plan = api.start(
+        "fenghua_niandu_jihua",
+        user="renshi",
+        business_key="交投-特殊-2026",
+        jihua_niandu=2026,
+        qiye_mingcheng=QIYE,
+    ).json["id"]
+    task = _task(api, "renshi", "报送年度用工计划", plan)
+    no_reason = dict(post, teshu_fangkuan={"nianling_shangxian": 50})
+    body = dict(laowu_liudong_gangwei=[], jihua_liyou="桥梁养护任务增加，需增配检测人员。")
+    assert_problem(api.complete(task["id"], "renshi", guanli_jishu_gangwei=[no_reason], **body), 422)
+    _do(api, "renshi", "报送年度用工计划", plan, guanli_jishu_gangwei=[post], **body)
+    _do(api, "guozi", "核准年度用工计划", plan, hezhun=True, hezhun_yijian="同意该岗位年龄放宽至50周岁")
+    instance_id = start_recruitment(api, plan, "FHJT-ZP-2026-020").json["id"]
+    _do(
+        api,
+        "renshi",
+        "确定招聘岗位",
+        instance_id,
+        gangwei_mingcheng="桥梁检测工程师",
+        gangwei_leibie="管理技术岗",
+        jihua_renshu=1,
+    )
+    announce_and_register(
+        api,
+        instance_id,
+        [
+            _applicant("陈刚", "330283197805050011", "1978-05-05", zhuanye="土木工程"),  # 48
+            _applicant("鲍勇", "330283197505050015", "1975-05-05", zhuanye="土木工程"),  # 51
+        ],
+    )
+    verdicts = _verdicts(api, instance_id)
+    assert verdicts["陈刚"] == (True, "经区国资管理中心同意，本岗位年龄放宽至50周岁")
+    assert verdicts["鲍勇"] == (False, "年龄超过45周岁")
+
+
+def test_ratio_below_two_to_one_reduce_then_cancel(fh):
+    """FH-03, FH-01: 3 qualified for 3 planned (<2:1) → 区属集团 reduces the plan: to the same
+    number or more than the plan is refused (field hejian_hou_renshu, nothing saved); to 2 still
+    misses 2:1 and comes back; to 1 (3:1, FH-04 then applies). With 1 qualified for 1 planned the
+    post is cancelled."""
+    api = fh
+    instance_id = start_plan(api, jihua_renshu=3)
     announce_and_register(api, instance_id, SIX_QUALIFIED[:3])
     close_registration(api)
     assert _data(api, instance_id)["data"]["bili_jieguo"] == "reduce_or_cancel"
+    task = _task(api, "jituan", "核减计划或取消招聘", instance_id)
+    for more in (3, 4):
+        body = assert_problem(
+            api.complete(
+                task["id"],
+                "jituan",
+                chuli_fangshi="核减招聘计划",
+                hejian_hou_renshu=more,
+                chuli_yijian="核减",
+            ),
+            422,
+        )
+        assert "hejian_hou_renshu" in body["errors"] and "少于当前计划的 3 人" in body["detail"]
+    assert _data(api, instance_id)["data"]["jihua_renshu"] == 3
     # Reducing to a plan that still misses 2:1 is sent back.
     _do(
         api,
@@ -421,8 +665,9 @@ def test_ratio_below_two_to_one_reduce_then_cancel(fh):
         instance_id,
         chuli_fangshi="核减招聘计划",
         hejian_hou_renshu=2,
-        chuli_yijian="暂不核减",
+        chuli_yijian="核减为2人",
     )
+    assert _data(api, instance_id)["data"]["jihua_renshu"] == 2
     _do(
         api,
         "jituan",
@@ -515,76 +760,256 @@ def _hired(api):
 
 
 def test_overdue_filing_is_flagged_and_escalated(fh):
-    """FH-09: filing not done within 15 working days of the start date (12/10 → 12/31) →
-    区国资管理中心 gets a 督办 task and the instance is flagged; the filing itself stays open."""
+    """FH-09: the filing is due 15 working days after the start date (12/10 → 12/31), whatever
+    else is pending; not filed by then → 区国资管理中心 gets one 督办 task, the filing task shows
+    overdue in the inbox list and its detail, and stays open. Filed late, the hire's record and
+    the instance keep beian_yuqi after the filing and the 督办 are done."""
     api = fh
     instance_id = _hired(api)
     with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):
         _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi="2026-12-10", hetong_qixian_nian=3)
     with time_machine.travel(datetime(2026, 12, 31, 23, 59, 0, tzinfo=SHANGHAI)):
         assert _tick(api) == 0
+        assert api.inbox("renshi", instance_id=instance_id, overdue="true") == []
     with time_machine.travel(datetime(2027, 1, 1, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) >= 1
+        [late] = api.inbox("renshi", instance_id=instance_id, overdue="true")
+        assert (late["title"], late["overdue"]) == ("填报备案材料", True)
+        assert api.get(f"/api/v1/tasks/{late['id']}", user="renshi").json["overdue"] is True
+        # One escalation: the called filing process leaves it to the recruitment.
+        [duban] = [t for t in api.inbox("guozi", instance_id=instance_id) if t["title"] == "督办逾期备案"]
+        detail = api.get(f"/api/v1/tasks/{duban['id']}", user="guozi").json
+        assert detail["data"]["beian_yuqi"] is True and detail["data"]["beian_yuqi_renyuan"] == "王晓东"
+        done = api.complete(duban["id"], "guozi", duban_qingkuang="已电话督促企业3个工作日内补办备案")
+        assert done.status_code == 200
+    with time_machine.travel(datetime(2027, 1, 5, 10, 0, tzinfo=SHANGHAI)):
+        _file(api, instance_id, SIX_QUALIFIED[0])
+        _do(
+            api,
+            "renshi",
+            "招聘资料归档",
+            instance_id,
+            dangan_bianhao="FHJT-ZP-2026-009",
+            guidang_riqi="2027-01-05",
+            baoguan_qixian="长期",
+        )
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed"
+    [hire] = detail["data"]["guidang_cailiao"]["luyong"]
+    assert (hire["beian_jieguo"], hire["beian_yuqi"], hire["hetong_yuqi"]) == ("准予备案", True, False)
+    assert hire["beian_jiezhi"] == "2026-12-31T23:59:59+08:00"
+    assert (detail["data"]["beian_yuqi"], detail["data"]["hetong_yuqi"]) == (True, False)
+
+
+LIZHI = {
+    "beian_leixing": "离职",
+    "xingming": "俞晓红",
+    "shenfenzheng_hao": "330283199203040026",
+    "gangwei": "出纳",
+    "gangwei_leibie": "管理岗位",
+    "xueli": "大学本科",
+    "quanrizhi": True,
+}
+
+
+def _beian_tasks(api, user, instance_id, title):
+    return [t for t in api.inbox(user, instance_id=instance_id) if t["title"] == title]
+
+
+def test_a_departure_has_the_15_working_day_deadline_and_is_escalated_once(fh):
+    """FH-09 for a departure filed on its own (fenghua_beian): until the date is entered the
+    filing task is due 15 working days after the case starts (11/20 → 12/11); the departure of
+    11/16 makes the review due 12/07. Still under review on 12/08 → one 督办 task for 区国资管理中心,
+    the review is overdue in list and detail; sent back for correction after that, no second
+    督办. Done late, the filing record keeps beian_yuqi."""
+    api = fh
+    instance_id = api.start("fenghua_beian", user="renshi", business_key="FH-LZ-2026-01").json["id"]
+    [filing] = _beian_tasks(api, "renshi", instance_id, "填报备案材料")
+    assert filing["due_at"] == "2026-12-11T23:59:59+08:00"
+    _do(api, "renshi", "填报备案材料", instance_id, **LIZHI, biandong_riqi="2026-11-16")
+    [review] = _beian_tasks(api, "jituan", instance_id, "集团审核")
+    assert review["due_at"] == "2026-12-07T23:59:59+08:00"
+    with time_machine.travel(datetime(2026, 12, 7, 23, 59, tzinfo=SHANGHAI)):
+        assert _tick(api) == 0
+    with time_machine.travel(datetime(2026, 12, 8, 0, 0, 1, tzinfo=SHANGHAI)):
         assert _tick(api) == 1
-    duban = _task(api, "guozi", "督办逾期备案", instance_id)
-    detail = api.get(f"/api/v1/tasks/{duban['id']}", user="guozi").json
-    assert detail["data"]["beian_yuqi"] is True and detail["data"]["beian_yuqi_renyuan"] == "王晓东"
-    assert "填报备案材料" in _titles(api, "renshi", instance_id)
-    assert (
-        api.complete(duban["id"], "guozi", duban_qingkuang="已电话督促企业3个工作日内补办备案").status_code
-        == 200
+        [review] = _beian_tasks(api, "jituan", instance_id, "集团审核")
+        assert review["overdue"] is True
+        assert api.get(f"/api/v1/tasks/{review['id']}", user="jituan").json["overdue"] is True
+        [duban] = _beian_tasks(api, "guozi", instance_id, "督办逾期备案")
+        assert api.get(f"/api/v1/tasks/{duban['id']}", user="guozi").json["data"]["beian_yuqi"] is True
+    with time_machine.travel(datetime(2026, 12, 9, 10, 0, tzinfo=SHANGHAI)):
+        _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=False, jituan_yijian="缺离职证明")
+        # Back for correction past the deadline: its timer fires at once, but does not escalate again.
+        assert len(_beian_tasks(api, "guozi", instance_id, "督办逾期备案")) == 1
+        [again] = _beian_tasks(api, "renshi", instance_id, "填报备案材料")
+        assert again["due_at"] == "2026-12-07T23:59:59+08:00" and again["overdue"] is True
+        _do(api, "guozi", "督办逾期备案", instance_id, duban_qingkuang="已书面通知企业立即补报离职证明")
+        _do(api, "renshi", "填报备案材料", instance_id, **LIZHI, biandong_riqi="2026-11-16")
+        _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="材料齐全")
+        _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案")
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed" and detail["timers"] == []
+    record = detail["data"]["beian_jilu"]
+    assert (record["beian_leixing"], record["biandong_riqi"], record["beian_jiezhi"]) == (
+        "离职",
+        "2026-11-16",
+        "2026-12-07T23:59:59+08:00",
     )
+    assert (record["beian_jieguo"], record["beian_yuqi"]) == ("准予备案", True)
+    assert detail["data"]["beian_yuqi"] is True
+
+
+def test_a_departure_filed_after_its_deadline_is_escalated_at_once_and_one_in_time_is_not(fh):
+    """FH-09: a case opened on 12/20 for a departure of 11/16 (due 12/07) is escalated as soon as
+    the date is entered; a departure filed and decided the day it happens has no 督办 and is
+    recorded on time."""
+    api = fh
+    with time_machine.travel(datetime(2026, 12, 20, 10, 0, tzinfo=SHANGHAI)):
+        late = api.start("fenghua_beian", user="renshi", business_key="FH-LZ-2026-02").json["id"]
+        _do(
+            api, "renshi", "填报备案材料", late, **LIZHI, biandong_riqi="2026-11-16"
+        )  # the timer fires at once
+        assert len(_beian_tasks(api, "guozi", late, "督办逾期备案")) == 1
+        [review] = _beian_tasks(api, "jituan", late, "集团审核")
+        assert review["due_at"] == "2026-12-07T23:59:59+08:00" and review["overdue"] is True
+
+        on_time = api.start("fenghua_beian", user="renshi", business_key="FH-LZ-2026-03").json["id"]
+        _do(api, "renshi", "填报备案材料", on_time, **LIZHI, biandong_riqi="2026-12-18")
+        _do(api, "jituan", "集团审核", on_time, jituan_tongguo=True, jituan_yijian="同意")
+        _do(api, "guozi", "国资中心备案", on_time, beian_jieguo="准予备案")
+        assert _tick(api) == 0
+    detail = _data(api, on_time)
+    assert detail["status"] == "completed"
+    assert detail["data"]["beian_jilu"]["beian_yuqi"] is False and detail["data"]["beian_yuqi"] is False
+    assert detail["data"]["beian_jilu"]["beian_jiezhi"] == "2027-01-08T23:59:59+08:00"
+    assert _beian_tasks(api, "guozi", on_time, "督办逾期备案") == []
 
 
 def test_contract_deadline_escalates(fh):
     """FH-08: no written contract within one month of the start date (12/10 → 2027-01-10) →
-    区属集团 is asked to follow up; the contract task stays open and is overdue."""
+    区属集团 is asked to follow up; the contract task stays open and is overdue (list and
+    detail). Signed late, the hire's record and the instance keep hetong_yuqi."""
     api = fh
     instance_id = _hired(api)
+    with time_machine.travel(datetime(2026, 12, 11, 10, 0, tzinfo=SHANGHAI)):
+        _file(api, instance_id, SIX_QUALIFIED[0])  # FH-09 on time, without the contract
     with time_machine.travel(datetime(2027, 1, 10, 23, 0, tzinfo=SHANGHAI)):
-        assert _tick(api) == 0  # the filing timer (FH-09) starts with the filing step, after the contract
+        assert _tick(api) == 0
         assert "督办劳动合同签订" not in _titles(api, "jituan", instance_id)
     with time_machine.travel(datetime(2027, 1, 11, 0, 0, 1, tzinfo=SHANGHAI)):
         assert _tick(api) == 1
         [contract] = [t for t in api.inbox("renshi", instance_id=instance_id) if t["title"] == "签订劳动合同"]
         assert contract["overdue"] is True
+        # The detail agrees with the list (it used to say false for the same task).
+        assert api.get(f"/api/v1/tasks/{contract['id']}", user="renshi").json["overdue"] is True
     duban = _task(api, "jituan", "督办劳动合同签订", instance_id)
     assert api.get(f"/api/v1/tasks/{duban['id']}", user="jituan").json["data"]["hetong_yuqi"] is True
+    with time_machine.travel(datetime(2027, 1, 12, 10, 0, tzinfo=SHANGHAI)):
+        assert api.complete(duban["id"], "jituan", duban_qingkuang="已督促企业当日签订").status_code == 200
+        _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi="2027-01-12", hetong_qixian_nian=3)
+        _do(
+            api,
+            "renshi",
+            "招聘资料归档",
+            instance_id,
+            dangan_bianhao="FHJT-ZP-2026-010",
+            guidang_riqi="2027-01-12",
+            baoguan_qixian="长期",
+        )
+    data = _data(api, instance_id)["data"]
+    [hire] = data["guidang_cailiao"]["luyong"]
+    assert (hire["hetong_riqi"], hire["hetong_yuqi"], hire["beian_yuqi"]) == ("2027-01-12", True, False)
+    assert (data["hetong_yuqi"], data["beian_yuqi"]) == (True, False)
 
 
-def test_rejected_plan_stops_recruiting(fh):
-    """FH-01: recruiting starts only after 区国资管理中心 approves the year's plan; a rejected
-    plan ends the instance before any announcement."""
+def test_a_recruitment_starts_only_from_an_approved_plan_of_the_year(fh):
+    """FH-01: recruiting starts only after 区国资管理中心 has approved the year's plan: without a
+    plan, from a plan still waiting for approval or sent back, from a case of another process, or
+    from another year's plan the start is refused (422, field source_instance_id) and no instance
+    is created; from the approved plan it starts, with the plan's year and enterprise."""
     api = fh
-    instance_id = start_plan(api, hezhun=False)
-    detail = _data(api, instance_id)
-    assert detail["status"] == "completed" and detail["open_tasks"] == [] and detail["timers"] == []
-    assert detail["data"]["jihua_hezhun"] is False
-    steps = [s["title"] for s in detail["completed_steps"]]
-    assert "发布招聘公告" not in steps and "计划未核准，不得招聘" in steps
-    assert api.inbox("renshi", instance_id=instance_id) == []
+
+    def refused(plan_id, why):
+        response = start_recruitment(api, plan_id, "FHJT-ZP-2026-099")
+        body = assert_problem(response, 422)
+        assert "source_instance_id" in body["errors"] and why in body["detail"], body
+        return body
+
+    refused(None, "已核准的本年度用工计划")
+    refused(
+        annual_plan(api, hezhun=None, business_key="计划-待核准"),
+        "尚未经区国资管理中心核准（当前状态：待核准）",
+    )
+    refused(annual_plan(api, hezhun=False, business_key="计划-退回"), "当前状态：退回修改")
+    other = api.start("fenghua_beian", user="renshi", business_key="FH-BA-1").json["id"]
+    refused(other, "不是年度用工计划")
+    assert_problem(start_recruitment(api, "00000000-0000-0000-0000-000000000000", "X"), 422)
+    with time_machine.travel(datetime(2027, 3, 1, 9, 0, tzinfo=SHANGHAI)):
+        last_year = annual_plan(api, business_key="计划-2027", year=2027)
+    refused(last_year, "2027 年度")
+    assert api.get("/api/v1/instances", user="admin", query_string={"definition_key": KEY}).json["total"] == 0
+
+    plan_id = annual_plan(api, business_key="计划-已核准")
+    started = start_recruitment(api, plan_id, "FHJT-ZP-2026-003")
+    assert started.status_code == 201, started.json
+    data = _data(api, started.json["id"])["data"]
+    assert (data["jihua_niandu"], data["qiye_mingcheng"]) == (2026, QIYE)
+    assert data["niandu_jihua"]["shili_id"] == plan_id and "laiyuan_shili" not in data
+    assert _titles(api, "renshi", started.json["id"]) == ["确定招聘岗位"]
+    # The snapshot is the service's: start data cannot carry it.
+    forged = start_recruitment(api, None, "FHJT-ZP-2026-004", data={"laiyuan_shili": {"status": "completed"}})
+    assert "data.laiyuan_shili" in assert_problem(forged, 422)["errors"]
 
 
-def test_plan_approval_belongs_to_the_district_centre(fh):
-    """FH-01: only 区国资管理中心 approves the plan; the enterprise cannot approve its own."""
+def test_the_post_comes_from_the_plan_and_is_not_approved_again(fh):
+    """FH-01: the recruitment fills a post of the approved plan with at most its planned number;
+    the plan's education and major requirements apply; there is no second approval step for the
+    post — the next step is the announcement. A post not in the plan, the wrong category or more
+    hires than planned are refused on the field and nothing is saved."""
     api = fh
-    instance = api.start(KEY, user="renshi", business_key="FHJT-ZP-2026-003").json
+    plan_id = annual_plan(
+        api, [CAIWU], [{"gangwei_mingcheng": "公交驾驶员", "renshu": 5, "zhaopin_fangshi": "自聘"}]
+    )
+    instance_id = start_recruitment(api, plan_id, "FHJT-ZP-2026-005").json["id"]
+    task = _task(api, "renshi", "确定招聘岗位", instance_id)
+    detail = api.get(f"/api/v1/tasks/{task['id']}", user="renshi").json
+    assert [p["gangwei_mingcheng"] for p in detail["context"]["niandu_jihua"]["guanli_jishu_gangwei"]] == [
+        "财务会计"
+    ]
+    for fields, field in [
+        (
+            dict(gangwei_mingcheng="工程管理", gangwei_leibie="管理技术岗", jihua_renshu=1),
+            "gangwei_mingcheng",
+        ),
+        (
+            dict(gangwei_mingcheng="财务会计", gangwei_leibie="劳务流动岗", jihua_renshu=1),
+            "gangwei_mingcheng",
+        ),
+        (dict(gangwei_mingcheng="财务会计", gangwei_leibie="管理技术岗", jihua_renshu=3), "jihua_renshu"),
+    ]:
+        body = assert_problem(api.complete(task["id"], "renshi", **fields), 422)
+        assert field in body["errors"], body
+    assert _task(api, "renshi", "确定招聘岗位", instance_id)["id"] == task["id"]
     _do(
         api,
         "renshi",
-        "填报年度用工计划",
-        instance["id"],
-        jihua_niandu=2026,
-        qiye_mingcheng="宁波市奉化区文化旅游集团有限公司",
-        gangwei_mingcheng="景区运营管理",
+        "确定招聘岗位",
+        instance_id,
+        gangwei_mingcheng="财务会计",
         gangwei_leibie="管理技术岗",
-        jihua_renshu=1,
-        fangkuan_dazhuan=False,
+        jihua_renshu=2,
     )
-    [task] = api.inbox("guozi", instance_id=instance["id"])
-    assert task["title"] == "核准年度用工计划"
-    assert api.inbox("renshi", instance_id=instance["id"]) == []
-    refused = api.complete(task["id"], "renshi", jihua_hezhun=True, hezhun_yijian="同意")
-    assert refused.status_code in (403, 404)
+    data = _data(api, instance_id)["data"]
+    assert (data["jihua_renshu"], data["xueli_yaoqiu"], data["zhuanye_yaoqiu"]) == (
+        2,
+        "全日制大学本科及以上",
+        "会计学、财务管理、审计学等相关专业",
+    )
+    assert _titles(api, "renshi", instance_id) == ["发布招聘公告"]
+    assert api.inbox("guozi", instance_id=instance_id) == []  # no per-post approval
+    steps = [s["title"] for s in _data(api, instance_id)["completed_steps"]]
+    assert "核准年度用工计划" not in steps
 
 
 def _file(api, instance_id, person, jieguo="准予备案", **changes):
@@ -865,8 +1290,8 @@ def test_labour_post_goes_straight_to_interview_and_is_left_out_of_the_bachelor_
                 person,
                 gangwei="景区秩序维护员",
                 gangwei_leibie="其他用工",
-                xueli=person["xueli"],
-                quanrizhi=person["quanrizhi"],
+                xueli=person["xueli_lie"][0]["xueli"],
+                quanrizhi=person["xueli_lie"][0]["xuexi_xingshi"] == "全日制",
             )
         _do(
             api,
@@ -1055,6 +1480,7 @@ def test_x02_all_examiners_recused_the_interview_is_organised_again(fh):
 SCRIPT_TEMPORARIES = {
     "a", "c", "e", "h", "p", "r", "sfz", "zong", "bishi", "mianshi", "mingci", "tijian_ok", "kaocha_ok",
     "dangqian", "defen", "defen_lie", "huibi", "yingping", "tianbao", "queshao", "pingfen", "kaoguan",
+    "laiyuan", "laiyuan_shili", "zige_yaosu",
 }  # fmt: skip
 REGISTRANT_FIELDS = {*SIX_QUALIFIED[0], "nianling", "zige_hege", "zige_liyou"}
 

@@ -22,7 +22,7 @@ def test_start_returns_the_instance(beian):
     assert body["business_key"] == "FH-1" and body["status"] == "running"
     assert body["created_at"].endswith("+08:00")
     detail = beian.get(f"/api/v1/instances/{body['id']}", user="renshi").json
-    assert detail["data"] == {"note": "首批"}
+    assert detail["data"]["note"] == "首批"  # the start data, beside what the first script computed
     assert [t["title"] for t in detail["open_tasks"]] == ["填报备案材料"]
 
 
@@ -122,8 +122,39 @@ def test_every_step_is_in_the_audit_trail(beian):
         ).all()
         assert [(e.actor, e.action) for e in events] == [
             ("engine", "task.opened"),
+            ("engine", "timer.scheduled"),  # FH-09: the filing's 15-working-day deadline
             ("renshi", "instance.started"),
             ("renshi", "task.claimed"),
         ]
         assert events[0].detail["title"] == "填报备案材料" and events[0].detail["role"] == "企业人事"
         assert all(e.at is not None for e in events)
+
+
+def test_an_instance_starts_from_a_case_its_starter_may_read(api):
+    """FH-01's mechanism: `source_instance_id` hands the new instance a read-only snapshot of
+    another case (`laiyuan_shili`) taken from that case's stored data by the service; a case the
+    starter cannot read is refused on the field, and the name cannot be sent as data."""
+    api.deploy(("yilai.bpmn", bpmn.linear("yilai", bpmn.user("办理", 'camunda:candidateGroups="企业人事"'))))
+    api.deploy(
+        (
+            "houxu.bpmn",
+            bpmn.linear(
+                "houxu",
+                bpmn.script("yiju = laiyuan_shili['business_key'] + ':' + laiyuan_shili['status']"),
+                bpmn.user("办理", 'camunda:candidateGroups="企业人事,区属集团"'),
+            ),
+        )
+    )
+    source = api.start("yilai", user="renshi", business_key="计划-1", jihua="年度").json["id"]
+    body = {"definition_key": "houxu", "source_instance_id": source}
+    started = api.post("/api/v1/instances", user="renshi", json=body)
+    assert started.status_code == 201, started.json
+    data = api.get(f"/api/v1/instances/{started.json['id']}", user="renshi").json["data"]
+    assert data["yiju"] == "计划-1:running"
+    assert data["laiyuan_shili"]["data"] == {"jihua": "年度"} and data["laiyuan_shili"]["id"] == source
+    hidden = assert_problem(api.post("/api/v1/instances", user="jituan", json=body), 422)
+    assert "source_instance_id" in hidden["errors"] and "无权查看" in hidden["detail"]
+    forged = api.post(
+        "/api/v1/instances", user="renshi", json={"definition_key": "houxu", "data": {"laiyuan_shili": {}}}
+    )
+    assert "data.laiyuan_shili" in assert_problem(forged, 422)["errors"]

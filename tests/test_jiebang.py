@@ -496,6 +496,84 @@ def test_tie_at_the_top_goes_to_a_second_round_of_qa(api):
         assert titles(api, "danggongbu") == ["组织考察"]
 
 
+def test_every_judge_recusing_for_an_applicant_voids_the_round_and_the_committee_reconvenes(api):
+    """X-02, JB-07, JB-18: when all five judges declare 回避 for 王志强 the last sheet is still
+    accepted; nobody can score him, so the round is void (kept with its sheets in
+    mianshi_zuofei) and 确定面试评审组 goes back to 党委 with the applicant and the recused judges.
+    A panel of only those judges is refused (field pingwei_list); a panel with two new judges
+    sets a new bank, draws again and scores; only the new round counts."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = start_to_interview(api, traveller)
+        everyone_recuses = {j: ("王志强",) for j in PINGWEI}
+        interview(
+            api, {j: {"张建国": 90, "李明华": 85, "王志强": 0} for j in PINGWEI}, huibi=everyone_recuses
+        )
+        state = data(api, instance_id)
+        assert state["pingfen_buzu"] == [{"xingming": "王志强", "huibi_pingwei": PINGWEI}]
+        [void] = state["mianshi_zuofei"]
+        assert void["lunci"] == "面试" and [s["pingwei"] for s in void["pingfen_biao"]] == PINGWEI
+        assert "mianshi_chengji" not in state and "kaocha_duixiang" not in state
+        assert titles(api, "danggongbu") == [] and titles(api, "dangwei") == ["确定面试评审组"]
+        again = task(api, "dangwei", "确定面试评审组")
+        same = api.complete(again["id"], "dangwei", pingwei_list=PINGWEI, dangwei_yanjiu_riqi="2026-03-17")
+        body = assert_problem(same, 422)
+        assert "pingwei_list" in body["errors"] and "王志强" in body["detail"]
+        assert task(api, "dangwei", "确定面试评审组")["id"] == again["id"]  # nothing saved
+        new_panel = ["pingwei1", "pingwei2", "pingwei3", "pingwei6", "pingwei7"]
+        do(api, "dangwei", "确定面试评审组", pingwei_list=new_panel, dangwei_yanjiu_riqi="2026-03-17")
+        do(api, "gongzuozu", "封闭出题", tiku=TIKU[::-1], chouti_shu=3, chuti_ren="赵靓")
+        assert all(len(c["timu"]) == 3 for c in data(api, instance_id)["chouti_jilu"])
+        interview(
+            api,
+            {j: {"张建国": 80, "李明华": 88, "王志强": 86} for j in new_panel},
+            huibi={j: ("王志强",) for j in new_panel[:3]},
+        )
+        state = data(api, instance_id)
+        scores = {e["xingming"]: (e["defen"], e["huibi_pingwei"]) for e in state["mianshi_chengji"]}
+        assert scores == {"张建国": (80, []), "李明华": (88, []), "王志强": (86, new_panel[:3])}
+        assert state["kaocha_duixiang"] == "李明华" and state["pingfen_buzu"] == []
+        assert len(state["mianshi_zuofei"]) == 1  # JB-18: the void round stays on record
+        assert [p["pingwei"] for p in state["pingfen_biao"]] == new_panel
+        assert titles(api, "danggongbu") == ["组织考察"]
+
+
+def test_every_judge_recusing_in_the_second_round_voids_it_until_the_panel_changes(api):
+    """X-02, JB-12, JB-07: in the second round of Q&A all five judges declare 回避 for 李明华:
+    the round is void and 党委 gets 调整面试评审组; the same panel is refused; a changed panel
+    scores the second round again and decides the tie."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = start_to_interview(api, traveller)
+        interview(api, {j: {"张建国": 90, "李明华": 90, "王志强": 80} for j in PINGWEI})
+        for judge in PINGWEI:
+            sheet = [
+                {"xingming": "张建国", "huibi": False, "dabian": dabian(86)},
+                {"xingming": "李明华", "huibi": True, "huibi_guanxi": "三代以内旁系血亲关系"},
+            ]
+            do(api, judge, "第二轮答辩评分", pingfen=sheet)
+        state = data(api, instance_id)
+        assert state["pingfen_buzu"] == [{"xingming": "李明华", "huibi_pingwei": PINGWEI}]
+        assert [v["lunci"] for v in state["mianshi_zuofei"]] == ["第二轮答辩"]
+        assert state["dierlun_jilu"] == [] and "dierlun_chengji" not in state
+        assert titles(api, "dangwei") == ["调整面试评审组"] and titles(api, "danggongbu") == []
+        change = task(api, "dangwei", "调整面试评审组")
+        body = assert_problem(
+            api.complete(change["id"], "dangwei", pingwei_list=PINGWEI, dangwei_yanjiu_riqi="2026-03-18"), 422
+        )
+        assert "pingwei_list" in body["errors"]
+        new_panel = ["pingwei6", "pingwei7", "pingwei3", "pingwei4", "pingwei5"]
+        do(api, "dangwei", "调整面试评审组", pingwei_list=new_panel, dangwei_yanjiu_riqi="2026-03-18")
+        for judge in new_panel:
+            sheet = [
+                {"xingming": "张建国", "huibi": False, "dabian": dabian(86)},
+                {"xingming": "李明华", "huibi": False, "dabian": dabian(89)},
+            ]
+            do(api, judge, "第二轮答辩评分", pingfen=sheet)
+        state = data(api, instance_id)
+        assert {e["xingming"]: e["defen"] for e in state["dierlun_chengji"]} == {"张建国": 86, "李明华": 89}
+        assert state["kaocha_duixiang"] == "李明华" and len(state["dierlun_jilu"]) == 1
+        assert titles(api, "danggongbu") == ["组织考察"]
+
+
 def test_all_below_80_lets_the_committee_leave_the_post_vacant(api):
     """JB-13: every interview score below 80 → 党委 decides; 暂时空岗 ends the call."""
     with time_machine.travel(at("2026-03-02"), tick=False) as traveller:

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import time_machine
 
+from service.domain.dates import age_on, months_between
+from service.domain.retirement import statutory_retirement
 from service.scheduler import TimerScheduler
 from service.timeutil import SHANGHAI, utcnow
 from tests.conftest import FORMS, PROCESSES, assert_problem
@@ -40,7 +42,7 @@ WANG = {
     "shangnian_kaohe": "称职",
     "shou_shencha_chufen": False,
     "shi_lingdao_banzi": False,
-    "fading_tuixiu_nianling": 60,
+    "yuan_tuixiu_nianling": 60,
     "baokao_gangwei": [FUGUANZHANG],
     "lianxi_dianhua": "024-44881234",
 }
@@ -54,7 +56,7 @@ LIU = dict(
     renyuan_leibie="事业编制人员",
     xian_danwei_zhiwu="南芬区政务服务中心科员",
     shangnian_kaohe="优秀",
-    fading_tuixiu_nianling=58,
+    yuan_tuixiu_nianling=55,
     baokao_gangwei=[FUGUANZHANG, GONGZUO],
 )
 ZHAO = dict(
@@ -66,7 +68,7 @@ ZHAO = dict(
     xueli="大专",
     renyuan_leibie="参公人员",
     xian_danwei_zhiwu="南芬区档案馆科员",
-    fading_tuixiu_nianling=55,
+    yuan_tuixiu_nianling=55,
     baokao_gangwei=[GONGZUO],
 )
 
@@ -389,9 +391,9 @@ def test_kf03_ineligible_candidates_are_recorded_with_reasons(kf, clock):
     """KF-03 (DMN kaifaqu_zige), KF-02: 学历、退休期限（按方案公布之日）、考核等次限制上一层级、批次范围."""
     iid, fabu = _publish(kf)
     fabu_day = date.fromisoformat(fabu)
-    near_retirement = fabu_day.replace(year=fabu_day.year - 59) - timedelta(days=1)  # 59 → 1 year left
+    near_retirement = _born_months_before_retirement(fabu_day, 12, "女", 55)
     _register(kf, iid, dict(WANG, xueli="中专"))
-    _register(kf, iid, dict(LIU, chusheng_riqi=near_retirement.isoformat(), fading_tuixiu_nianling=60))
+    _register(kf, iid, dict(LIU, chusheng_riqi=near_retirement.isoformat()))
     _register(kf, iid, dict(ZHAO, shangnian_kaohe="基本称职", baokao_gangwei=[FUGUANZHANG]))
     under_review = dict(
         ZHAO,
@@ -420,6 +422,61 @@ def test_kf03_ineligible_candidates_are_recorded_with_reasons(kf, clock):
     assert qian["buhege_yuanyin"] == ["正在接受审查调查或处分期内，不得竞聘上一层级岗位"]
     _close_registration_and_confirm(kf, iid)
     assert _data(kf, iid)["jingpin_renyuan"] == []
+
+
+def _born_months_before_retirement(on: date, months: int, gender: str, original: int) -> date:
+    """A birth date whose statutory retirement (2025 reform table) is `months` whole months
+    after `on`, and is not on the same day of the month as `on` (so whole years mislead)."""
+    day = on.replace(year=on.year - original - 10)
+    while day < on.replace(year=on.year - original + 5):
+        retirement = statutory_retirement(day.isoformat(), gender, original)["riqi"]
+        if months_between(on, retirement) == months and day.day != on.day:
+            return day
+        day += timedelta(days=1)
+    raise AssertionError(f"no birth date {months} months before retirement")
+
+
+def test_kf03_retirement_is_counted_in_months_to_the_reformed_date(kf, clock):
+    """KF-03: "one term (2 years) before statutory retirement" is measured from the birth date to
+    the statutory retirement date of the 2025 reform (years and months, by birth month), as of the
+    plan's publication date: 13 and 23 months left are refused, 24 months left is eligible. The
+    record keeps the retirement age, date and the months left. An original age the reform does not
+    list (a man at 55) is refused on the spot, naming the field."""
+    iid, fabu = _publish(kf)
+    fabu_day = date.fromisoformat(fabu)
+    thirteen = _born_months_before_retirement(fabu_day, 13, "男", 60)
+    # Whole-year age would have said 2 years to a retirement age of 63 entered as a number.
+    assert 63 - age_on(thirteen.isoformat(), fabu) >= 2
+    people = {
+        "孙刚": (thirteen, 13),
+        "李强": (_born_months_before_retirement(fabu_day, 23, "男", 60), 23),
+        "周杰": (_born_months_before_retirement(fabu_day, 24, "男", 60), 24),
+    }
+    for index, (name, (born, _)) in enumerate(people.items()):
+        _register(
+            kf,
+            iid,
+            dict(
+                WANG,
+                xingming=name,
+                shenfenzheng_hao=f"21050319600101{index:03d}1",
+                chusheng_riqi=born.isoformat(),
+            ),
+        )
+    records = {r["xingming"]: r for r in _data(kf, iid)["baoming_renyuan"]}
+    for name, (born, left) in people.items():
+        record = records[name]
+        expected = statutory_retirement(born.isoformat(), "男", 60)
+        assert record["juli_tuixiu_yue"] == left
+        assert record["fading_tuixiu"] == expected and expected["sui"] in (60, 61, 62, 63)
+    assert records["孙刚"]["buhege_yuanyin"] == ["距法定退休年龄不足一个聘期（2年）"]
+    assert records["李强"]["buhege_yuanyin"] == ["距法定退休年龄不足一个聘期（2年）"]
+    assert records["周杰"]["buhege_yuanyin"] == [] and records["周杰"]["zige_hege"] is True
+    task = _task(kf, "lingdaoban", "登记报名", iid)
+    wrong = kf.complete(task["id"], "lingdaoban", **dict(WANG, yuan_tuixiu_nianling=55))
+    body = assert_problem(wrong, 422)
+    assert "yuan_tuixiu_nianling" in body["errors"] and "原法定退休年龄" in body["detail"]
+    assert len(_data(kf, iid)["baoming_renyuan"]) == 3
 
 
 def test_kf04_switching_posts_updates_the_live_count(kf, clock):

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from service.timeutil import SHANGHAI, utcnow
 from tests.conftest import PASSWORD, beian_files
 
 TIANBAO = {
@@ -18,7 +19,8 @@ TIANBAO = {
     "gangwei_leibie": "管理岗位",
     "xueli": "大学本科",
     "quanrizhi": "true",
-    "biandong_riqi": "2026-11-02",
+    # Today: a change filed the day it happens is within FH-09's 15 working days (no 督办 task).
+    "biandong_riqi": utcnow().astimezone(SHANGHAI).date().isoformat(),
 }
 
 

@@ -24,7 +24,12 @@ blp = Blueprint("instances", __name__, url_prefix="/api/v1/instances", descripti
 def start_instance(body: dict[str, Any]) -> Any:
     """发起流程实例（使用该流程的最新版本）"""
     return instances.start(
-        container(), principal(), body["definition_key"], body.get("business_key"), body.get("data")
+        container(),
+        principal(),
+        body["definition_key"],
+        body.get("business_key"),
+        body.get("data"),
+        body.get("source_instance_id"),
     )
 
 

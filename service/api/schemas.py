@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
-from service.timeutil import to_shanghai, utcnow
+from service.services.tasks import is_overdue
+from service.timeutil import to_shanghai
 
 # Column ranges: a query value beyond them would reach the database and fail there.
 INT32_MAX = 2**31 - 1
@@ -121,6 +123,15 @@ class InstanceCreateSchema(RequestSchema):
     definition_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
     business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     data = fields.Dict(load_default=dict, keys=fields.String())
+    source_instance_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=36),
+        metadata={
+            "description": "来源实例：新实例发起时带入该实例（须有权查看）的只读快照 laiyuan_shili，"
+            "如从已核准的年度用工计划发起岗位招聘（FH-01）"
+        },
+    )
 
 
 class InstanceSchema(Schema):
@@ -164,8 +175,11 @@ class TaskSchema(Schema):
     completed_by = fields.String(allow_none=True)
 
     def _overdue(self, obj: Any) -> bool:
-        due = getattr(obj, "due_at", None)
-        return bool(due is not None and getattr(obj, "status", "open") == "open" and due < utcnow())
+        # The list dumps Task rows, the detail a dict of their fields (raw_fields): read both,
+        # or the detail says false where the list says true.
+        if isinstance(obj, Mapping):
+            return is_overdue(obj.get("due_at"), obj.get("status"))
+        return is_overdue(getattr(obj, "due_at", None), getattr(obj, "status", None))
 
 
 class TaskDetailSchema(TaskSchema):

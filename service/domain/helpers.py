@@ -12,12 +12,28 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from service.domain.dates import age_on, years_between
+from service.domain.dates import age_on, months_between, past_deadline, years_between
 from service.domain.draws import draw_order, draw_questions, new_seed
+from service.domain.fenghua import (
+    fh_approved_plan,
+    fh_check_plan_posts,
+    fh_filing_record,
+    fh_plan_post,
+    fh_qualification_facts,
+    fh_record_hire,
+    fh_reduced_plan,
+)
 from service.domain.pay import pay_structure_violations
 from service.domain.ranking import above_threshold, all_below, inspection_targets, rank, top_tied
 from service.domain.ratios import hiring_ratio_decision, meets_ratio, ratio
+from service.domain.recusal import (
+    check_panel_can_score,
+    jb_interview_results,
+    jb_second_round_results,
+    recusal_split,
+)
 from service.domain.refusal import refuse
+from service.domain.retirement import statutory_retirement
 from service.domain.scoring import (
     average,
     jb_interview_score,
@@ -35,6 +51,10 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         qa_score,
         average,
         jb_interview_score,
+        jb_interview_results,
+        jb_second_round_results,
+        recusal_split,
+        check_panel_can_score,
         trimmed_mean,
         rank,
         top_tied,
@@ -50,6 +70,16 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         new_seed,
         age_on,
         years_between,
+        months_between,
+        statutory_retirement,
+        past_deadline,
+        fh_filing_record,
+        fh_record_hire,
+        fh_approved_plan,
+        fh_plan_post,
+        fh_reduced_plan,
+        fh_qualification_facts,
+        fh_check_plan_posts,
         refuse,
     )
 }

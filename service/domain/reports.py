@@ -14,7 +14,7 @@ FH10_MINIMUM = Fraction(3, 4)
 def bachelor_share(hires: Iterable[Mapping[str, Any]], minimum: Fraction = FH10_MINIMUM) -> dict[str, Any]:
     """Share of hires with a full-time bachelor's degree or higher, and whether it is below `minimum`."""
     hires = list(hires)
-    qualified = sum(1 for h in hires if h.get("quanrizhi") is True and h.get("xueli") in BACHELOR_OR_HIGHER)
+    qualified = sum(1 for h in hires if _full_time_bachelor(h))
     total = len(hires)
     below = total > 0 and Fraction(qualified, total) < minimum
     return {
@@ -29,3 +29,11 @@ def bachelor_share(hires: Iterable[Mapping[str, Any]], minimum: Fraction = FH10_
             else None
         ),
     }
+
+
+def _full_time_bachelor(hire: Mapping[str, Any]) -> bool:
+    # FH-02: full-time and in-service degrees are separate facts; a registration records the
+    # highest full-time degree (quanrizhi_xueli). Older records have one level and a flag.
+    if "quanrizhi_xueli" in hire:
+        return hire["quanrizhi_xueli"] in BACHELOR_OR_HIGHER
+    return hire.get("quanrizhi") is True and hire.get("xueli") in BACHELOR_OR_HIGHER

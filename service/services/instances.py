@@ -21,7 +21,7 @@ from service.services.principal import Principal
 from service.services.progress import new_instance_id, save_progress
 from service.services.visibility import instance_visible, personal_data_view, sees_everything
 from service.store.models import Instance, ProcessDefinition, Task, Timer
-from service.timeutil import utcnow
+from service.timeutil import to_shanghai, utcnow
 
 
 @dataclass
@@ -31,6 +31,16 @@ class InstanceDetail:
     completed_steps: list[CompletedStep]
     timers: list[Timer]
     data: dict[str, Any]  # what the viewer may read of the case's data (X-05)
+
+
+# The read-only snapshot of another case an instance starts from (a recruitment from its approved
+# annual plan, FH-01): the service writes it at start from that case's stored data; no start data
+# and no form may carry it, so a process can trust it.
+SOURCE_NAME = "laiyuan_shili"
+
+
+def reserved_data_names(app: Container) -> frozenset[str]:
+    return app.engine.reserved_names | {SOURCE_NAME}
 
 
 def check_data(data: Any, reserved: frozenset[str] = frozenset(), field: str = "data") -> dict[str, Any]:
@@ -63,9 +73,17 @@ def check_size(app: Container, data: dict[str, Any]) -> None:
 
 
 def start(
-    app: Container, principal: Principal, key: str, business_key: str | None, data: dict[str, Any] | None
+    app: Container,
+    principal: Principal,
+    key: str,
+    business_key: str | None,
+    data: dict[str, Any] | None,
+    source_instance_id: str | None = None,
 ) -> Instance:
-    data = check_data(data, app.engine.reserved_names)
+    """`source_instance_id`: a case the principal may read, handed to the new instance as the
+    read-only snapshot `laiyuan_shili` (id, process, business key, status, data as the principal
+    may read it); the diagram decides whether it is the right kind of case."""
+    data = check_data(data, reserved_data_names(app))
     check_size(app, data)
     try:
         with app.db.transaction(write=True) as session:
@@ -81,6 +99,8 @@ def start(
             _check_start_data(definition, data)
             if business_key:
                 _check_business_key_free(session, key, business_key)
+            if source_instance_id:
+                data = {**data, SOURCE_NAME: _source_snapshot(app, session, principal, source_instance_id)}
             run = app.engine.start(definition.id, lambda: definition.spec, data)
             instance = Instance(
                 id=new_instance_id(),
@@ -102,6 +122,7 @@ def start(
                 definition=key,
                 version=definition.version,
                 business_key=business_key,
+                source_instance=source_instance_id,
             )
             session.flush()
             return instance
@@ -113,6 +134,28 @@ def start(
         raise Invalid(f"流程无法启动：{error.message}", element_id=error.element_id) from None
     except IntegrityError:
         raise Conflict(f"业务编号 {business_key} 已被流程 {key} 的另一个运行中实例使用") from None
+
+
+def _source_snapshot(
+    app: Container, session: Session, principal: Principal, instance_id: str
+) -> dict[str, Any]:
+    try:
+        source = _visible_instance(app, session, principal, instance_id)
+    except NotFound:
+        message = f"来源实例 {instance_id} 不存在或您无权查看"
+        raise Invalid(message, errors={"source_instance_id": [message]}) from None
+    definition = session.get(ProcessDefinition, source.definition_id)
+    assert definition is not None
+    shown = personal_data_view(principal, definition.data_policy, app.settings.observer_roles)
+    return {
+        "id": source.id,
+        "definition_key": source.definition_key,
+        "version": source.definition_version,
+        "business_key": source.business_key,
+        "status": source.status,
+        "completed_at": to_shanghai(source.completed_at).isoformat() if source.completed_at else None,
+        "data": shown(source.data),
+    }
 
 
 def startable(app: Container, principal: Principal) -> list[ProcessDefinition]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.forms import declared_fields, form_context, named_users, validate_submission
 from service.services import accounts, audit
 from service.services.errors import Conflict, DataTooLarge, Forbidden, Invalid, NotFound, refused, too_large
-from service.services.instances import check_data, check_size
+from service.services.instances import check_data, check_size, reserved_data_names
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.progress import save_progress
@@ -79,6 +80,12 @@ def list_tasks(
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page))
         return Page(list(rows), total, page, per_page)
+
+
+def is_overdue(due_at: datetime | None, status: str | None, now: datetime | None = None) -> bool:
+    """An open task past its due time. One rule for the list, the `overdue` filter (its SQL
+    twin above) and the task detail, which is read from a dict rather than a Task row."""
+    return due_at is not None and (status or "open") == "open" and due_at < (now or utcnow())
 
 
 def can_act(principal: Principal, task: Task) -> bool:
@@ -153,7 +160,7 @@ def unclaim(app: Container, principal: Principal, task_id: str) -> Task:
 
 
 def complete(app: Container, principal: Principal, task_id: str, data: Any) -> Completion:
-    data = check_data(data, app.engine.reserved_names)
+    data = check_data(data, reserved_data_names(app))
     check_size(app, data)
     try:
         with app.db.transaction(write=True) as session:

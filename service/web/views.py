@@ -159,7 +159,14 @@ def start_page() -> Any:
 @login_required
 def start(key: str) -> Any:
     app, principal = container(), current_principal()
-    instance = instances.start(app, principal, key, request.form.get("business_key") or None, {})
+    instance = instances.start(
+        app,
+        principal,
+        key,
+        request.form.get("business_key") or None,
+        {},
+        request.form.get("source_instance_id") or None,
+    )
     flash("已发起", "success")
     mine = [t for t in instances.open_tasks_of(app, instance.id) if tasks.can_act(principal, t)]
     if mine:
