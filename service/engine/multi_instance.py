@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.bpmn.specs.mixins import BpmnSpecMixin
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
@@ -35,21 +34,11 @@ def settle(process_spec: Any) -> Any:
 
 
 def _start_without_touching_the_spec(my_task: Any) -> None:
-    """Replaces SpiffWorkflow's `update_task_spec`, which rewrote the shared spec per instance."""
-    task_spec = my_task.task_spec
+    """Replaces SpiffWorkflow's `update_task_spec`, which rewrote the shared spec per instance
+    (a loopCardinality that is not a number is refused by the sandbox when it is evaluated)."""
     if my_task.state != TaskState.WAITING:
-        BpmnSpecMixin._update_hook(task_spec, my_task)
+        BpmnSpecMixin._update_hook(my_task.task_spec, my_task)
         my_task._set_state(TaskState.WAITING)
-    if task_spec.cardinality is not None:
-        cardinality = my_task.workflow.script_engine.evaluate(my_task, task_spec.cardinality)
-        if isinstance(cardinality, bool) or not isinstance(cardinality, int):
-            # SpiffWorkflow would take a collection here and keep it on the spec for every later
-            # instance; Camunda 7 wants a number, with collections given as camunda:collection.
-            raise WorkflowTaskException(
-                f"多实例的 loopCardinality 应为整数，实际为 {type(cardinality).__name__}；"
-                "按集合逐项办理请改用 camunda:collection 与 camunda:elementVariable",
-                task=my_task,
-            )
 
 
 def install() -> None:
