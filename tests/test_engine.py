@@ -232,3 +232,20 @@ def test_repair_puts_appended_sheets_back_at_their_judges_index():
     assert run.data["pingwei_list"] == [
         {"judge": j, "score": 80} for j in ("pingwei1", "pingwei2", "pingwei3")
     ]
+
+
+def test_scripts_in_an_embedded_subprocess_read_their_process_settings():
+    """An embedded subprocess has no properties of its own; its scripts read the settings of the
+    process it sits in (`shezhi`), as its other steps do."""
+    embedded = (
+        '<bpmn:subProcess id="{id}" name="内嵌子流程"><bpmn:startEvent id="SubStart" />'
+        '<bpmn:scriptTask id="SubScript" name="读取设置" scriptFormat="python">'
+        '<bpmn:script>bili = shezhi["bili"]</bpmn:script></bpmn:scriptTask>'
+        '<bpmn:endEvent id="SubEnd" />'
+        '<bpmn:sequenceFlow id="SF1" sourceRef="SubStart" targetRef="SubScript" />'
+        '<bpmn:sequenceFlow id="SF2" sourceRef="SubScript" targetRef="SubEnd" /></bpmn:subProcess>'
+    )
+    document = bpmn.linear("embedded_settings", embedded, properties={"xuanpin:setting.bili": "2"})
+    [process] = parse_definitions([SourceFile("embedded.bpmn", document)])
+    run = ProcessEngine().start(1, process.spec, {})
+    assert run.completed and run.data["bili"] == 2

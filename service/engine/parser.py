@@ -169,7 +169,9 @@ def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
         settings = {key: declarations.settings}
         for name in subprocess_specs:
             called = parser.get_process_parser(name)
-            settings[name] = _declarations(called.node, called.filename).settings
+            # An embedded subprocess has no properties of its own: it runs on its process's.
+            owner = _owning_process(called.node)
+            settings[name] = _declarations(owner, called.filename).settings
         files_used = {process_parser.filename} | {
             parser.get_process_parser(name).filename for name in subprocess_specs
         }
@@ -218,6 +220,14 @@ def _start_rights(
                     elif attribute == "candidateGroups" and process is node:
                         roles.add(item)
     return StartRights(frozenset(r for r in roles if r), frozenset(fields), start_fields)
+
+
+def _owning_process(node: etree._Element) -> etree._Element:
+    process_tag = f"{{{_BPMN['bpmn']}}}process"
+    owner: etree._Element | None = node
+    while owner is not None and owner.tag != process_tag:
+        owner = owner.getparent()
+    return owner if owner is not None else node
 
 
 def _declarations(node: etree._Element, filename: str) -> Declarations:
