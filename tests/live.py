@@ -109,7 +109,7 @@ def _free_port() -> int:
 
 
 def _wait_until_serving(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"xuanpin serve exited ({process.returncode}):\n{log.read_text()[-3000:]}")
@@ -119,7 +119,7 @@ def _wait_until_serving(process: subprocess.Popen[bytes], base_url: str, log: Pa
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"xuanpin serve did not answer within 60 s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"xuanpin serve did not answer within 180 s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture()
