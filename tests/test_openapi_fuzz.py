@@ -77,9 +77,11 @@ def _fuzz(operation: Any, headers: dict[str, str], failures: dict[str, str]) -> 
 
 
 @pytest.fixture()
-def accounts_restored(db: Database) -> Iterator[None]:
+def accounts_restored(db: Database, api: Any) -> Iterator[None]:
     """The fuzzer creates users, roles and system tokens, which the test database keeps across
-    tests (tests/conftest.py KEPT_TABLES): whatever it added goes again."""
+    tests (tests/conftest.py KEPT_TABLES): whatever it added goes again. The admin's token,
+    cached for the other tests, is made before."""
+    api.token("admin")
     tables = [Base.metadata.tables[name] for name in ("user_roles", "api_tokens", "users", "roles")]
 
     def keys(connection: Any, table: Any) -> set[tuple]:
