@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,7 +98,8 @@ class LiveClient:
         return self.open("DELETE", path, **kwargs)
 
     def _sync_clock(self) -> None:
-        staged = self.clock_file.with_suffix(".new")
+        # One staged file per thread: tests send requests from several threads at once.
+        staged = self.clock_file.with_suffix(f".{threading.get_ident()}.new")
         staged.write_text(utcnow().isoformat())
         os.replace(staged, self.clock_file)
 

@@ -5,6 +5,8 @@ at the same task), and other instances and requests carry on."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -14,6 +16,7 @@ from tests import bpmn
 from tests.conftest import assert_problem
 
 OFFICE = 'camunda:candidateGroups="工作组"'
+CATCHER = "try:\n    while True:\n        pass\nexcept Exception:\n    pass\nwhile True:\n    pass"
 
 
 @pytest.fixture()
@@ -171,3 +174,51 @@ def test_handlers_that_could_outlive_the_limit_are_refused_at_deployment(api, co
     document = bpmn.linear("outliver", bpmn.script(code, "赖着不走"))
     body = assert_problem(api.deploy(("outliver.bpmn", document)), 422)
     assert body["element_id"] == "S1" and "赖着不走" in body["detail"] and word in body["detail"]
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        (CATCHER, "吞掉超时"),
+        ("for i in range(400):\n    d = add_workdays('2026-01-05', 3650)", "反复算期限"),
+    ],
+)
+def test_a_hostile_step_on_a_real_server_holds_up_no_one_else(api, code, name):
+    """Issue 9 findings 1, 2 on `xuanpin serve` with several workers: while one worker runs the
+    hostile step, a login and a completion on another instance, sent at the same moment, go
+    through; the hostile step answers 422 naming the limit and its instance still waits."""
+    _deploy(api, "hostile", bpmn.script(code, name))
+    _deploy(api, "benign", bpmn.script("done = True", "收尾"))
+    hostile_id = api.start("hostile").json["id"]
+    benign_id = api.start("benign").json["id"]
+    hostile_task = _waiting_task(api, hostile_id)
+    benign_task = _waiting_task(api, benign_id)
+    api.token("gongzuozu")  # logged in beforehand: the concurrent login below is a fresh one
+    start = threading.Barrier(3)
+
+    def at_once(call):
+        def run():
+            start.wait()
+            return call()
+
+        return run
+
+    calls = [
+        at_once(lambda: api.complete(hostile_task["id"], "gongzuozu", note="提交")),
+        at_once(
+            lambda: api.client.post(
+                "/api/v1/auth/token", json={"username": "renshi", "password": "test-pass-123"}
+            )
+        ),
+        at_once(lambda: api.complete(benign_task["id"], "gongzuozu")),
+    ]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        hostile, login, benign = [future.result() for future in [pool.submit(c) for c in calls]]
+    body = assert_problem(hostile, 422)
+    assert name in body["detail"] and "脚本运行超过 0.5 秒" in body["detail"]
+    assert login.status_code == 200, login.get_data(as_text=True)
+    assert benign.status_code == 200, benign.get_data(as_text=True)
+    assert benign.json["status"] == "completed"
+    detail = api.get(f"/api/v1/instances/{hostile_id}").json
+    assert detail["status"] == "running" and [t["id"] for t in detail["open_tasks"]] == [hostile_task["id"]]

@@ -15,6 +15,7 @@ from service.api import (
     health,
     instances,
     me,
+    openapi,
     problems,
     reports,
     tasks,
@@ -27,8 +28,15 @@ API_TITLE = "选聘流 Xuanpin Flow API"
 
 
 class XuanpinApi(Api):
+    # Every operation lists its own error answers (problems.ErrorResponses) instead of a
+    # catch-all "default", so an undocumented status is a finding, not a silent pass.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
     def _register_error_handlers(self) -> None:
         problems.register(self._app)
+
+    def _register_responses(self) -> None:
+        problems.register_responses(self.spec)
 
 
 def init_api(app: Flask) -> Api:
@@ -55,23 +63,10 @@ def init_api(app: Flask) -> Api:
             "security": [{"bearerAuth": []}],
         },
     )
-    api = XuanpinApi(app)
-    api.spec.components.schema(
-        "Problem",
-        {
-            "type": "object",
-            "properties": {
-                "type": {"type": "string"},
-                "title": {"type": "string"},
-                "status": {"type": "integer"},
-                "detail": {"type": "string"},
-                "errors": {
-                    "type": "object",
-                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-        },
+    api = XuanpinApi(
+        app, spec_kwargs={"extra_plugins": [problems.ErrorResponses(), openapi.RequestContract()]}
     )
+    openapi.register(api.spec, api.ma_plugin)
     for module in (
         health,
         auth,

@@ -28,6 +28,16 @@ def calendar_cache() -> calendar.CalendarCache:
 
 _YEAR_RANGE = f"应在 {MIN_YEAR}–{MAX_YEAR} 年之间"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# What the OpenAPI document promises for a date (format date within the years the calendar keeps).
+assert (MIN_YEAR, MAX_YEAR) == (1900, 2200), "update DATE_PATTERN"
+DATE_PATTERN = r"^(19\d\d|2[01]\d\d|2200)-\d\d-\d\d$"
+_PATH_DATE = {
+    "in": "path",
+    "name": "date",
+    "required": True,
+    "description": f"日期 YYYY-MM-DD（{MIN_YEAR}–{MAX_YEAR} 年）",
+    "schema": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
+}
 
 
 def _date_field(**kwargs: Any) -> fields.Date:
@@ -35,6 +45,7 @@ def _date_field(**kwargs: Any) -> fields.Date:
         required=True,
         error_messages={"invalid": "应为有效日期，格式 YYYY-MM-DD", "required": "必填项"},
         validate=validate.Range(min=date(MIN_YEAR, 1, 1), max=date(MAX_YEAR, 12, 31), error=_YEAR_RANGE),
+        metadata={"pattern": DATE_PATTERN, **kwargs.pop("metadata", {})},
         **kwargs,
     )
 
@@ -149,7 +160,7 @@ _CSV_DOC = {
 
 
 # The path variable is named `date` so the OpenAPI document reads /days/{date}.
-@blp.route("/days/<string:date>", methods=["PUT"])
+@blp.route("/days/<string:date>", methods=["PUT"], parameters=[_PATH_DATE])
 @blp.arguments(DayBodySchema)
 @blp.response(200, DaySchema)
 def put_day(body: dict[str, Any], **path: str) -> Any:
@@ -157,7 +168,7 @@ def put_day(body: dict[str, Any], **path: str) -> Any:
     return calendar.set_day(container(), principal(), _path_date(path["date"]), body["type"], body["note"])
 
 
-@blp.route("/days/<string:date>", methods=["DELETE"])
+@blp.route("/days/<string:date>", methods=["DELETE"], parameters=[_PATH_DATE])
 @blp.response(204)
 def delete_day(**path: str) -> None:
     """撤销管理员设置或导入的某日安排（仅管理员），恢复内置数据或周一至周五规则"""

@@ -14,10 +14,11 @@ from typing import Any
 
 from flask import Response, request, url_for
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from service.api.context import container, principal
 from service.api.problems import problem
+from service.api.schemas import DATA_NAME, RequestSchema
 from service.engine.parser import SourceFile
 from service.services import definitions, instances
 from service.services.errors import Invalid, NotFound, ServiceError
@@ -47,16 +48,33 @@ class EngineVersionSchema(Schema):
 
 
 class DeploymentQuerySchema(Schema):
-    maxResults = fields.Integer(load_default=50, validate=lambda n: 0 <= n <= 500)
-    firstResult = fields.Integer(load_default=0, validate=lambda n: 0 <= n <= 1_000_000)
+    maxResults = fields.Integer(load_default=50, validate=validate.Range(min=0, max=500))
+    firstResult = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
-class StartSchema(Schema):
-    class Meta:
-        unknown = "exclude"
+class DeploymentSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    source = fields.String(allow_none=True)
+    deploymentTime = fields.String(allow_none=True)
+    tenantId = fields.String(allow_none=True)
+    links = fields.List(fields.Dict())
 
+
+class TypedVariableSchema(RequestSchema):
+    value = fields.Raw(allow_none=True)
+    type = fields.String(metadata={"description": "Camunda 变量类型，如 String、Long、Boolean；只取 value"})
+    valueInfo = fields.Dict()
+
+
+class StartSchema(RequestSchema):
     businessKey = fields.String(load_default=None, allow_none=True)
-    variables = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
+    variables = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(TypedVariableSchema),
+        load_default=dict,
+        metadata={"names": DATA_NAME},
+    )
 
 
 @blp.errorhandler(ServiceError)
@@ -83,6 +101,7 @@ def version() -> dict[str, str]:
 
 @blp.route("/deployment")
 @blp.arguments(DeploymentQuerySchema, location="query")
+@blp.response(200, DeploymentSchema(many=True))
 def list_deployments(query: dict[str, Any]) -> Any:
     """最近的部署（Camunda DeploymentDto 列表）"""
     rows = definitions.recent_deployments(container().db, query["firstResult"], query["maxResults"])
@@ -93,7 +112,20 @@ def list_deployments(query: dict[str, Any]) -> Any:
 @blp.doc(
     requestBody={
         "required": True,
-        "content": {"multipart/form-data": {"schema": {"type": "object", "additionalProperties": True}}},
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "deployment-name": {"type": "string", "pattern": "\\S"},
+                        "deployment-source": {"type": "string"},
+                    },
+                    "required": ["deployment-name"],
+                    "additionalProperties": {"type": "string", "format": "binary"},
+                    "description": "部署名称，以及每个文件一个字段（字段名任意，一般为文件名）",
+                }
+            }
+        },
     }
 )
 def create_deployment() -> Any:

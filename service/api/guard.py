@@ -80,6 +80,8 @@ def check_request() -> None:
             _check_text(value, "路径参数", name)
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         for name, values in request.form.lists():
+            # A part without a name (name="") reaches here as None.
+            name = name or ""
             _check_text(name, "表单字段名", name)
             for value in values:
                 _check_text(value, "表单字段", name)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http
 import logging
 from typing import Any
 
+from apispec import APISpec, BasePlugin
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
@@ -147,3 +149,68 @@ def register(app: Flask) -> None:
     app.register_error_handler(DatabaseBusy, handle_database_busy)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
+
+
+# --- OpenAPI: the error answers, documented where they happen -----------------------------
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details; detail is a Chinese message a person can act on",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "description": "field → messages",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    # Refusals add what the client needs to act (element_id of a diagram fault, the limit …).
+    "additionalProperties": True,
+}
+
+
+def register_responses(spec: APISpec) -> None:
+    """One lazily registered response per status (flask-smorest names them NOT_FOUND …), all
+    problem+json, in place of flask-smorest's application/json "Error"."""
+    spec.components.schema("Problem", PROBLEM_SCHEMA)
+    for status in http.HTTPStatus:
+        response: dict[str, Any] = {"description": _TITLES.get(status.value, status.phrase)}
+        if status >= 400:
+            response["content"] = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        spec.components.response(status.name, response, lazy=True)
+
+
+def _name(status: int) -> str:
+    return http.HTTPStatus(status).name
+
+
+class ErrorResponses(BasePlugin):
+    """apispec plugin adding to every operation the problems it can answer, by what the
+    operation is: the input gate (400) and body size (413) everywhere, authentication and
+    rights (401/403) unless public, a missing resource (404) where a path or body names one,
+    conflicts and a busy database (409/503) on writes, validation (422) where there is input,
+    and throttling (429) at login."""
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None, **_: Any) -> None:
+        for method, operation in (operations or {}).items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            public = operation.get("security") == []
+            writes = method != "get"
+            login = path == "/api/v1/auth/token"
+            statuses = [400, 413]
+            if not public or login:
+                statuses.append(401)
+            if not public:
+                statuses += [403, 404, 422]
+            if writes:
+                statuses += [409, 422, 503]
+            if login:
+                statuses += [422, 429]
+            for status in statuses:
+                responses.setdefault(str(status), _name(status))

@@ -10,6 +10,10 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 from service.services.tasks import is_overdue
 from service.timeutil import to_shanghai
 
+# Case data keys become script variables: an identifier not starting with "_" (the service
+# accepts any Python identifier; the OpenAPI document names the portable ASCII ones).
+DATA_NAME = "^[A-Za-z][A-Za-z0-9_]*$"
+
 # Column ranges: a query value beyond them would reach the database and fail there.
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
@@ -122,7 +126,7 @@ class PageQuerySchema(RequestSchema):
 class InstanceCreateSchema(RequestSchema):
     definition_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
     business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    data = fields.Dict(load_default=dict, keys=fields.String())
+    data = fields.Dict(load_default=dict, keys=fields.String(), metadata={"names": DATA_NAME})
     source_instance_id = fields.String(
         load_default=None,
         allow_none=True,
@@ -242,7 +246,7 @@ class TaskQuerySchema(PageQuerySchema):
 
 
 class CompleteSchema(RequestSchema):
-    data = fields.Dict(load_default=dict, keys=fields.String())
+    data = fields.Dict(load_default=dict, keys=fields.String(), metadata={"names": DATA_NAME})
 
     @pre_load
     def fields_belong_in_data(self, body: Any, **_kwargs: Any) -> Any:

@@ -24,7 +24,11 @@ class UserCreateSchema(RequestSchema):
     id_number = fields.String(
         load_default=None,
         load_only=True,
-        metadata={"description": "应聘人员的身份证号：关联后本人可查看自己的报名和成绩（X-03）"},
+        metadata={
+            "description": "应聘人员的 18 位居民身份证号（末位为 GB 11643 校验位，可为 X）："
+            "关联后本人可查看自己的报名和成绩（X-03）",
+            "pattern": "^[1-9][0-9]{16}[0-9Xx]$",
+        },
     )
 
 
