@@ -140,11 +140,19 @@ class WorkflowRun:
                     view.pop(key)
             if added or changed or removed:
                 spec = task.task_spec
+                # A multi-instance's collection is named after the step it repeats.
+                named = (
+                    task.workflow.spec.task_specs.get(spec.task_spec)
+                    if isinstance(spec, MultiInstanceTask)
+                    else spec
+                )
                 changes.append(
                     StepChange(
                         step_id=str(task.id),
                         element_id=getattr(spec, "bpmn_id", None) or spec.name,
-                        title=getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name,
+                        title=getattr(named, "bpmn_name", None)
+                        or getattr(spec, "bpmn_id", None)
+                        or spec.name,
                         kind=spec.__class__.__name__,
                         manual=bool(spec.manual),
                         added=added,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from service.domain.audit_chain import GENESIS, event_hash, normalised_detail
 from service.services.errors import Forbidden, Invalid
-from service.services.labels import collect_labels
+from service.services.labels import case_labels
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.visibility import can_see_task, personal_data_view, sees_everything
@@ -191,38 +191,54 @@ def _first_break(rows: Iterable[AuditEvent], global_chain: bool) -> tuple[int, s
     for row in rows:
         count += 1
         if global_chain and row.seq != count:
-            return count, previous, BrokenLink(
+            return (
                 count,
-                row.id,
-                "missing",
-                f"第 {count} 个位置上是序号为 {row.seq} 的事件（编号 {row.id}）：在它之前有事件被删除，"
-                "或序号被改动",
+                previous,
+                BrokenLink(
+                    count,
+                    row.id,
+                    "missing",
+                    f"第 {count} 个位置上是序号为 {row.seq} 的事件（编号 {row.id}）：在它之前有事件被删除，"
+                    "或序号被改动",
+                ),
             )
         if _stored_hash(row) != row.hash:
-            return count, previous, BrokenLink(
+            return (
                 count,
-                row.id,
-                "content",
-                f"第 {count} 个事件（编号 {row.id}，{action_label(row.action)}）的内容与其哈希不符："
-                "记录被改动",
+                previous,
+                BrokenLink(
+                    count,
+                    row.id,
+                    "content",
+                    f"第 {count} 个事件（编号 {row.id}，{action_label(row.action)}）的内容与其哈希不符："
+                    "记录被改动",
+                ),
             )
         if global_chain and row.prev_hash != previous:
-            return count, previous, BrokenLink(
+            return (
                 count,
-                row.id,
-                "link",
-                f"第 {count} 个事件（编号 {row.id}）记录的前一事件哈希与实际的前一事件不符："
-                "前一事件被改动、删除，或此处插入了事件",
+                previous,
+                BrokenLink(
+                    count,
+                    row.id,
+                    "link",
+                    f"第 {count} 个事件（编号 {row.id}）记录的前一事件哈希与实际的前一事件不符："
+                    "前一事件被改动、删除，或此处插入了事件",
+                ),
             )
         if row.instance_id is not None:
             expected = last_of_case.get(row.instance_id, GENESIS)
             if row.instance_prev_hash != expected:
-                return count, previous, BrokenLink(
+                return (
                     count,
-                    row.id,
-                    "instance_link",
-                    f"第 {count} 个事件（编号 {row.id}）与本流程实例的前一事件链接断开："
-                    "该实例的某个事件被改动或删除",
+                    previous,
+                    BrokenLink(
+                        count,
+                        row.id,
+                        "instance_link",
+                        f"第 {count} 个事件（编号 {row.id}）与本流程实例的前一事件链接断开："
+                        "该实例的某个事件被改动或删除",
+                    ),
                 )
             last_of_case[row.instance_id] = row.hash
         previous = row.hash
@@ -232,9 +248,7 @@ def _first_break(rows: Iterable[AuditEvent], global_chain: bool) -> tuple[int, s
 def verify_chain(db: Database) -> ChainReport:
     """Recompute the whole chain; report the first broken link (`xuanpin audit verify`)."""
     with db.transaction() as session:
-        rows = session.scalars(
-            select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
-        )
+        rows = session.scalars(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000))
         count, last_hash, broken = _first_break(rows, global_chain=True)
         if broken is None:
             head = session.execute(
@@ -373,19 +387,20 @@ def history(app: Container, principal: Principal, instance_id: str) -> list[Hist
         )
         overseer = sees_everything(principal, app.settings.observer_roles)
         tasks = {
-            task.id: task
-            for task in session.scalars(select(Task).where(Task.instance_id == instance.id))
+            task.id: task for task in session.scalars(select(Task).where(Task.instance_id == instance.id))
         }
         names = actor_names(session, (row.actor for row in rows))
         shown = personal_data_view(principal, definition.data_policy, app.settings.observer_roles)
-        labels = collect_labels(definition.forms, definition.key)
+        labels = case_labels(definition.forms, definition.key)
 
         def readable(row: AuditEvent) -> bool:
             if overseer or row.action in _OPEN_DETAILS:
                 return True
             task = tasks.get(row.task_id or "")
-            return row.action == "task.completed" and task is not None and can_see_task(
-                principal, task, app.settings.observer_roles
+            return (
+                row.action == "task.completed"
+                and task is not None
+                and can_see_task(principal, task, app.settings.observer_roles)
             )
 
         return [
@@ -490,9 +505,39 @@ def describe(
 
 @dataclass(frozen=True)
 class EventView:
-    event: AuditEvent
+    """A stored event as overseers read it: every field, the hashes, and names for people."""
+
+    id: int
+    seq: int
+    at: datetime
+    actor: str
     actor_name: str
+    action: str
     action_label: str
+    instance_id: str | None
+    task_id: str | None
+    detail: dict[str, Any]
+    prev_hash: str
+    instance_prev_hash: str | None
+    hash: str
+
+    @classmethod
+    def of(cls, row: AuditEvent, names: Mapping[str, str]) -> EventView:
+        return cls(
+            id=row.id,
+            seq=row.seq,
+            at=row.at,
+            actor=row.actor,
+            actor_name=names.get(row.actor, row.actor),
+            action=row.action,
+            action_label=action_label(row.action),
+            instance_id=row.instance_id,
+            task_id=row.task_id,
+            detail=dict(row.detail or {}),
+            prev_hash=row.prev_hash,
+            instance_prev_hash=row.instance_prev_hash,
+            hash=row.hash,
+        )
 
 
 def list_events(
@@ -532,7 +577,7 @@ def list_events(
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = list(session.scalars(query.order_by(ordering).offset((page - 1) * per_page).limit(per_page)))
         names = actor_names(session, (row.actor for row in rows))
-        items = [EventView(row, names.get(row.actor, row.actor), action_label(row.action)) for row in rows]
+        items = [EventView.of(row, names) for row in rows]
     return Page(items, total, page, per_page)
 
 
@@ -549,4 +594,3 @@ def _require_overseer(app: Container, principal: Principal) -> None:
     if not sees_everything(principal, app.settings.observer_roles):
         roles = "、".join(app.settings.observer_roles)
         raise Forbidden(f"审计记录只提供给监督角色（{roles}）和管理员查阅")
-

@@ -111,7 +111,13 @@ def _chain_existing_events(connection: sa.Connection) -> tuple[int, str]:
             seq, row.at, row.actor, row.action, row.instance_id, row.task_id, detail, previous, instance_prev
         )
         batch.append(
-            {"b_id": row.id, "b_seq": seq, "b_prev": previous, "b_instance_prev": instance_prev, "b_hash": digest}
+            {
+                "b_id": row.id,
+                "b_seq": seq,
+                "b_prev": previous,
+                "b_instance_prev": instance_prev,
+                "b_hash": digest,
+            }
         )
         previous = digest
         if row.instance_id:
@@ -126,14 +132,18 @@ def _chain_existing_events(connection: sa.Connection) -> tuple[int, str]:
 
 def upgrade() -> None:
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True))
+        batch_op.add_column(
+            sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True)
+        )
         batch_op.add_column(sa.Column("prev_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("instance_prev_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("hash", sa.String(length=64), nullable=True))
     connection = op.get_bind()
     seq, last_hash = _chain_existing_events(connection)
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.alter_column("seq", existing_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False)
+        batch_op.alter_column(
+            "seq", existing_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        )
         batch_op.alter_column("prev_hash", existing_type=sa.String(length=64), nullable=False)
         batch_op.alter_column("hash", existing_type=sa.String(length=64), nullable=False)
         batch_op.drop_index("ix_audit_events_instance_id")
