@@ -193,6 +193,25 @@ def repair_multi_instance(dry_run: bool) -> None:
     click.echo(f"{verb} {len(repaired)} 个实例")
 
 
+@main.group(help="审计记录（防篡改的哈希链）")
+def audit() -> None:
+    pass
+
+
+@audit.command(
+    "verify", help="重新计算整条审计链：完整时退出码 0；否则报告第一个断开之处（位置、事件编号），退出码 1"
+)
+def audit_verify() -> None:
+    from service.services.audit import verify_chain
+
+    report = verify_chain(_container().db)
+    if report.broken is not None:
+        click.echo(f"审计链在第 {report.broken.position} 个位置断开：{report.broken.message}", err=True)
+        sys.exit(1)
+    last = report.last_hash or "（尚无事件）"
+    click.echo(f"审计链完整：共 {report.events} 个事件，最后一个事件的哈希 {last}")
+
+
 @main.command("serve", help="以 gunicorn 提供服务")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), type=int, show_default="8000")

@@ -8,6 +8,7 @@ import io
 import os
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
 from service import create_app
@@ -197,10 +198,50 @@ def app(settings: Settings) -> Iterator[Flask]:
     db: Database = application.extensions["xuanpin"].db
     reset_calendar(db)  # first: re-seeding may write an audit event, cleared below
     with db.engine.begin() as connection:
+        # The database refuses to delete audit events; the test database lifts its guard for the
+        # emptying only, in the same transaction, and puts back exactly what the migration made.
+        guards = _lift_audit_guards(connection)
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in KEPT_TABLES:
                 connection.execute(table.delete())
+        _restore_audit_guards(connection, guards)
     db.dispose()
+
+
+def _lift_audit_guards(connection: Connection) -> list[tuple[str, str]]:
+    """Drops the triggers guarding audit_events; returns (name, definition) to restore them."""
+    if connection.dialect.name == "sqlite":
+        guards = connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'")
+        ).all()
+        drop = "DROP TRIGGER {}"
+    else:
+        guards = connection.execute(
+            text(
+                "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger"
+                " WHERE tgrelid = 'audit_events'::regclass AND NOT tgisinternal"
+            )
+        ).all()
+        drop = "DROP TRIGGER {} ON audit_events"
+    assert guards, "audit_events 没有防改防删的触发器（迁移 0012_audit）"
+    for name, _definition in guards:
+        connection.exec_driver_sql(drop.format(name))
+    return [(name, definition) for name, definition in guards]
+
+
+def _restore_audit_guards(connection: Connection, guards: list[tuple[str, str]]) -> None:
+    for _name, definition in guards:
+        connection.exec_driver_sql(definition)
+
+
+@contextmanager
+def audit_guard_lifted(db: Database) -> Iterator[Connection]:
+    """A connection on which audit events can be changed behind the service's back (tests that
+    prove the chain detects it); the guard is back when the block ends."""
+    with db.engine.begin() as connection:
+        guards = _lift_audit_guards(connection)
+        yield connection
+        _restore_audit_guards(connection, guards)
 
 
 def reset_calendar(db: Database) -> None:

@@ -37,11 +37,14 @@ CHECKS: list[CheckFunction] = [
 
 
 # A BPMN diagram or a calendar CSV is judged by its content, which no schema can state: a
-# random file is rightly refused with 422. Those uploads are still checked for everything else.
+# random file is rightly refused with 422. These operations are still checked for everything else.
 CONTENT_CHECKED = {
     "POST /api/v1/definitions",
     "POST /engine-rest/deployment/create",
     "POST /api/v1/calendar/import",
+    # A period whose start falls after its end is refused (422 naming from/to): a rule between
+    # two parameters, which OpenAPI 3.0 cannot state.
+    "GET /api/v1/audit",
 }
 
 

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from service.api import (
+    audit,
     auth,
     calendar,
     definitions,
@@ -79,6 +80,7 @@ def init_api(app: Flask) -> Api:
         calendar,
         reports,
         events,
+        audit,
         engine_rest,
     ):
         api.register_blueprint(module.blp)

@@ -67,6 +67,19 @@ def problem(
     return response
 
 
+def problem_responses(blp: Any, *statuses: int) -> Any:
+    """Documents a route's problem+json answers in the OpenAPI document (schema "Problem")."""
+
+    def decorator(func: Any) -> Any:
+        for status in statuses:
+            func = blp.alt_response(
+                status, schema="Problem", content_type=PROBLEM_TYPE, description=_TITLES.get(status)
+            )(func)
+        return func
+
+    return decorator
+
+
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """webargs nests errors by location and field; clients want {"field": ["message"]}."""
     flat: dict[str, list[str]] = {}

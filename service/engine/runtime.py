@@ -72,6 +72,21 @@ class CompletedStep:
 
 
 @dataclass(frozen=True)
+class StepChange:
+    """What one completed step changed in the case's data (the audit trail's data diff)."""
+
+    step_id: str
+    element_id: str
+    title: str
+    kind: str
+    manual: bool  # a person's step (user task) rather than the engine's
+    added: dict[str, Any]
+    # key -> {"from": old, "to": new}; a list that only grew -> {"appended": [new items]}
+    changed: dict[str, dict[str, Any]]
+    removed: list[str]
+
+
+@dataclass(frozen=True)
 class ElementState:
     completed: int = 0
     active: bool = False
@@ -107,6 +122,54 @@ class WorkflowRun:
             for key in given.keys() - task.data.keys():
                 view.pop(key, None)
         return _json_safe(view)
+
+    def step_changes(self, previous: Mapping[str, Any]) -> list[StepChange]:
+        """Per step completed since the run was loaded, in order, what it changed in the case's
+        data starting from `previous` (the stored data): the same replay as `case_data`, with
+        values compared as stored (JSON)."""
+        view = _json_safe(previous)
+        changes = []
+        for task in self._completed_steps(since_load=True):
+            given = _json_safe(task.parent.data) if task.parent is not None else {}
+            mine = _json_safe(task.data)
+            added: dict[str, Any] = {}
+            changed: dict[str, dict[str, Any]] = {}
+            removed: list[str] = []
+            for key, value in mine.items():
+                if key in given and given[key] == value:
+                    continue
+                if key not in view:
+                    added[key] = value
+                elif view[key] != value:
+                    changed[key] = _change(view[key], value)
+                view[key] = value
+            for key in sorted(given.keys() - mine.keys()):
+                if key in view:
+                    removed.append(key)
+                    view.pop(key)
+            if added or changed or removed:
+                spec = task.task_spec
+                # A multi-instance's collection is named after the step it repeats.
+                named = (
+                    task.workflow.spec.task_specs.get(spec.task_spec)
+                    if isinstance(spec, MultiInstanceTask)
+                    else spec
+                )
+                changes.append(
+                    StepChange(
+                        step_id=str(task.id),
+                        element_id=getattr(spec, "bpmn_id", None) or spec.name,
+                        title=getattr(named, "bpmn_name", None)
+                        or getattr(spec, "bpmn_id", None)
+                        or spec.name,
+                        kind=spec.__class__.__name__,
+                        manual=bool(spec.manual),
+                        added=added,
+                        changed=changed,
+                        removed=removed,
+                    )
+                )
+        return changes
 
     def _completed_steps(self, since_load: bool) -> list[Any]:
         steps = [
@@ -435,6 +498,14 @@ def _unwrapped(exc: BaseException) -> BaseException:
     while isinstance(seen, SpiffWorkflowException):
         seen = seen.__cause__ or seen.__context__
     return seen if seen is not None else exc
+
+
+def _change(old: Any, new: Any) -> dict[str, Any]:
+    # A list a step appended to (one more application, one more publicity) is recorded by what
+    # it gained, so the trail does not repeat the whole list at every step.
+    if isinstance(old, list) and isinstance(new, list) and len(new) > len(old) and new[: len(old)] == old:
+        return {"appended": new[len(old) :]}
+    return {"from": old, "to": new}
 
 
 def _json_safe(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -47,12 +47,20 @@ def recompute_deadlines(app: Container, changed: list[date]) -> int:
     for instance_id in tasks:
         affected.setdefault(instance_id, set())
     updated = 0
+    dates = sorted({day.isoformat() for day in changed})
     for instance_id, timer_tasks in affected.items():
-        updated += _recompute_instance(app, instance_id, timer_tasks)
+        updated += _recompute_instance(app, instance_id, timer_tasks, dates)
     return updated
 
 
-def _recompute_instance(app: Container, instance_id: str, timer_tasks: set[str]) -> int:
+def _moved(task_id: str, title: str, old: datetime | None, new: datetime | None) -> dict[str, str | None]:
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {"task_id": task_id, "title": title, "from": iso(old), "to": iso(new)}
+
+
+def _recompute_instance(app: Container, instance_id: str, timer_tasks: set[str], dates: list[str]) -> int:
     try:
         with app.db.transaction(write=True) as session:
             instance = session.scalar(select(Instance).where(Instance.id == instance_id).with_for_update())
@@ -62,6 +70,10 @@ def _recompute_instance(app: Container, instance_id: str, timer_tasks: set[str])
             assert definition is not None
             run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
             before = {t.task_id: t.due_at for t in run.waiting_timers()}
+            open_tasks = list(
+                session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == "open"))
+            )
+            tasks_before = {task.id: task.due_at for task in open_tasks}
             kept = run.recompute_stored_deadlines()  # first: timers may read them
             for task_id in timer_tasks:
                 run.reevaluate_timer(task_id)
@@ -70,18 +82,26 @@ def _recompute_instance(app: Container, instance_id: str, timer_tasks: set[str])
                 data = dict(instance.data or {})
                 data.update({key: new for key, (old, new) in kept.items() if data.get(key) == old})
                 instance.data = data
-            moved = {
-                t.task_id: t.due_at.isoformat()
+            # What the calendar change moved, from and to, so the case's history can say it.
+            timers_moved = [
+                _moved(t.task_id, t.title, before[t.task_id], t.due_at)
                 for t in run.waiting_timers()
                 if t.task_id in before and before[t.task_id] != t.due_at
-            }
+            ]
+            tasks_moved = [
+                _moved(task.id, task.title, tasks_before[task.id], task.due_at)
+                for task in open_tasks
+                if task.status == "open" and tasks_before[task.id] != task.due_at
+            ]
             audit.record(
                 session,
                 "system",
                 "deadlines.recomputed",
                 instance.id,
-                timers_moved=moved,
-                data_moved={key: new for key, (_old, new) in kept.items()},
+                calendar_dates=dates,
+                timers=timers_moved,
+                tasks=tasks_moved,
+                data_moved={key: {"from": old, "to": new} for key, (old, new) in kept.items()},
             )
             return 1
     except (StaleDataError, ExecutionError):

@@ -140,7 +140,7 @@ def _source_snapshot(
     app: Container, session: Session, principal: Principal, instance_id: str
 ) -> dict[str, Any]:
     try:
-        source = _visible_instance(app, session, principal, instance_id)
+        source = visible_instance(app, session, principal, instance_id)
     except NotFound:
         message = f"来源实例 {instance_id} 不存在或您无权查看"
         raise Invalid(message, errors={"source_instance_id": [message]}) from None
@@ -239,7 +239,7 @@ def list_instances(
 
 def get_instance(app: Container, principal: Principal, instance_id: str) -> InstanceDetail:
     with app.db.transaction() as session:
-        instance = _visible_instance(app, session, principal, instance_id)
+        instance = visible_instance(app, session, principal, instance_id)
         definition = session.get(ProcessDefinition, instance.definition_id)
         assert definition is not None
         open_tasks = list(
@@ -275,7 +275,7 @@ class CaseSummary:
 
 def summary(app: Container, principal: Principal, instance_id: str) -> CaseSummary:
     with app.db.transaction() as session:
-        instance = _visible_instance(app, session, principal, instance_id)
+        instance = visible_instance(app, session, principal, instance_id)
         definition = session.get(ProcessDefinition, instance.definition_id)
         assert definition is not None
         shown = personal_data_view(principal, definition.data_policy, app.settings.observer_roles)
@@ -307,7 +307,7 @@ def process_names(app: Container) -> dict[str, str]:
     return {definition.key: definition.name for definition in latest_definitions(app.db)}
 
 
-def _visible_instance(app: Container, session: Session, principal: Principal, instance_id: str) -> Instance:
+def visible_instance(app: Container, session: Session, principal: Principal, instance_id: str) -> Instance:
     query = select(Instance).where(Instance.id == instance_id)
     if not sees_everything(principal, app.settings.observer_roles):
         query = query.where(instance_visible(principal))
@@ -328,7 +328,7 @@ def diagram(app: Container, principal: Principal, instance_id: str) -> CaseDiagr
     from service.services.definitions import definition_xml
 
     with app.db.transaction() as session:
-        instance = _visible_instance(app, session, principal, instance_id)
+        instance = visible_instance(app, session, principal, instance_id)
         definition = session.get(ProcessDefinition, instance.definition_id)
         assert definition is not None
         run = app.engine.load(definition.id, lambda: definition.spec, instance.state)

@@ -28,14 +28,34 @@ def new_instance_id() -> str:
 
 
 def save_progress(
-    app: Container, session: Session, instance: Instance, run: WorkflowRun, fired: Iterable[str] = ()
+    app: Container,
+    session: Session,
+    instance: Instance,
+    run: WorkflowRun,
+    fired: Iterable[str] = (),
+    actor: str = "engine",
 ) -> list[Task]:
-    """Write the run back, materialise its READY user tasks and its waiting timers.
-    Returns the open task rows."""
+    """Write the run back, materialise its READY user tasks and its waiting timers, and record
+    what each step changed in the data (scores computed, verdicts, draws with their seed).
+    `actor`: who completed the person's step in this run. Returns the open task rows."""
     now = utcnow()
     messages = run.thrown_messages()  # before dump(): taking them is what removes them from the state
     state = run.dump()  # refuses what a script left that cannot be stored
     previous_data = instance.data
+    for change in run.step_changes(previous_data or {}):
+        audit.record(
+            session,
+            actor if change.manual else "engine",
+            "data.changed",
+            instance.id,
+            change.step_id,
+            step=change.title,
+            element_id=change.element_id,
+            kind=change.kind,
+            added=change.added,
+            changed=change.changed,
+            removed=change.removed,
+        )
     data = run.case_data(previous_data or {})
     exceeded = size_problem(data, app.settings.max_instance_data_bytes, app.settings.max_instance_data_keys)
     if exceeded is not None:

@@ -198,7 +198,7 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
             task.completed_by = principal.username
             task.assignee = task.assignee or principal.username
             task.submitted = data
-            open_tasks = save_progress(app, session, instance, run)
+            # First the person's act, then what the engine did with it.
             audit.record(
                 session,
                 principal.username,
@@ -208,6 +208,7 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
                 title=task.title,
                 data=data,
             )
+            open_tasks = save_progress(app, session, instance, run, actor=principal.username)
             if instance.status == "completed":
                 audit.record(session, principal.username, "instance.completed", instance.id)
             session.flush()

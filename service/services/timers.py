@@ -128,14 +128,27 @@ def fire(app: Container, claimed: Claimed, worker: str) -> bool:
             assert definition is not None
             previous_state = instance.state
             run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
+            recorded = audit.mark(session)
             try:
                 run.advance()
                 fired_now = claimed.task_id not in {t.task_id for t in run.waiting_timers()} or _moved(
                     run, timer
                 )
+                if fired_now:  # first the firing, then what the steps after it did
+                    audit.record(
+                        session,
+                        "scheduler",
+                        "timer.fired",
+                        instance.id,
+                        timer.task_id,
+                        title=timer.title,
+                        due_at=timer.due_at.isoformat(),
+                    )
                 save_progress(app, session, instance, run, fired=[claimed.task_id] if fired_now else [])
             except ExecutionError as error:
-                # Keep the last good state: an administrator can fix the diagram and retry.
+                # Keep the last good state: an administrator can fix the diagram and retry. The
+                # trail keeps the failure, not the steps that were undone.
+                audit.discard_since(session, recorded)
                 instance.state = previous_state
                 instance.status = "error"
                 instance.error = error.message
@@ -147,15 +160,6 @@ def fire(app: Container, claimed: Claimed, worker: str) -> bool:
                 return False
             if fired_now:
                 timer.attempts += 1
-                audit.record(
-                    session,
-                    "scheduler",
-                    "timer.fired",
-                    instance.id,
-                    timer.task_id,
-                    title=timer.title,
-                    due_at=timer.due_at.isoformat(),
-                )
             return fired_now
     except StaleDataError:
         return False

@@ -342,13 +342,36 @@ class OutboxEvent(Base):
 
 
 class AuditEvent(Base):
-    """Append-only trail of who did what when (X-01). Rows are never updated or deleted."""
+    """Append-only trail of who did what when (X-01), hash-chained (service/domain/audit_chain.py):
+    `seq` is the position in the global chain, `prev_hash` the hash of the event before it,
+    `instance_prev_hash` that of the case's event before it. The database refuses UPDATE and
+    DELETE (triggers of migration 0012_audit); rows are written by services/audit.py only."""
 
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(50))
-    instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    instance_id: Mapped[str | None] = mapped_column(String(36))
     task_id: Mapped[str | None] = mapped_column(String(36))
     detail: Mapped[dict] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    instance_prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("uq_audit_events_seq", "seq", unique=True),
+        Index("ix_audit_events_instance_seq", "instance_id", "seq"),
+        Index("ix_audit_events_at", "at"),
+    )
+
+
+class AuditChainHead(Base):
+    """One row (id 1): the position and hash of the last event of the global chain. Writers lock
+    it (FOR UPDATE on PostgreSQL) to append in turn; it also shows events cut off the end."""
+
+    __tablename__ = "audit_chain_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))

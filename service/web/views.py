@@ -12,9 +12,9 @@ from werkzeug.exceptions import HTTPException
 from service.api.context import container
 from service.services import accounts, instances, own_records, tasks
 from service.services.errors import Invalid, ServiceError, TooManyRequests, Unauthorized
+from service.services.labels import collect_labels
 from service.web.auth import check_csrf, current_principal, login_required, safe_next, start_session
 from service.web.formdata import form_to_data
-from service.web.present import collect_labels
 
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"

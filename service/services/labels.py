@@ -1,0 +1,166 @@
+"""Chinese labels for variable names: from the forms of a definition (field titles, nested
+ones included) and, for the built-in processes, from docs/glossary.md when it is beside the code."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+# Names the built-in procedures compute in scripts (asked in no form, not yet in the glossary);
+# a definition's own form titles and glossary labels come first.
+COMMON_LABELS = {
+    "yingpin_mingdan": "应聘人员名单",
+    "shenqing_list": "揭榜申请",
+    "baoming": "报名",
+    "baoming_renyuan": "报名人员",
+    "jingpin_renyuan": "竞聘人员",
+    "baoming_tongji": "报名人数统计",
+    "gangwei_list": "岗位",
+    "weitianbu_gangwei": "未填补岗位",
+    "piyi_luoxuan": "第一批次落选人员",
+    "quxiao_renyuan": "取消资格人员",
+    "hege_renshu": "资格审查合格人数",
+    "hege_mingdan": "资格审查合格名单",
+    "hege_houxuanren": "资格审查合格人选",
+    "zige_hege": "资格审查合格",
+    "shouli": "受理",
+    "liyou": "理由",
+    "bili_jieguo": "开考比例核算结果",
+    "chae_dabiao": "差额比例达标",
+    "chae_renshu": "差额人数",
+    "juli_tuixiu": "距法定退休（年）",
+    "kaoguan_pingfen": "考官评分",
+    "pingfen_biao": "评委评分表",
+    "pingfen_jilu": "评委评分记录",
+    "kaoguan": "考官",
+    "pingwei": "评委",
+    "kaoguan_defen": "各考官评分",
+    "pingwei_defen": "各评委评分",
+    "huibi_pingwei": "回避的评委",
+    "pingfen_buzu": "有效评分不足",
+    "mianshi_chengji": "面试成绩",
+    "defen": "得分",
+    "mianshi": "面试成绩",
+    "bishi": "笔试成绩",
+    "chengji": "成绩与排名",
+    "zongchengji": "总成绩",
+    "zong_chengji": "总成绩",
+    "mingci": "名次",
+    "rank": "名次",
+    "tied": "并列",
+    "ruwei_zige": "入围考察",
+    "paiming": "排名",
+    "kaocha_jianyi": "考察对象建议",
+    "kaocha_duixiang": "考察对象",
+    "dierlun_jilu": "第二轮答辩记录",
+    "bingli_duixiang": "并列人选",
+    "quanbu_dibao": "全部低于 80 分",
+    "chouti_jilu": "抽题记录",
+    "chouqian_zhongzi": "抽签种子",
+    "zhongzi": "抽签种子",
+    "timu": "抽取的题目",
+    "yanjiang_shunxu": "演讲顺序（抽签）",
+    "xuhao": "序号",
+    "ni_pinyong": "拟聘用人员",
+    "luyong_mingdan": "录用名单",
+    "luyong": "录用",
+    "pinyong_jieguo": "聘用结果",
+    "pinqi_nian": "聘期（年）",
+    "pinqi_zhongzhi": "聘期终止日期",
+    "renqi_jieshu": "任期结束",
+    "gongshi_lishi": "公示记录",
+    "gongshi_neirong": "公示内容",
+    "gongshi_kaishi": "公示开始日期",
+    "gongshi_jiezhi": "公示截止",
+    "gongshi_tianshu": "公示天数",
+    "gongshi_gongzuori": "按工作日计算",
+    "gongshi_jieguo": "公示结果",
+    "gongshi_yiyi": "公示异议",
+    "gongshi_shouli_juese": "异议受理角色",
+    "gongshi_hecha_juese": "异议核查角色",
+    "guidang_cailiao": "归档材料",
+    "gonggao": "公告",
+    "biaoti": "标题",
+    "riqi": "日期",
+    "mingcheng": "名称",
+    "cengji": "层级",
+    "pici": "批次",
+    "bangdan_zhuangtai": "榜单状态",
+    "jiebang_jiezhi": "揭榜截止",
+    "beian_bianhao": "备案编号",
+    "banli_xuhao": "办理序号",
+    "jihua_gangwei_leibie": "计划岗位类别",
+    "xinchou_zongshuiping": "薪酬总水平",
+    "mubiao_niandu_xinchou": "目标年度薪酬",
+    "xinchou_weigui": "薪酬结构问题",
+}
+
+
+def case_labels(forms: Mapping[str, Any], process_key: str | None = None) -> dict[str, str]:
+    """Every label a case's records can use: the common computed names, the definition's forms
+    and glossary, and "parent.field" labels for nested fields."""
+    return {**COMMON_LABELS, **collect_labels(forms, process_key), **qualified_labels(forms)}
+
+
+def collect_labels(forms: Mapping[str, Any], process_key: str | None = None) -> dict[str, str]:
+    """variable (or nested field) name -> Chinese label, from every form of the definition and,
+    for the built-in processes, from the glossary."""
+    labels: dict[str, str] = dict(_glossary_labels().get(process_key or "", {}))
+
+    def walk(schema: Any) -> None:
+        if not isinstance(schema, Mapping):
+            return
+        for name, sub in (schema.get("properties") or {}).items():
+            if isinstance(sub, Mapping):
+                if sub.get("title"):
+                    labels.setdefault(name, str(sub["title"]))
+                walk(sub)
+        walk(schema.get("items"))
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            for branch in schema.get(keyword) or []:
+                walk(branch)
+        for keyword in ("then", "else"):
+            walk(schema.get(keyword))
+
+    for schema in forms.values():
+        walk(schema)
+    return labels
+
+
+@lru_cache(maxsize=1)
+def _glossary_labels() -> dict[str, dict[str, str]]:
+    from service.devdocs import GLOSSARY, TO_FILL, parse_glossary
+
+    if not GLOSSARY.exists():
+        return {}
+    sections = parse_glossary(GLOSSARY.read_text(encoding="utf-8"))
+    return {
+        key: {name: label for name, (label, _meaning, _steps) in rows.items() if label and label != TO_FILL}
+        for key, rows in sections.items()
+    }
+
+
+def qualified_labels(forms: Mapping[str, Any]) -> dict[str, str]:
+    """ "parent.field" -> label for fields nested in another (a family member's 姓名 inside the
+    application, not the applicant's), so the same name can read differently where it sits."""
+    labels: dict[str, str] = {}
+
+    def walk(schema: Any, parent: str | None) -> None:
+        if not isinstance(schema, Mapping):
+            return
+        for name, sub in (schema.get("properties") or {}).items():
+            if isinstance(sub, Mapping):
+                if parent and sub.get("title"):
+                    labels.setdefault(f"{parent}.{name}", str(sub["title"]))
+                walk(sub, name)
+        walk(schema.get("items"), parent)
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            for branch in schema.get(keyword) or []:
+                walk(branch, parent)
+        for keyword in ("then", "else"):
+            walk(schema.get(keyword), parent)
+
+    for schema in forms.values():
+        walk(schema, None)
+    return labels
