@@ -51,6 +51,7 @@ from service.domain.scoring import (
     speech_score,
     trimmed_mean,
 )
+from service.domain.shengshu import ss_check_inspection, ss_comparison, ss_proposal, ss_publicity_start
 
 SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
     function.__name__: function
@@ -96,6 +97,10 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         kf_blank_sheet,
         kf_judge_sheet,
         kf_interview_scores,
+        ss_comparison,
+        ss_check_inspection,
+        ss_proposal,
+        ss_publicity_start,
         refuse,
     )
 }
