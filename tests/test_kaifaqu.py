@@ -175,18 +175,39 @@ def _interview(api, iid: str, judges: list[str], scores: dict[str, list[Any]]) -
         mianshi_riqi=_now().date().isoformat(),
         mianshi_didian="开发区管委会三楼会议室",
     )
+    numbers = {r["shenfenzheng_hao"]: r["bianhao"] for r in _data(api, iid)["jingpin_renyuan"]}
     for index, judge in enumerate(judges):
-        entries = []
-        for pair, values in scores.items():
-            sfz, gangwei = pair.split("|")
-            value = values[index]
-            if value is None:
-                entries.append(
-                    {"shenfenzheng_hao": sfz, "gangwei": gangwei, "huibi": True, "huibi_guanxi": "近姻亲"}
-                )
-            else:
-                entries.append({"shenfenzheng_hao": sfz, "gangwei": gangwei, "huibi": False, "defen": value})
-        _do(api, judge, "面试评分", iid, pingfen=entries)
+        _do(api, judge, "面试评分", iid, pingfen=_filled_sheet(api, judge, iid, numbers, scores, index))
+
+
+def _sheet(api, judge: str, iid: str) -> dict[str, Any]:
+    """The judge's task detail: the pre-filled sheet in data, the interview in context."""
+    task = _task(api, judge, "面试评分", iid)
+    detail = api.get(f"/api/v1/tasks/{task['id']}", user=judge)
+    assert detail.status_code == 200, detail.json
+    return detail.json
+
+
+def _filled_sheet(
+    api, judge: str, iid: str, numbers: dict[str, str], scores: dict[str, list[Any]], index: int
+) -> list[dict[str, Any]]:
+    """The judge's pre-filled sheet with the `index`-th value of each line of `scores`
+    ("身份证号|岗位" -> values; None = 回避); lines not in `scores` are left out."""
+    wanted = {}
+    for pair, values in scores.items():
+        sfz, gangwei = pair.split("|")
+        wanted[(numbers[sfz], gangwei)] = values[index]
+    entries = []
+    for line in _sheet(api, judge, iid)["data"]["pingfen"]:
+        key = (line["bianhao"], line["gangwei"])
+        if key not in wanted:
+            continue
+        value = wanted[key]
+        if value is None:
+            entries.append(dict(line, huibi=True, huibi_guanxi="近姻亲"))
+        else:
+            entries.append(dict(line, huibi=False, defen=value))
+    return entries
 
 
 def _confirm_scores(api, iid: str, pairs: list[str]) -> None:
@@ -356,16 +377,49 @@ def test_kf_main_path_batch_one_publication_to_appointment(kf, clock):
         assert step in titles
 
 
-def test_kf14_batch_two_gets_the_unfilled_posts_and_a_batch_one_loser(kf, clock):
-    """KF-14, KF-02: batch 2 starts with exactly batch 1's unfilled posts, is open to society,
-    and a batch-1 loser may apply again."""
-    _iid, batch1 = _run_batch_one(kf, clock)
-    iid2, _ = _publish(kf, posts=batch1["weitianbu_gangwei"], pici=2)
+def _start_from(api, source: str | None, business_key: str = "NF-KF-2027-2", **data: Any):
+    body: dict[str, Any] = {"definition_key": KEY, "business_key": business_key, "data": data}
+    if source is not None:
+        body["source_instance_id"] = source
+    return api.post("/api/v1/instances", user="lingdaoban", json=body)
+
+
+def _start_batch_two(api, source: str | None, **data: Any):
+    return _start_from(api, source, pici=2, **data)
+
+
+def test_kf14_batch_two_starts_from_batch_one_with_exactly_its_unfilled_posts(kf, clock):
+    """KF-14, KF-02: batch 2 starts from batch 1's case (source_instance_id) and offers exactly
+    the posts batch 1 left unfilled, open to society, where a batch-1 loser may apply again; a
+    post batch 1 filled is refused at the start and at registration."""
+    iid1, batch1 = _run_batch_one(kf, clock)
+    assert batch1["pici"] == 1 and batch1["kaifaqu_mingcheng"] == "本溪南芬经济开发区"
+
+    filled = _start_batch_two(kf, iid1, gangwei_list=[{"mingcheng": ZHUANZHI, "cengji": 1}, POSTS[1]])
+    body = assert_problem(filled, 422)
+    assert list(body["errors"]) == ["gangwei_list.1.mingcheng"] and GONGZUO in body["detail"], body
+    assert kf.get("/api/v1/instances", user="admin").json["total"] == 1  # nothing was started
+
+    started = _start_batch_two(kf, iid1)
+    assert started.status_code == 201, started.json
+    iid2 = started.json["id"]
     data = _data(kf, iid2)
+    assert data["pici"] == 2 and data["diyi_pici"] == iid1
     assert data["gangwei_list"] == [{"mingcheng": ZHUANZHI, "cengji": 1}]
     assert data["baoming_tongji"] == {ZHUANZHI: 0}
-    loser = batch1["piyi_luoxuan"][0]
-    assert loser["shenfenzheng_hao"] == ZHAO["shenfenzheng_hao"]
+    assert [p["xingming"] for p in data["diyi_pici_luoxuan"]] == ["赵静"]
+    assert "laiyuan_shili" not in data and "laiyuan" not in data
+    today = _now().date().isoformat()
+    _do(
+        kf,
+        "lingdaoban",
+        "发布竞聘公告",
+        iid2,
+        fabu_riqi=today,
+        gonggao_riqi=today,
+        baoming_jiezhi=datetime.combine(_now().date() + timedelta(days=4), time(17, 0), SHANGHAI).isoformat(),
+        gonggao_fangshi="开发区公告栏、南芬区人民政府网站",
+    )
     _register(kf, iid2, ZHAO, baokao_gangwei=[ZHUANZHI])
     society = dict(
         WANG,
@@ -383,8 +437,79 @@ def test_kf14_batch_two_gets_the_unfilled_posts_and_a_batch_one_loser(kf, clock)
     assert data["baoming_tongji"] == {ZHUANZHI: 2}
     # A post that batch 1 filled is not on offer in batch 2
     wrong = _task(kf, "lingdaoban", "登记报名", iid2)
-    assert kf.complete(wrong["id"], "lingdaoban", **dict(ZHAO, baokao_gangwei=[GONGZUO])).status_code >= 400
+    assert_problem(kf.complete(wrong["id"], "lingdaoban", **dict(ZHAO, baokao_gangwei=[GONGZUO])), 422)
     assert _data(kf, iid2)["baoming_tongji"] == {ZHUANZHI: 2}
+
+
+def test_kf14_batch_two_is_refused_without_a_completed_batch_one(kf, clock):
+    """KF-14: batch 2 without a source case, from a batch 1 still running, from another batch 2
+    or from another process's case is refused on source_instance_id; batch 1 takes no source."""
+    body = assert_problem(_start_batch_two(kf, None), 422)
+    assert list(body["errors"]) == ["source_instance_id"] and "第一批次" in body["detail"], body
+    iid1, _ = _publish(kf)
+    body = assert_problem(_start_batch_two(kf, iid1), 422)
+    assert list(body["errors"]) == ["source_instance_id"] and "尚未结束" in body["detail"], body
+    body = assert_problem(_start_from(kf, iid1, business_key="NF-KF-X"), 422)
+    assert list(body["errors"]) == ["source_instance_id"], body  # no pici: a source means batch 2
+    assert "尚未结束" in body["detail"]
+    body = assert_problem(_start_from(kf, iid1, business_key="NF-KF-Y", pici=1), 422)
+    assert list(body["errors"]) == ["source_instance_id"] and "第一批次不依据" in body["detail"], body
+    body = assert_problem(_start_from(kf, None, business_key="NF-KF-Z", pici=3), 422)
+    assert list(body["errors"]) == ["pici"], body
+
+
+def test_kf14_batch_two_offers_only_the_places_left(kf, clock):
+    """KF-14 (domain): a post with two places of which batch 1 filled one goes to batch 2 with
+    one place; a filled post does not."""
+    from service.domain.kaifaqu import kf_unfilled_posts
+
+    posts = [{"mingcheng": "甲", "cengji": 1, "renshu": 2}, {"mingcheng": "乙", "cengji": 1}]
+    assert kf_unfilled_posts(posts, [{"gangwei": "甲"}, {"gangwei": "乙"}]) == [
+        {"mingcheng": "甲", "cengji": 1, "renshu": 1}
+    ]
+    assert kf_unfilled_posts(posts, []) == posts
+
+
+def test_kf07_x05_judge_sheet_lists_the_candidates_and_refuses_gaps(kf, clock):
+    """KF-07, X-02, X-05: a judge's sheet opens pre-filled with every competitor and post they
+    must score (number, name, post; no ID numbers, phone or birth date anywhere a judge reads);
+    a sheet leaving one out or naming one twice is refused per field and nothing is saved."""
+    iid = _to_interview(kf)
+    _do(
+        kf,
+        "lingdaoban",
+        "组织面试",
+        iid,
+        pingwei_list=JUDGES5,
+        mianshi_riqi="2027-03-15",
+        mianshi_didian="管委会会议室",
+    )
+    detail = _sheet(kf, "pingwei1", iid)
+    assert detail["data"] == {
+        "pingfen": [
+            {"bianhao": "01", "xingming": "王晓东", "gangwei": FUGUANZHANG, "huibi": False},
+            {"bianhao": "02", "xingming": "赵静", "gangwei": GONGZUO, "huibi": False},
+        ]
+    }
+    assert detail["context"] == {"mianshi_riqi": "2027-03-15", "mianshi_didian": "管委会会议室"}
+    seen = kf.get(f"/api/v1/instances/{iid}", user="pingwei1")
+    assert seen.status_code == 200, seen.json
+    for personal in (WANG["shenfenzheng_hao"], WANG["lianxi_dianhua"], WANG["chusheng_riqi"]):
+        assert personal not in str(detail) and personal not in str(seen.json)
+    assert WANG["shenfenzheng_hao"] in str(_data(kf, iid, user="lingdaoban"))  # the office reads it
+
+    task = _task(kf, "pingwei1", "面试评分", iid)
+    lines = [dict(line, defen=80) for line in detail["data"]["pingfen"]]
+    body = assert_problem(kf.complete(task["id"], "pingwei1", pingfen=lines[:1]), 422)
+    assert list(body["errors"]) == ["pingfen"] and "赵静" in body["detail"], body
+    assert body["title"] == "不符合规定，未予办理"
+    body = assert_problem(kf.complete(task["id"], "pingwei1", pingfen=[lines[0], lines[0], lines[1]]), 422)
+    assert list(body["errors"]) == ["pingfen.1.bianhao"], body
+    other_post = dict(lines[1], gangwei=FUGUANZHANG, bianhao="02")
+    body = assert_problem(kf.complete(task["id"], "pingwei1", pingfen=[lines[0], other_post]), 422)
+    assert list(body["errors"]) == ["pingfen.1.bianhao"], body  # 赵静 did not apply for that post
+    assert _task(kf, "pingwei1", "面试评分", iid)["id"] == task["id"]
+    _do(kf, "pingwei1", "面试评分", iid, pingfen=lines)
 
 
 def test_kf03_ineligible_candidates_are_recorded_with_reasons(kf, clock):
@@ -538,12 +663,8 @@ def test_kf07_trimmed_mean_with_five_and_seven_judges(kf, clock, judges, values,
     assert all(len(v) == 1 and v[0]["assignee"] == j for j, v in tasks.items())
     assert tasks["pingwei1"][0]["id"] != tasks["pingwei2"][0]["id"]
     # another judge cannot score in pingwei1's place
-    entry = {
-        "shenfenzheng_hao": WANG["shenfenzheng_hao"],
-        "gangwei": FUGUANZHANG,
-        "huibi": False,
-        "defen": 99,
-    }
+    [line] = _sheet(kf, "pingwei1", iid)["data"]["pingfen"]
+    entry = dict(line, huibi=False, defen=99)
     assert kf.complete(tasks["pingwei1"][0]["id"], "pingwei2", pingfen=[entry]).status_code in (403, 404)
     for judge, value in zip(panel, values, strict=True):
         _do(kf, judge, "面试评分", iid, pingfen=[dict(entry, defen=value)])
@@ -591,27 +712,12 @@ def test_x02_judge_declares_conflict_and_does_not_score(kf, clock):
         mianshi_didian="会议室",
     )
     judge3 = _task(kf, "pingwei3", "面试评分", iid)
-    both = {
-        "shenfenzheng_hao": WANG["shenfenzheng_hao"],
-        "gangwei": FUGUANZHANG,
-        "huibi": True,
-        "huibi_guanxi": "近姻亲",
-        "defen": 95,
-    }
-    assert_problem(kf.complete(judge3["id"], "pingwei3", pingfen=[both]), 422)  # 回避 and a score: refused
+    sheet = _sheet(kf, "pingwei3", iid)["data"]["pingfen"]
+    both = dict(sheet[0], huibi=True, huibi_guanxi="近姻亲", defen=95)
+    assert_problem(kf.complete(judge3["id"], "pingwei3", pingfen=[both, sheet[1]]), 422)  # 回避 and a score
+    numbers = {r["shenfenzheng_hao"]: r["bianhao"] for r in _data(kf, iid)["jingpin_renyuan"]}
     for index, judge in enumerate(JUDGES5):
-        entries = []
-        for pair, values in task_values.items():
-            sfz, gangwei = pair.split("|")
-            if values[index] is None:
-                entries.append(
-                    {"shenfenzheng_hao": sfz, "gangwei": gangwei, "huibi": True, "huibi_guanxi": "近姻亲"}
-                )
-            else:
-                entries.append(
-                    {"shenfenzheng_hao": sfz, "gangwei": gangwei, "huibi": False, "defen": values[index]}
-                )
-        _do(kf, judge, "面试评分", iid, pingfen=entries)
+        _do(kf, judge, "面试评分", iid, pingfen=_filled_sheet(kf, judge, iid, numbers, task_values, index))
     chengji = {c["xingming"]: c for c in _data(kf, iid)["mianshi_chengji"]}
     assert chengji["王晓东"]["pingwei_defen"] == [88, 86, 90, 80]
     assert chengji["王晓东"]["huibi_pingwei"] == [{"pingwei": "pingwei3", "guanxi": "近姻亲"}]
@@ -781,13 +887,28 @@ def test_kf05_cancelled_qualification_leaves_the_competition_list(kf, clock):
     assert _inbox(kf, "lingdaoban", iid) == []
     _do(kf, "lingdaozu", "认定竞聘人员名单", iid, rending_jieguo="认定", rending_yijian="同意认定并公布")
     assert _inbox(kf, "lingdaoban", iid) == ["组织面试"]
-    # the judges still hand in a sheet naming her: it does not count
-    scores = {
-        _key(WANG, FUGUANZHANG): [88, 86, 85, 90, 80],
-        _key(ZHAO, GONGZUO): [75, 74, 76, 70, 77],
-        _key(LIU, FUGUANZHANG): [95, 95, 95, 95, 95],
-    }
-    _interview(kf, iid, JUDGES5, scores)
+    # KF-05, KF-07: the judges' sheets no longer list her, and a line added for her is refused
+    scores = {_key(WANG, FUGUANZHANG): [88, 86, 85, 90, 80], _key(ZHAO, GONGZUO): [75, 74, 76, 70, 77]}
+    _do(
+        kf,
+        "lingdaoban",
+        "组织面试",
+        iid,
+        pingwei_list=JUDGES5,
+        mianshi_riqi=_now().date().isoformat(),
+        mianshi_didian="开发区管委会三楼会议室",
+    )
+    sheet = _sheet(kf, "pingwei1", iid)["data"]["pingfen"]
+    assert [line["xingming"] for line in sheet] == ["王晓东", "赵静"]
+    added = dict(sheet[0], bianhao="03", xingming="刘佳", defen=95)
+    filled = [dict(line, defen=90) for line in sheet]
+    body = assert_problem(
+        kf.complete(_task(kf, "pingwei1", "面试评分", iid)["id"], "pingwei1", pingfen=[*filled, added]), 422
+    )
+    assert list(body["errors"]) == ["pingfen.2.bianhao"], body
+    numbers = {r["shenfenzheng_hao"]: r["bianhao"] for r in _data(kf, iid)["jingpin_renyuan"]}
+    for index, judge in enumerate(JUDGES5):
+        _do(kf, judge, "面试评分", iid, pingfen=_filled_sheet(kf, judge, iid, numbers, scores, index))
     data = _data(kf, iid)
     assert sorted((c["xingming"], c["gangwei"]) for c in data["mianshi_chengji"]) == [
         ("王晓东", FUGUANZHANG),

@@ -267,14 +267,14 @@ def test_x03_an_application_taken_off_the_list_disappears_from_the_candidates_vi
     no longer sees an application there, while 张伟 still does."""
     api = ss
     ss_flow._to_recruitment(api)
-    ss_flow._complete(api, ss_flow.TIMINGWEI, "报名登记与资格审查", houxuanren=[ss_flow.LI, ss_flow.WANG])
+    ss_flow._complete(api, ss_flow.DONGSHIHUI, "报名登记与资格审查", houxuanren=[ss_flow.LI, ss_flow.WANG])
     assert [i["person_name"] for i in mine(api, "houxuanren2")] == ["李娜"]
     ss_flow._complete(
         api, ss_flow.DONGSHIHUI, "差额不足处理", chae_chuli="延长招聘", chae_shuoming="延长报名期限。"
     )
     zhao = dict(ss_flow.LI, xingming="赵刚", shenfenzheng_hao="210103198001012215")
     ss_flow._complete(
-        api, ss_flow.TIMINGWEI, "报名登记与资格审查", houxuanren=[ss_flow.ZHANG, zhao, ss_flow.WANG]
+        api, ss_flow.DONGSHIHUI, "报名登记与资格审查", houxuanren=[ss_flow.ZHANG, zhao, ss_flow.WANG]
     )
     assert mine(api, "houxuanren2") == []
     assert [i["person_name"] for i in mine(api, "houxuanren1")] == ["张伟"]

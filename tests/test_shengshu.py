@@ -123,9 +123,9 @@ KAOCHA = {
     ]
 }
 NIDING = {
-    "niding_xingming": "张伟",
-    "niding_laiyuan": "内部",
-    "tuijian_liyou": "综合考评第一，考察情况良好，熟悉交通建设投资业务。",
+    "niding_renxuan": [
+        {"xingming": "张伟", "tuijian_liyou": "综合考评第一，考察情况良好，熟悉交通建设投资业务。"}
+    ],
     "dangwei_huiyi_riqi": "2026-07-15",
 }
 TONGYI = {"yijian": "同意", "shuoming": "同意所报人选。"}
@@ -139,17 +139,17 @@ JUEDING = {
     "jueding_wenhao": "辽交投董〔2026〕15号",
     "pinren_jueding_wenjian": _file("F-030", "关于聘任张伟为公司总经理的决定.pdf"),
     "gongshi_kaishi": "2026-09-28",
-}
-HETONG = {
-    "qianyue_riqi": "2026-10-12",
-    "qianyue_daibiao": "董事长 刘建国",
     "renqi_kaishi": "2026-10-12",
-    "gongzuo_zhize": "主持公司生产经营管理工作，组织实施董事会决议和年度经营计划。",
-    "quanli_fanwei": "拟订内部管理机构设置方案；提请聘任或解聘副总经理、财务负责人；聘任或解聘中层管理人员。",
     "jiben_nianxin": 40,
     "mubiao_jixiao_nianxin": 70,
     "zhongchangqi_jili": 50,
     "shichang_75fenwei": 180,
+}
+HETONG = {
+    "qianyue_riqi": "2026-10-12",
+    "qianyue_daibiao": "董事长 刘建国",
+    "gongzuo_zhize": "主持公司生产经营管理工作，组织实施董事会决议和年度经营计划。",
+    "quanli_fanwei": "拟订内部管理机构设置方案；提请聘任或解聘副总经理、财务负责人；聘任或解聘中层管理人员。",
     "jieyue_tiaojian": "年度经营业绩考核主要指标未达到完成底线等细则规定的情形。",
     "weiyue_zeren": "违反竞业限制和保密义务的，按合同约定承担违约责任。",
     "hetong_wenben": _file("F-040", "张伟聘任合同.pdf"),
@@ -214,8 +214,8 @@ def _to_recruitment(api) -> str:
 
 def _to_proposal(api) -> str:
     instance_id = _to_recruitment(api)
-    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI, WANG])
-    _complete(api, TIMINGWEI, "综合考评", **KAOPING)
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI, WANG])
+    _complete(api, DONGSHIHUI, "综合考评", **KAOPING)
     _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
     _complete(api, DANGWEI, "提出拟聘任人选", **NIDING)
     return instance_id
@@ -262,10 +262,10 @@ def test_ss_main_path_to_contract_and_filing(ss):
     assert done.status_code == 200, done.json
 
     _complete(api, DONGSHIHUI, "制定招聘方案并发布公告", **GONGGAO)
-    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI, WANG])
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI, WANG])
     data = _data(api, instance_id)
     assert (data["hege_houxuanren"], data["chae_dabiao"]) == (["张伟", "李娜"], True)
-    _complete(api, TIMINGWEI, "综合考评", **KAOPING)
+    _complete(api, DONGSHIHUI, "综合考评", **KAOPING)
     _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
     _complete(api, DANGWEI, "提出拟聘任人选", **NIDING)
 
@@ -340,20 +340,20 @@ def test_ss_04_fewer_than_two_candidates_per_post(ss):
     choice."""
     api = ss
     instance_id = _to_recruitment(api)
-    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, WANG])
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, WANG])
     data = _data(api, instance_id)
     assert (data["chae_renshu"], data["chae_dabiao"]) == (1, False)
     _complete(api, DONGSHIHUI, "差额不足处理", chae_chuli="延长招聘", chae_shuoming="延长报名期限10天。")
-    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, WANG, LI])
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, WANG, LI])
     assert _data(api, instance_id)["chae_dabiao"] is True
-    _only(api, TIMINGWEI, "综合考评")
+    _only(api, DONGSHIHUI, "综合考评")
 
 
 def test_ss_04_board_may_end_the_selection(ss):
     """SS-04: with too few candidates the board may end the selection."""
     api = ss
     instance_id = _to_recruitment(api)
-    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[LI])
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[LI])
     final = _complete(api, DONGSHIHUI, "差额不足处理", chae_chuli="终止选聘", chae_shuoming="报名人数不足。")
     assert final["status"] == "completed"
     titles = [s["title"] for s in api.get(f"/api/v1/instances/{instance_id}").json["completed_steps"]]
@@ -365,8 +365,8 @@ def test_ss_05_external_candidate_needs_background_check(ss):
     internal one without the written integrity opinion."""
     api = ss
     _to_recruitment(api)
-    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI])
-    _complete(api, TIMINGWEI, "综合考评", **KAOPING)
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI])
+    _complete(api, DONGSHIHUI, "综合考评", **KAOPING)
     task = _only(api, DONGSHIHUI, "组织考察与背景调查")
     no_check = {k: v for k, v in KAOCHA["kaocha_duixiang"][1].items() if k != "beijing_diaocha"}
     body = assert_problem(
@@ -390,7 +390,13 @@ def test_ss_06_sasac_disagrees_party_committee_revises_and_resubmits(ss):
     body = {"data": {"yijian": "不同意", "shuoming": "该人选任职经历与岗位要求不符。"}}
     assert api.client.post(f"/api/v1/tasks/{task['id']}/complete", headers=oa, json=body).status_code == 200
     _complete(api, DANGWEI, "研究处理不同意见", chuli_fangshi="修改人选重新报送", chuli_shuoming="改报李娜。")
-    _complete(api, DANGWEI, "提出拟聘任人选", **dict(NIDING, niding_xingming="李娜", niding_laiyuan="外部"))
+    _complete(
+        api,
+        DANGWEI,
+        "提出拟聘任人选",
+        niding_renxuan=[{"xingming": "李娜", "tuijian_liyou": "考察情况良好。"}],
+        dangwei_huiyi_riqi="2026-07-20",
+    )
     _through_approvals(api)
     _only(api, DONGSHIHUI, "作出聘任决定")
     assert _data(api, instance_id)["niding_xingming"] == "李娜"
@@ -431,22 +437,48 @@ def test_ss_06_organisation_department_refuses_filing(ss):
     ],
     ids=["performance-share", "long-term-incentive", "market-p75"],
 )
+def _to_decision(api) -> str:
+    instance_id = _to_proposal(api)
+    _through_approvals(api)
+    return instance_id
+
+
 def test_ss_09_pay_structure_out_of_bounds_goes_back_to_the_board(ss, pay, message):
-    """SS-09: performance pay < 60 % of target pay, long-term incentive > 40 % of total, total
-    above the market 75th percentile: each refuses the contract back to the board, with the
-    violation stored in the data; a corrected contract passes."""
+    """SS-09: the pay structure is checked when the board decides, before the publicity and the
+    contract: performance pay < 60 % of target pay, long-term incentive > 40 % of total, total
+    above the market 75th percentile each send the decision back to the board with the violation
+    stored; no publicity and no contract to sign until a corrected decision passes."""
     api = ss
-    instance_id = _to_contract(api)
-    _complete(api, DONGSHIHUI, "签订聘任合同", **dict(HETONG, **pay))
+    instance_id = _to_decision(api)
+    with time_machine.travel(JUEDING_TIME):
+        _complete(api, DONGSHIHUI, "作出聘任决定", **dict(JUEDING, **pay))
     violations = _data(api, instance_id)["xinchou_weigui"]
     assert len(violations) == 1 and message in violations[0], violations
-    _complete(api, DONGSHIHUI, "签订聘任合同", **HETONG)
+    assert "gongshi_neirong" not in _data(api, instance_id)
+    with time_machine.travel(JUEDING_TIME):
+        _complete(api, DONGSHIHUI, "作出聘任决定", **JUEDING)
     assert _data(api, instance_id)["xinchou_weigui"] == []
-    _only(api, DANGWEI, "一案两书两办法和聘任决定报备")
+    _only(api, DONGSHIHUI, "受理公示异议")
+    assert _tick(api, JUST_AFTER_END) == 1
+    task = _only(api, DONGSHIHUI, "签订聘任合同")
+    shown = api.get(f"/api/v1/tasks/{task['id']}", user=DONGSHIHUI).json
+    assert shown["context"]["mubiao_jixiao_nianxin"] == 70  # the contract signs the checked pay
+
+
+test_ss_09_pay_structure_out_of_bounds_goes_back_to_the_board = pytest.mark.parametrize(
+    ("pay", "message"),
+    [
+        ({"jiben_nianxin": 60, "mubiao_jixiao_nianxin": 60}, "低于 60%"),
+        ({"zhongchangqi_jili": 90, "shichang_75fenwei": 300}, "40%"),
+        ({"shichang_75fenwei": 150}, "75"),
+    ],
+    ids=["performance-share", "long-term-incentive", "market-p75"],
+)(test_ss_09_pay_structure_out_of_bounds_goes_back_to_the_board)
 
 
 def test_ss_08_term_defaults_to_three_years(ss):
-    """SS-08: without a term the contract runs 3 years; an explicit term is kept."""
+    """SS-08: without a term the appointment runs 3 years (setting renqi_nian); the contract
+    records duties, powers, termination conditions and liability."""
     api = ss
     instance_id = _to_contract(api)
     task = _only(api, DONGSHIHUI, "签订聘任合同")
@@ -457,6 +489,138 @@ def test_ss_08_term_defaults_to_three_years(ss):
     data = _data(api, instance_id)
     assert data["renqi_nian"] == 3
     assert data["renqi_jieshu"].startswith("2029-10-12")
+
+
+def test_ss_03_the_board_registers_and_evaluates(ss):
+    """SS-03: registration, qualification review and the comprehensive evaluation are the
+    board's (董事会), not the nomination committee's."""
+    api = ss
+    _to_recruitment(api)
+    assert [t["role"] for t in api.inbox(DONGSHIHUI)] == ["董事会"]
+    assert api.inbox(TIMINGWEI) == []
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI])
+    assert _only(api, DONGSHIHUI, "综合考评")["role"] == "董事会"
+
+
+def test_ss_04_the_comparison_takes_every_qualified_candidate(ss):
+    """SS-04: 差额比选 — a comprehensive evaluation of only one of three qualified candidates is
+    refused, and so is an entry for someone who failed the review or never registered."""
+    api = ss
+    _to_recruitment(api)
+    zhao = dict(LI, xingming="赵刚", shenfenzheng_hao="210103198001012215")
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI, zhao, WANG])
+    task = _only(api, DONGSHIHUI, "综合考评")
+    [zhang, li] = KAOPING["kaoping_jieguo"]
+    body = assert_problem(api.complete(task["id"], DONGSHIHUI, kaoping_jieguo=[zhang]), 422)
+    assert list(body["errors"]) == ["kaoping_jieguo"] and "李娜、赵刚" in body["detail"], body
+    assert body["title"] == "不符合规定，未予办理"
+    wang = dict(zhang, xingming="王强")
+    body = assert_problem(api.complete(task["id"], DONGSHIHUI, kaoping_jieguo=[zhang, li, wang]), 422)
+    assert list(body["errors"]) == ["kaoping_jieguo.2.xingming"], body
+    nobody = dict(zhang, xingming="钱多")
+    body = assert_problem(api.complete(task["id"], DONGSHIHUI, kaoping_jieguo=[nobody, zhang, li]), 422)
+    assert list(body["errors"]) == ["kaoping_jieguo.0.xingming"], body
+    _complete(api, DONGSHIHUI, "综合考评", kaoping_jieguo=[zhang, li, dict(li, xingming="赵刚")])
+    _only(api, DONGSHIHUI, "组织考察与背景调查")
+
+
+def test_ss_05_an_external_candidate_stays_external(ss):
+    """SS-05: the inspection cannot turn a candidate registered as external into an internal one
+    (swapping the background check for an integrity opinion); the source is the registration's."""
+    api = ss
+    _to_recruitment(api)
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI])
+    _complete(api, DONGSHIHUI, "综合考评", **KAOPING)
+    task = _only(api, DONGSHIHUI, "组织考察与背景调查")
+    zhang, _li = KAOCHA["kaocha_duixiang"]
+    turned = {
+        "xingming": "李娜",
+        "laiyuan": "内部",
+        "kaocha_yijian": "市场开拓能力强。",
+        "lianjie_yijian": LIANJIE,
+    }
+    body = assert_problem(api.complete(task["id"], DONGSHIHUI, kaocha_duixiang=[zhang, turned]), 422)
+    assert list(body["errors"]) == ["kaocha_duixiang.1.laiyuan"] and "背景调查" in body["detail"], body
+    stranger = dict(zhang, xingming="钱多")
+    body = assert_problem(api.complete(task["id"], DONGSHIHUI, kaocha_duixiang=[stranger]), 422)
+    assert list(body["errors"]) == ["kaocha_duixiang.0.xingming"], body
+    _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
+
+
+def test_ss_06_the_proposal_names_registered_inspected_candidates_one_per_post(ss):
+    """SS-06, SS-04: a proposed appointee who never registered is refused, and so is a second name
+    for one post; two 副总经理 posts take two names, each with the source they registered with."""
+    api = ss
+    api.start(KEY, user=DANGWEI)
+    _complete(api, DANGWEI, "沟通选聘意向", **dict(GOUTONG, gangwei="副总经理", gangwei_shuliang=2))
+    _complete(api, DONGSHIHUI, "形成一案两书两办法", **YIAN)
+    _complete(api, GUOZIWEI, "省国资委审核一案两书两办法", **TONGYI)
+    _complete(api, DONGSHIHUI, "制定招聘方案并发布公告", **GONGGAO)
+    zhao = dict(LI, xingming="赵刚", shenfenzheng_hao="210103198001012215")
+    sun = dict(ZHANG, xingming="孙丽", shenfenzheng_hao="210104198307193326")
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI, zhao, sun])
+    [zhang, li] = KAOPING["kaoping_jieguo"]
+    _complete(
+        api,
+        DONGSHIHUI,
+        "综合考评",
+        kaoping_jieguo=[zhang, li, dict(li, xingming="赵刚"), dict(zhang, xingming="孙丽")],
+    )
+    _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
+    task = _only(api, DANGWEI, "提出拟聘任人选")
+    reason = "考察情况良好。"
+    never = [{"xingming": "周洋", "tuijian_liyou": reason}]
+    body = assert_problem(
+        api.complete(task["id"], DANGWEI, niding_renxuan=never, dangwei_huiyi_riqi="2026-07-15"), 422
+    )
+    assert list(body["errors"]) == ["niding_renxuan.0.xingming"] and "没有报名" in body["detail"], body
+    uninspected = [{"xingming": "赵刚", "tuijian_liyou": reason}]
+    body = assert_problem(
+        api.complete(task["id"], DANGWEI, niding_renxuan=uninspected, dangwei_huiyi_riqi="2026-07-15"), 422
+    )
+    assert list(body["errors"]) == ["niding_renxuan.0.xingming"] and "考察" in body["detail"], body
+    two = [{"xingming": "张伟", "tuijian_liyou": reason}, {"xingming": "李娜", "tuijian_liyou": reason}]
+    instance_id = api.inbox(DANGWEI)[0]["instance_id"]
+    _complete(api, DANGWEI, "提出拟聘任人选", niding_renxuan=two, dangwei_huiyi_riqi="2026-07-15")
+    data = _data(api, instance_id)
+    assert data["niding_xingming"] == "张伟、李娜"
+    assert [(n["xingming"], n["laiyuan"]) for n in data["niding_renxuan"]] == [
+        ("张伟", "内部"),
+        ("李娜", "外部"),
+    ]
+
+
+def test_ss_06_more_names_than_posts_is_refused(ss):
+    """SS-06: one 总经理 post takes one name."""
+    api = ss
+    _to_recruitment(api)
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI])
+    _complete(api, DONGSHIHUI, "综合考评", **KAOPING)
+    _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
+    task = _only(api, DANGWEI, "提出拟聘任人选")
+    two = [
+        {"xingming": "张伟", "tuijian_liyou": "综合考评第一。"},
+        {"xingming": "李娜", "tuijian_liyou": "综合考评第二。"},
+    ]
+    body = assert_problem(
+        api.complete(task["id"], DANGWEI, niding_renxuan=two, dangwei_huiyi_riqi="2026-07-15"), 422
+    )
+    assert list(body["errors"]) == ["niding_renxuan"], body
+
+
+def test_ss_07_publicity_dated_before_the_decision_is_refused(ss):
+    """SS-07: the pre-appointment publicity starts on or after the board's decision; an earlier
+    start date is refused on gongshi_kaishi and nothing is publicised."""
+    api = ss
+    instance_id = _to_decision(api)
+    task = _only(api, DONGSHIHUI, "作出聘任决定")
+    with time_machine.travel(JUEDING_TIME):
+        body = assert_problem(
+            api.complete(task["id"], DONGSHIHUI, **dict(JUEDING, gongshi_kaishi="2026-09-20")), 422
+        )
+    assert list(body["errors"]) == ["gongshi_kaishi"] and "早于聘任决定日期" in body["detail"], body
+    assert "gongshi_neirong" not in _data(api, instance_id)
+    assert _only(api, DONGSHIHUI, "作出聘任决定")["id"] == task["id"]
 
 
 def test_ss_10_exit_reason_recorded(ss):
@@ -538,12 +702,12 @@ def test_ss_04_two_posts_need_four_qualified_candidates(ss):
     _complete(api, GUOZIWEI, "省国资委审核一案两书两办法", **TONGYI)
     _complete(api, DONGSHIHUI, "制定招聘方案并发布公告", **GONGGAO)
     zhao = dict(LI, xingming="赵刚", shenfenzheng_hao="210103198001012215")
-    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI, zhao])
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI, zhao])
     _only(api, DONGSHIHUI, "差额不足处理")
     _complete(api, DONGSHIHUI, "差额不足处理", chae_chuli="延长招聘", chae_shuoming="延长报名期限。")
     sun = dict(ZHANG, xingming="孙丽", shenfenzheng_hao="210104198307193326")
-    _complete(api, TIMINGWEI, "报名登记与资格审查", houxuanren=[ZHANG, LI, zhao, sun])
-    _only(api, TIMINGWEI, "综合考评")
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI, zhao, sun])
+    _only(api, DONGSHIHUI, "综合考评")
 
 
 @pytest.mark.live

@@ -23,6 +23,15 @@ from service.domain.fenghua import (
     fh_record_hire,
     fh_reduced_plan,
 )
+from service.domain.kaifaqu import (
+    kf_batch_posts,
+    kf_blank_sheet,
+    kf_interview_scores,
+    kf_judge_sheet,
+    kf_number_competitors,
+    kf_score_list,
+    kf_unfilled_posts,
+)
 from service.domain.pay import pay_structure_violations
 from service.domain.ranking import above_threshold, all_below, inspection_targets, rank, top_tied
 from service.domain.ratios import hiring_ratio_decision, meets_ratio, ratio
@@ -42,6 +51,7 @@ from service.domain.scoring import (
     speech_score,
     trimmed_mean,
 )
+from service.domain.shengshu import ss_check_inspection, ss_comparison, ss_proposal, ss_publicity_start
 
 SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
     function.__name__: function
@@ -80,6 +90,17 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         fh_reduced_plan,
         fh_qualification_facts,
         fh_check_plan_posts,
+        kf_batch_posts,
+        kf_unfilled_posts,
+        kf_number_competitors,
+        kf_score_list,
+        kf_blank_sheet,
+        kf_judge_sheet,
+        kf_interview_scores,
+        ss_comparison,
+        ss_check_inspection,
+        ss_proposal,
+        ss_publicity_start,
         refuse,
     )
 }
