@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import psycopg
 import pytest
 import time_machine
 from click.testing import CliRunner
@@ -33,10 +32,10 @@ from tests.conftest import (
     FIXTURES,
     PASSWORD,
     PROCESSES,
-    _admin_dsn,
     assert_problem,
     audit_guard_lifted,
     beian_files,
+    postgres_schema,
 )
 
 VERIFY = "/api/v1/audit/verify"
@@ -249,18 +248,8 @@ def fresh_url(tmp_path, database_url) -> Iterator[str]:
     if make_url(database_url).get_backend_name() == "sqlite":
         yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
         return
-    base = os.environ["TEST_DATABASE_URL"]
-    schema = f"xp_fresh_{os.getpid()}"
-    with psycopg.connect(_admin_dsn(base), autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield (
-        make_url(base)
-        .update_query_dict({"options": f"-csearch_path={schema}"})
-        .render_as_string(hide_password=False)
-    )
-    with psycopg.connect(_admin_dsn(base), autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with postgres_schema(os.environ["TEST_DATABASE_URL"], f"xp_fresh_{os.getpid()}") as url:
+        yield url
 
 
 def test_events_recorded_before_the_upgrade_are_chained_by_it(fresh_url):
@@ -426,6 +415,7 @@ def test_the_inspector_reads_everything_and_changes_nothing(api):
     """X-01: the inspector reads the history, the trail, the check and the dossier; the case is
     unchanged (only the export itself is recorded) and any attempt to act is refused."""
     instance_id = _jb_case(api)
+    api.token("jijian")  # logged in beforehand, whichever tests ran first: reading records no login
     before = api.get(f"/api/v1/instances/{instance_id}", user="admin").json
     trail = api.get("/api/v1/audit", user="admin", query_string={"per_page": 100, "order": "desc"}).json
     assert api.get(f"/api/v1/instances/{instance_id}/history", user="jijian").status_code == 200

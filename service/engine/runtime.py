@@ -9,7 +9,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -114,12 +114,9 @@ class WorkflowRun:
         contributes only what it changed against the data it was given, so a branch finishing
         late (a 督办 after the main path moved on) never writes back its stale copy of the rest."""
         view = dict(previous)
-        for task in self._completed_steps(since_load):
-            given = task.parent.data if task.parent is not None else {}
-            for key, value in task.data.items():
-                if key not in given or given[key] != value:
-                    view[key] = value
-            for key in given.keys() - task.data.keys():
+        for _task, updates, deletions in self._step_deltas(since_load):
+            view.update(updates)
+            for key in deletions:
                 view.pop(key, None)
         return _json_safe(view)
 
@@ -129,21 +126,17 @@ class WorkflowRun:
         values compared as stored (JSON)."""
         view = _json_safe(previous)
         changes = []
-        for task in self._completed_steps(since_load=True):
-            given = _json_safe(task.parent.data) if task.parent is not None else {}
-            mine = _json_safe(task.data)
+        for task, updates, deletions in self._step_deltas(since_load=True):
             added: dict[str, Any] = {}
             changed: dict[str, dict[str, Any]] = {}
             removed: list[str] = []
-            for key, value in mine.items():
-                if key in given and given[key] == value:
-                    continue
+            for key, value in _json_safe(updates).items():
                 if key not in view:
                     added[key] = value
                 elif view[key] != value:
                     changed[key] = _change(view[key], value)
                 view[key] = value
-            for key in sorted(given.keys() - mine.keys()):
+            for key in sorted(deletions):
                 if key in view:
                     removed.append(key)
                     view.pop(key)
@@ -170,6 +163,13 @@ class WorkflowRun:
                     )
                 )
         return changes
+
+    def _step_deltas(self, since_load: bool) -> Iterator[tuple[Any, dict[str, Any], set[str]]]:
+        """Each completed step in order, with what it set and removed against the data it was given."""
+        for task in self._completed_steps(since_load):
+            given = task.parent.data if task.parent is not None else {}
+            updates = {k: v for k, v in task.data.items() if k not in given or given[k] != v}
+            yield task, updates, set(given.keys() - task.data.keys())
 
     def _completed_steps(self, since_load: bool) -> list[Any]:
         steps = [
@@ -202,11 +202,8 @@ class WorkflowRun:
         step's own earlier answer (when it opens again after a return) is not among them."""
         task = self._task(task_id)
         last_writer: dict[str, Any] = {}
-        for step in self._completed_steps(since_load=False):
-            given = step.parent.data if step.parent is not None else {}
-            for key, value in step.data.items():
-                if key not in given or given[key] != value:
-                    last_writer[key] = step
+        for step, updates, _deletions in self._step_deltas(since_load=False):
+            last_writer.update(dict.fromkeys(updates, step))
         return {
             key
             for key, step in last_writer.items()
