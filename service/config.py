@@ -87,9 +87,7 @@ class Settings:
             scheduler_enabled=_bool(env.get("XUANPIN_SCHEDULER"), True),
             timer_sweep_seconds=float(env.get("XUANPIN_TIMER_SWEEP_SECONDS", "10")),
             max_upload_bytes=int(env.get("XUANPIN_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
-            max_instance_data_bytes=int(
-                env.get("XUANPIN_MAX_INSTANCE_DATA_BYTES", str(2 * 1024 * 1024))
-            ),
+            max_instance_data_bytes=int(env.get("XUANPIN_MAX_INSTANCE_DATA_BYTES", str(2 * 1024 * 1024))),
             max_instance_data_keys=int(env.get("XUANPIN_MAX_INSTANCE_DATA_KEYS", "10000")),
             sql_echo=_bool(env.get("XUANPIN_SQL_ECHO"), False),
             db_busy_timeout_seconds=float(env.get("XUANPIN_DB_BUSY_TIMEOUT", "30")),
