@@ -7,10 +7,13 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 import time_machine
@@ -711,3 +714,49 @@ def test_the_case_page_links_the_dossier_for_those_who_may_export_it(app, api):
     judge = Browser(app).login("pingwei1")
     assert f"/cases/{instance_id}/dossier" not in judge.get(f"/cases/{instance_id}").get_data(as_text=True)
     assert judge.get(f"/cases/{instance_id}/dossier").status_code == 403
+
+
+# Labels --------------------------------------------------------------------------------------
+
+
+def test_every_recorded_action_has_a_chinese_label():
+    """X-01: the trail is read by people: every action a service records is named in Chinese."""
+    from service.services.labels import ACTION_LABELS
+
+    recorded: set[str] = set()
+    for path in (Path(__file__).resolve().parent.parent / "service").rglob("*.py"):
+        source = path.read_text("utf-8")
+        for call in re.finditer(r"audit\.record\(", source):
+            recorded |= set(re.findall(r'"([a-z]+\.[a-z_]+)"', source[call.end() : call.end() + 250])[:2])
+    assert {"auth.failed", "auth.locked", "user.created", "token.created", "calendar.day_set"} <= recorded
+    missing = sorted(action for action in recorded if action not in ACTION_LABELS)
+    assert not missing, missing
+
+
+def test_login_failures_lockouts_and_admin_actions_are_labelled_on_the_trail(api):
+    """X-01: failed logins (登录失败), the lockout they lead to (登录被暂停), a new account, a system
+    token and a calendar change read in Chinese on the trail the inspector queries."""
+    username = f"lf{uuid4().hex[:8]}"
+    created = api.post("/api/v1/users", json={"username": username, "password": "right-pass-1"})
+    assert created.status_code == 201, created.json
+    for _ in range(5):  # the default limit per account
+        failed = api.client.post(
+            "/api/v1/auth/token",
+            json={"username": username, "password": "wrong-pass"},
+            environ_base={"REMOTE_ADDR": "10.9.8.7"},
+        )
+        assert_problem(failed, 401)
+    trail = api.get("/api/v1/audit", user="jijian", query_string={"actor": username, "action": "auth"}).json
+    labels = [(e["action"], e["action_label"]) for e in trail["items"]]
+    assert labels == [("auth.failed", "登录失败")] * 5 + [("auth.locked", "登录被暂停")]
+
+    token = api.post("/api/v1/tokens", json={"name": f"oa-{username}", "roles": ["工作组"]})
+    assert token.status_code == 201, token.json
+    day = api.put("/api/v1/calendar/days/2031-05-06", json={"type": "holiday", "note": "测试"})
+    assert day.status_code == 200, day.json
+    assert api.delete("/api/v1/calendar/days/2031-05-06").status_code in (200, 204)
+    newest = api.get("/api/v1/audit", user="jijian", query_string={"order": "desc", "per_page": 30}).json
+    named = {e["action"]: e["action_label"] for e in newest["items"]}
+    assert named["user.created"] == "新建用户"
+    assert named["token.created"] == "签发接入令牌"
+    assert named["calendar.day_set"] == "设置日历" and named["calendar.day_deleted"] == "删除日历调整"

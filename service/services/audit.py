@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from service.domain.audit_chain import GENESIS, event_hash, normalised_detail
 from service.services.errors import Forbidden, Invalid
-from service.services.labels import case_labels
+from service.services.labels import ACTION_LABELS, case_labels
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.visibility import can_see_task, personal_data_view, sees_everything
@@ -284,31 +284,6 @@ def case_chain(session: Session, instance_id: str) -> tuple[list[AuditEvent], Br
 
 # Reading -----------------------------------------------------------------------------------
 
-ACTION_LABELS = {
-    "instance.started": "发起流程",
-    "instance.completed": "流程结束",
-    "instance.retried": "出错实例重试",
-    "instance.repaired": "修复实例",
-    "task.opened": "生成待办",
-    "task.claimed": "认领任务",
-    "task.unclaimed": "退回认领",
-    "task.completed": "办结任务",
-    "data.changed": "数据变更",
-    "timer.scheduled": "设定定时器",
-    "timer.fired": "定时器到期",
-    "timer.failed": "定时器执行出错",
-    "message.thrown": "发出消息",
-    "deadlines.recomputed": "按日历调整重算期限",
-    "calendar.seeded": "载入法定节假日",
-    "calendar.day_set": "设置日历",
-    "calendar.day_deleted": "删除日历调整",
-    "calendar.imported": "导入全年日历",
-    "definition.deployed": "部署流程",
-    "user.saved": "保存用户",
-    "token.created": "签发接入令牌",
-    "auth.login": "登录",
-    "dossier.exported": "导出纪实档案",
-}
 
 # Actors that are the service itself, not a person.
 ACTOR_NAMES = {"engine": "流程引擎", "scheduler": "定时调度", "system": "系统", "cli": "运维命令"}
