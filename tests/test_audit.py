@@ -35,7 +35,6 @@ from tests import test_jiebang as jb
 from tests.conftest import (
     FIXTURES,
     PASSWORD,
-    PROCESSES,
     assert_problem,
     audit_guard_lifted,
     beian_files,
@@ -592,16 +591,6 @@ def test_a_calendar_change_and_the_deadline_it_moved_are_in_the_history(api):
     assert "2027-01-01" in moved["summary"] and "2027-01-05" in moved["summary"]
     changed = api.get("/api/v1/audit", user="jijian", query_string={"action": "calendar"}).json["items"]
     assert [(e["action"], e["detail"]["day"]) for e in changed] == [("calendar.day_set", "2027-01-01")]
-
-
-# Retention --------------------------------------------------------------------------------
-
-
-def test_fh07_fenghua_cases_are_kept_permanently():
-    """FH-07: the announcement, scores and hires are archived permanently: no 奉化 diagram nor
-    the 公示 it calls declares a history time-to-live."""
-    for name in ("fenghua_zhaopin", "fenghua_beian", "fenghua_niandu_jihua", "gongshi"):
-        assert "historyTimeToLive" not in (PROCESSES / f"{name}.bpmn").read_text("utf-8"), name
 
 
 # The dossier as a printable page ------------------------------------------------------------

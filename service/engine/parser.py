@@ -19,7 +19,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, UserTaskPar
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from service.domain.declarations import Declarations, parse_declarations
+from service.domain.declarations import Declarations, is_permanent, parse_declarations
 from service.domain.start_rights import StartRights
 from service.engine.errors import DefinitionError
 from service.engine.sandbox import SandboxError, compile_sandboxed
@@ -491,3 +491,25 @@ def _event_definitions(task_spec) -> list:  # type: ignore[no-untyped-def,type-a
 
 def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def declares_permanent(content: str | bytes, process_id: str) -> bool:
+    """Whether the stored diagram declares the process's cases permanent (`xuanpin:retention`,
+    FH-07). A diagram that cannot be read counts as permanent: nothing is purged on a doubt."""
+    try:
+        root = parse_xml(content.encode("utf-8") if isinstance(content, str) else content)
+    except (etree.XMLSyntaxError, UnsafeXmlError):
+        return True
+    namespaces = {**_BPMN, "camunda": CAMUNDA_MODEL_NS}
+    for node in root.xpath("//bpmn:process[@id=$id]", namespaces=namespaces, id=process_id):
+        properties = {
+            prop.get("name", ""): prop.get("value", "")
+            for prop in node.xpath(
+                "./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=namespaces
+            )
+        }
+        try:
+            return is_permanent(properties)
+        except ValueError:
+            return True
+    return True
