@@ -256,7 +256,7 @@ class CompleteSchema(RequestSchema):
             stray = sorted(str(key) for key in body if key not in self.fields)
             if stray:
                 raise ValidationError(
-                    f'表单字段须放在 data 中提交，如 {{"data": {{"{stray[0]}": …}}}}', "data"
+                    f"表单字段须放在 data 中提交，如 {{\"data\": {{\"{stray[0]}\": …}}}}", "data"
                 )
         return body
 
