@@ -9,6 +9,27 @@ import pytest
 import time_machine
 
 from tests.conftest import assert_problem
+from tests.test_kaifaqu import (
+    FUGUANZHANG,
+    GONGZUO,
+    JUDGES5,
+    KEY,
+    LIU,
+    POSTS,
+    WANG,
+    ZHAO,
+    _close_registration_and_confirm,
+    _data,
+    _do,
+    _inspection_entry,
+    _interview,
+    _key,
+    _publish,
+    _register,
+    _task,
+    clock,  # noqa: F401  (fixture)
+    kf,  # noqa: F401  (fixture)
+)
 from tests.test_jiebang import (
     BANGDAN,
     PINGWEI,
@@ -164,3 +185,140 @@ def test_jb07_the_panel_is_exactly_five_different_judges(api, panel, message):
         assert body["errors"]["pingwei_list"] == [message]
         assert task(api, "dangwei", "确定面试评审组")["id"] == panel_task["id"]
         assert titles(api, "gongzuozu") == []
+
+
+# --- KF: 开发区竞聘上岗 ---------------------------------------------------------------------------
+
+
+def test_kf01_batch_one_offers_the_plans_fourteen_posts(kf, clock):
+    """KF-01: without a list at the start, batch 1 offers the posts of the plan (process setting
+    gangwei_qingdan): 14 posts of 党政办公室, 投资促进局 and 经济发展服务局, each counted from 0
+    applicants on the live count."""
+    started = kf.start(KEY, user="lingdaoban", business_key="NF-KF-2027-1", pici=1)
+    assert started.status_code == 201, started.json
+    data = _data(kf, started.json["id"])
+    names = [g["mingcheng"] for g in data["gangwei_list"]]
+    assert len(names) == 14 and len(set(names)) == 14
+    for office in ("党政办公室", "投资促进局", "经济发展服务局"):
+        assert any(n.startswith(office + "局长") or n.startswith(office + "主任") for n in names), office
+        assert any(n.startswith(office) and "专职人员" in n for n in names), office
+    assert data["baoming_tongji"] == dict.fromkeys(names, 0)
+
+
+@pytest.mark.parametrize(
+    ("posts", "field", "message"),
+    [
+        ([], "gangwei_list", "竞聘岗位清单为空，无法发起竞聘批次"),
+        ([{"mingcheng": " ", "cengji": 1}], "gangwei_list.0.mingcheng", "第 1 个竞聘岗位缺少岗位名称"),
+        ([POSTS[0], {"cengji": 1}], "gangwei_list.1.mingcheng", "第 2 个竞聘岗位缺少岗位名称"),
+        ([{"mingcheng": GONGZUO}], "gangwei_list.0.cengji", f"竞聘岗位「{GONGZUO}」的层级应为不小于 1 的整数"),
+        ([POSTS[1], POSTS[1]], "gangwei_list.1.mingcheng", f"竞聘岗位「{GONGZUO}」重复"),
+    ],
+)
+def test_kf01_a_malformed_list_of_posts_is_refused_at_the_start(kf, clock, posts, field, message):
+    """KF-01: the zone publishes named posts, each with its level: a batch with no posts, a
+    post without a name or level, or one post twice is refused, and nothing is started."""
+    response = kf.start(KEY, user="lingdaoban", business_key="NF-KF-2027-1", pici=1, gangwei_list=posts)
+    body = assert_problem(response, 422)
+    assert message in body["detail"], body
+    assert body["errors"] == {field: [message]}, body
+    assert kf.get("/api/v1/instances", user="admin").json["total"] == 0
+
+
+def test_kf02_zone_leadership_may_not_compete_in_batch_one(kf, clock):
+    """KF-02: batch 1 is for serving staff of the zone and the district, the zone's leadership
+    excluded: a member of the leading team is recorded as ineligible with the reason and never
+    becomes a competitor, while an eligible colleague does."""
+    iid, _ = _publish(kf)
+    _register(kf, iid, dict(LIU, shi_lingdao_banzi=True))
+    _register(kf, iid, WANG)
+    reasons = {r["xingming"]: r["buhege_yuanyin"] for r in _data(kf, iid)["baoming_renyuan"]}
+    assert reasons == {"刘佳": ["开发区领导班子成员不参加竞聘"], "王晓东": []}
+    _close_registration_and_confirm(kf, iid)
+    assert [r["xingming"] for r in _data(kf, iid)["jingpin_renyuan"]] == ["王晓东"]
+
+
+def _kf_scores_heard(api) -> str:
+    """Batch 1 with 王晓东 (副局长) and 赵静 (工作人员) interviewed by five judges."""
+    iid, _ = _publish(api)
+    for person in (WANG, ZHAO):
+        _register(api, iid, person)
+    _close_registration_and_confirm(api, iid)
+    _interview(
+        api,
+        iid,
+        JUDGES5,
+        {_key(WANG, FUGUANZHANG): [88, 86, 85, 90, 80], _key(ZHAO, GONGZUO): [81, 80, 79, 78, 90]},
+    )
+    return iid
+
+
+def _queren(person: dict, gangwei: str, signed: bool = True) -> dict:
+    return {"shenfenzheng_hao": person["shenfenzheng_hao"], "gangwei": gangwei, "qianzi_queren": signed}
+
+
+def test_kf08_no_ranking_until_every_candidate_has_signed_for_the_score(kf, clock):
+    """KF-08: each candidate confirms (signs for) their own score after hearing it. A sheet
+    leaving out a candidate is refused naming them; one recording a refusal to sign is refused
+    on that line; nothing is ranked until every candidate has signed."""
+    iid = _kf_scores_heard(kf)
+    confirm = _task(kf, "lingdaoban", "成绩签字确认", iid)
+    body = assert_problem(
+        kf.complete(confirm["id"], "lingdaoban", chengji_queren=[_queren(WANG, FUGUANZHANG)]), 422
+    )
+    assert "赵静（党政办公室工作人员）尚未签字确认成绩" in body["detail"], body
+    unsigned = [_queren(WANG, FUGUANZHANG), _queren(ZHAO, GONGZUO, signed=False)]
+    body = assert_problem(kf.complete(confirm["id"], "lingdaoban", chengji_queren=unsigned), 422)
+    assert body["errors"] == {"chengji_queren.1.qianzi_queren": ["「已签字确认」必须为 True"]}, body
+    assert "paiming" not in _data(kf, iid)
+    assert _task(kf, "lingdaoban", "成绩签字确认", iid)["id"] == confirm["id"]
+    _do(
+        kf, "lingdaoban", "成绩签字确认", iid, chengji_queren=[_queren(WANG, FUGUANZHANG), _queren(ZHAO, GONGZUO)]
+    )
+    ranked = _data(kf, iid)["paiming"]
+    assert all(c["qianzi_queren"] for post in ranked.values() for c in post)
+
+
+@pytest.mark.parametrize(
+    "check", ["dangan_bishen", "geren_shixiang_bicha", "jijian_yijian_biting", "xinfang_jubao_bicha"]
+)
+def test_kf11_inspection_is_refused_until_all_four_checks_are_done(kf, clock, check):
+    """KF-11: the inspection records the 四必 checks (档案必审、个人有关事项报告必查、纪检监察机关
+    意见必听、线索具体的信访举报必查) and an opinion: a result with any check not done, or
+    without the discipline organ's opinion or the inspection opinion, is refused."""
+    iid = _kf_scores_heard(kf)
+    _do(
+        kf, "lingdaoban", "成绩签字确认", iid, chengji_queren=[_queren(WANG, FUGUANZHANG), _queren(ZHAO, GONGZUO)]
+    )
+    _do(kf, "lingdaozu", "确定考察对象", iid, huiyi_yijian="同意按差额比例确定考察对象")
+    inspect = _task(kf, "kaochazu", "组织考察", iid)
+    entries = [_inspection_entry(WANG, FUGUANZHANG), _inspection_entry(ZHAO, GONGZUO)]
+    entries[1][check] = False
+    body = assert_problem(kf.complete(inspect["id"], "kaochazu", kaocha_jieguo=entries), 422)
+    assert list(body["errors"]) == [f"kaocha_jieguo.1.{check}"], body
+    assert body["errors"][f"kaocha_jieguo.1.{check}"][0].endswith("必须为 True")
+    for missing in ("jijian_yijian", "kaocha_yijian"):
+        entries = [_inspection_entry(WANG, FUGUANZHANG), _inspection_entry(ZHAO, GONGZUO)]
+        entries[0].pop(missing)
+        body = assert_problem(kf.complete(inspect["id"], "kaochazu", kaocha_jieguo=entries), 422)
+        assert f"kaocha_jieguo.0.{missing}" in body["errors"], body
+    assert "kaocha_jieguo" not in _data(kf, iid)
+    _do(kf, "kaochazu", "组织考察", iid, kaocha_jieguo=[_inspection_entry(WANG, FUGUANZHANG), _inspection_entry(ZHAO, GONGZUO)])
+    assert [t["title"] for t in kf.inbox("lingdaoban", instance_id=iid)] == ["提出拟聘用人选建议"]
+
+
+def test_kf01_batch_posts_unit():
+    """KF-01 (unit): kf_batch_posts refuses a post without a name or a whole-number level."""
+    from service.domain.kaifaqu import kf_batch_posts
+    from service.domain.refusal import Refusal
+
+    ok = kf_batch_posts(None, 1, None, [{"mingcheng": "投资促进局局长", "cengji": 3}], "开发区", KEY)
+    assert ok["gangwei_list"] == [{"mingcheng": "投资促进局局长", "cengji": 3}]
+    for posts, field in (
+        ([{"mingcheng": "", "cengji": 1}], "gangwei_list.0.mingcheng"),
+        ([{"mingcheng": "局长", "cengji": True}], "gangwei_list.0.cengji"),
+        ([{"mingcheng": "局长", "cengji": 0}], "gangwei_list.0.cengji"),
+    ):
+        with pytest.raises(Refusal) as refused:
+            kf_batch_posts(None, 1, posts, [], "开发区", KEY)
+        assert refused.value.field == field
