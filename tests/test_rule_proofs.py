@@ -8,7 +8,21 @@ from __future__ import annotations
 import pytest
 import time_machine
 
+from tests import test_kaifaqu
 from tests.conftest import assert_problem
+from tests.test_jiebang import (
+    BANGDAN,
+    PINGWEI,
+    _to_list_publicity,
+    at,
+    data,
+    do,
+    files,
+    shenqing,
+    task,
+    tick,
+    titles,
+)
 from tests.test_kaifaqu import (
     FUGUANZHANG,
     GONGZUO,
@@ -27,22 +41,11 @@ from tests.test_kaifaqu import (
     _publish,
     _register,
     _task,
-    clock,  # noqa: F401  (fixture)
-    kf,  # noqa: F401  (fixture)
 )
-from tests.test_jiebang import (
-    BANGDAN,
-    PINGWEI,
-    _to_list_publicity,
-    at,
-    data,
-    do,
-    files,
-    shenqing,
-    task,
-    tick,
-    titles,
-)
+
+# The 开发区 tests' fixtures: the processes deployed (kf) and a travelled clock (clock).
+kf = test_kaifaqu.kf
+clock = test_kaifaqu.clock
 
 # --- JB: 揭榜挂帅 -------------------------------------------------------------------------------
 
@@ -121,8 +124,14 @@ def _jb_registration_open(api, traveller) -> str:
         (lambda f: f.pop("jiankang_zhuangkuang"), "shenqing.jiankang_zhuangkuang"),
         (lambda f: f.pop("jiangcheng_qingkuang"), "shenqing.jiangcheng_qingkuang"),
         (lambda f: f.pop("jiating_chengyuan"), "shenqing.jiating_chengyuan"),
-        (lambda f: f["jiating_chengyuan"][0].pop("zhengzhi_mianmao"), "shenqing.jiating_chengyuan.0.zhengzhi_mianmao"),
-        (lambda f: f["quanrizhi_jiaoyu"].pop("yuanxiao_zhuanye"), "shenqing.quanrizhi_jiaoyu.yuanxiao_zhuanye"),
+        (
+            lambda f: f["jiating_chengyuan"][0].pop("zhengzhi_mianmao"),
+            "shenqing.jiating_chengyuan.0.zhengzhi_mianmao",
+        ),
+        (
+            lambda f: f["quanrizhi_jiaoyu"].pop("yuanxiao_zhuanye"),
+            "shenqing.quanrizhi_jiaoyu.yuanxiao_zhuanye",
+        ),
         (lambda f: f.update(fujian_shenfenzheng=[]), "shenqing.fujian_shenfenzheng"),
         (lambda f: f.pop("fujian_biyezheng"), "shenqing.fujian_biyezheng"),
     ],
@@ -138,7 +147,8 @@ def test_jb05_an_application_without_a_field_of_form_2_is_refused(api, change, f
         change(form)
         registration = task(api, "dangweigongzuobu", "登记揭榜申请")
         body = assert_problem(
-            api.complete(registration["id"], "dangweigongzuobu", shenqing=form, shoudao_riqi="2026-03-03"), 422
+            api.complete(registration["id"], "dangweigongzuobu", shenqing=form, shoudao_riqi="2026-03-03"),
+            422,
         )
         assert field in body["errors"], body["errors"]
         assert all(m.startswith("「") for m in body["errors"][field]), body["errors"]
@@ -151,7 +161,9 @@ def test_jb05_a_complete_application_is_kept_with_every_field_of_form_2(api):
     education is optional: not every applicant has one)."""
     with time_machine.travel(at("2026-03-03"), tick=False) as traveller:
         instance_id = _jb_registration_open(api, traveller)
-        form = shenqing("张建国", zaizhi_jiaoyu={"xueli_xuewei": "硕士研究生", "yuanxiao_zhuanye": "辽宁大学 工商管理"})
+        form = shenqing(
+            "张建国", zaizhi_jiaoyu={"xueli_xuewei": "硕士研究生", "yuanxiao_zhuanye": "辽宁大学 工商管理"}
+        )
         do(api, "dangweigongzuobu", "登记揭榜申请", shenqing=form, shoudao_riqi="2026-03-03")
         [record] = data(api, instance_id)["shenqing_list"]
         assert {k: record[k] for k in form} == form
@@ -180,7 +192,8 @@ def test_jb07_the_panel_is_exactly_five_different_judges(api, panel, message):
     with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
         panel_task = _jb_panel_task(api, traveller)
         body = assert_problem(
-            api.complete(panel_task["id"], "dangwei", pingwei_list=panel, dangwei_yanjiu_riqi="2026-03-16"), 422
+            api.complete(panel_task["id"], "dangwei", pingwei_list=panel, dangwei_yanjiu_riqi="2026-03-16"),
+            422,
         )
         assert body["errors"]["pingwei_list"] == [message]
         assert task(api, "dangwei", "确定面试评审组")["id"] == panel_task["id"]
@@ -211,7 +224,11 @@ def test_kf01_batch_one_offers_the_plans_fourteen_posts(kf, clock):
         ([], "gangwei_list", "竞聘岗位清单为空，无法发起竞聘批次"),
         ([{"mingcheng": " ", "cengji": 1}], "gangwei_list.0.mingcheng", "第 1 个竞聘岗位缺少岗位名称"),
         ([POSTS[0], {"cengji": 1}], "gangwei_list.1.mingcheng", "第 2 个竞聘岗位缺少岗位名称"),
-        ([{"mingcheng": GONGZUO}], "gangwei_list.0.cengji", f"竞聘岗位「{GONGZUO}」的层级应为不小于 1 的整数"),
+        (
+            [{"mingcheng": GONGZUO}],
+            "gangwei_list.0.cengji",
+            f"竞聘岗位「{GONGZUO}」的层级应为不小于 1 的整数",
+        ),
         ([POSTS[1], POSTS[1]], "gangwei_list.1.mingcheng", f"竞聘岗位「{GONGZUO}」重复"),
     ],
 )
@@ -273,7 +290,11 @@ def test_kf08_no_ranking_until_every_candidate_has_signed_for_the_score(kf, cloc
     assert "paiming" not in _data(kf, iid)
     assert _task(kf, "lingdaoban", "成绩签字确认", iid)["id"] == confirm["id"]
     _do(
-        kf, "lingdaoban", "成绩签字确认", iid, chengji_queren=[_queren(WANG, FUGUANZHANG), _queren(ZHAO, GONGZUO)]
+        kf,
+        "lingdaoban",
+        "成绩签字确认",
+        iid,
+        chengji_queren=[_queren(WANG, FUGUANZHANG), _queren(ZHAO, GONGZUO)],
     )
     ranked = _data(kf, iid)["paiming"]
     assert all(c["qianzi_queren"] for post in ranked.values() for c in post)
@@ -288,7 +309,11 @@ def test_kf11_inspection_is_refused_until_all_four_checks_are_done(kf, clock, ch
     without the discipline organ's opinion or the inspection opinion, is refused."""
     iid = _kf_scores_heard(kf)
     _do(
-        kf, "lingdaoban", "成绩签字确认", iid, chengji_queren=[_queren(WANG, FUGUANZHANG), _queren(ZHAO, GONGZUO)]
+        kf,
+        "lingdaoban",
+        "成绩签字确认",
+        iid,
+        chengji_queren=[_queren(WANG, FUGUANZHANG), _queren(ZHAO, GONGZUO)],
     )
     _do(kf, "lingdaozu", "确定考察对象", iid, huiyi_yijian="同意按差额比例确定考察对象")
     inspect = _task(kf, "kaochazu", "组织考察", iid)
@@ -303,7 +328,13 @@ def test_kf11_inspection_is_refused_until_all_four_checks_are_done(kf, clock, ch
         body = assert_problem(kf.complete(inspect["id"], "kaochazu", kaocha_jieguo=entries), 422)
         assert f"kaocha_jieguo.0.{missing}" in body["errors"], body
     assert "kaocha_jieguo" not in _data(kf, iid)
-    _do(kf, "kaochazu", "组织考察", iid, kaocha_jieguo=[_inspection_entry(WANG, FUGUANZHANG), _inspection_entry(ZHAO, GONGZUO)])
+    _do(
+        kf,
+        "kaochazu",
+        "组织考察",
+        iid,
+        kaocha_jieguo=[_inspection_entry(WANG, FUGUANZHANG), _inspection_entry(ZHAO, GONGZUO)],
+    )
     assert [t["title"] for t in kf.inbox("lingdaoban", instance_id=iid)] == ["提出拟聘用人选建议"]
 
 
