@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from tests import test_kaifaqu
+from tests import test_fenghua, test_kaifaqu, test_shengshu
 from tests.conftest import assert_problem
 from tests.test_jiebang import (
     BANGDAN,
@@ -46,6 +46,10 @@ from tests.test_kaifaqu import (
 # The 开发区 tests' fixtures: the processes deployed (kf) and a travelled clock (clock).
 kf = test_kaifaqu.kf
 clock = test_kaifaqu.clock
+# The 省属 processes deployed (ss); the 奉化 processes deployed (fh) on their pinned clock (fh_clock).
+ss = test_shengshu.ss
+fh = test_fenghua.fh
+fh_clock = test_fenghua.fh_clock
 
 # --- JB: 揭榜挂帅 -------------------------------------------------------------------------------
 
@@ -353,3 +357,89 @@ def test_kf01_batch_posts_unit():
         with pytest.raises(Refusal) as refused:
             kf_batch_posts(None, 1, posts, [], "开发区", KEY)
         assert refused.value.field == field
+
+
+# --- SS: 省属企业市场化选聘 ------------------------------------------------------------------------
+
+SS_RECRUITMENT = ["制定招聘方案并发布公告", "报名登记与资格审查", "综合考评", "组织考察与背景调查"]
+
+
+def _ss_recruitment_open(api) -> str:
+    """The plan stage done and approved by 省国资委: the board's recruitment is next."""
+    instance_id = test_shengshu._start(api)
+    test_shengshu._complete(api, test_shengshu.GUOZIWEI, "省国资委审核一案两书两办法", **test_shengshu.TONGYI)
+    return instance_id
+
+
+def _ss_refused(api, title: str, data: dict, field: str) -> None:
+    """The board's step `title` refuses `data` naming `field`; the step stays open for the board."""
+    task = test_shengshu._only(api, test_shengshu.DONGSHIHUI, title)
+    body = assert_problem(api.complete(task["id"], test_shengshu.DONGSHIHUI, **data), 422)
+    assert field in body["errors"], body
+    assert all(m.startswith("「") for m in body["errors"][field]), body["errors"]
+    assert test_shengshu._only(api, test_shengshu.DONGSHIHUI, title)["id"] == task["id"]
+
+
+def test_ss03_the_board_recruits_step_by_step_and_no_step_is_left_out(ss):
+    """SS-03: recruitment by the board (董事会) is plan & announcement, registration &
+    qualification review, comprehensive evaluation (测评、面试、评估), inspection & background
+    check, in this order, each the board's task. A step missing its substance is refused with a
+    Chinese message naming the field — an announcement without the recruitment plan, a
+    registrant without the review's conclusion, an evaluation without one of its three parts, an
+    external candidate's inspection without the background check — nothing is saved and the
+    step stays open; only then does the party committee propose a candidate."""
+    from tests.test_shengshu import (
+        DANGWEI,
+        DONGSHIHUI,
+        GONGGAO,
+        KAOCHA,
+        KAOPING,
+        LI,
+        WANG,
+        ZHANG,
+        _complete,
+        _data,
+    )
+
+    api = ss
+    instance_id = _ss_recruitment_open(api)
+    assert [(t["title"], t["role"]) for t in api.inbox(DONGSHIHUI)] == [(SS_RECRUITMENT[0], "董事会")]
+
+    without_plan = {k: v for k, v in GONGGAO.items() if k != "zhaopin_fangan"}
+    _ss_refused(api, SS_RECRUITMENT[0], without_plan, "zhaopin_fangan")
+    assert "gonggao_riqi" not in _data(api, instance_id)
+    _complete(api, DONGSHIHUI, SS_RECRUITMENT[0], **GONGGAO)
+
+    unreviewed = {k: v for k, v in WANG.items() if k != "zige_shencha"}
+    _ss_refused(api, SS_RECRUITMENT[1], {"houxuanren": [ZHANG, LI, unreviewed]}, "houxuanren.2.zige_shencha")
+    assert "houxuanren" not in _data(api, instance_id)
+    _complete(api, DONGSHIHUI, SS_RECRUITMENT[1], houxuanren=[ZHANG, LI, WANG])
+
+    for part in ("ceping_defen", "mianshi_defen", "pinggu_defen"):
+        zhang, li = KAOPING["kaoping_jieguo"]
+        partial = {"kaoping_jieguo": [zhang, {k: v for k, v in li.items() if k != part}]}
+        _ss_refused(api, SS_RECRUITMENT[2], partial, f"kaoping_jieguo.1.{part}")
+    assert "kaoping_jieguo" not in _data(api, instance_id)
+    _complete(api, DONGSHIHUI, SS_RECRUITMENT[2], **KAOPING)
+
+    zhang, li = KAOCHA["kaocha_duixiang"]
+    unchecked = {k: v for k, v in li.items() if k != "beijing_diaocha"}
+    _ss_refused(
+        api, SS_RECRUITMENT[3], {"kaocha_duixiang": [zhang, unchecked]}, "kaocha_duixiang.1.beijing_diaocha"
+    )
+    assert "kaocha_duixiang" not in _data(api, instance_id)
+    assert api.inbox(DANGWEI) == []
+    _complete(api, DONGSHIHUI, SS_RECRUITMENT[3], **KAOCHA)
+
+    assert [t["title"] for t in api.inbox(DANGWEI)] == ["提出拟聘任人选"]
+    steps = [
+        s["title"] for s in api.get(f"/api/v1/instances/{instance_id}", user="jijian").json["completed_steps"]
+    ]
+    assert [steps.index(title) for title in SS_RECRUITMENT] == sorted(
+        steps.index(title) for title in SS_RECRUITMENT
+    )
+    done = api.get(
+        "/api/v1/tasks", user="jijian", query_string={"instance_id": instance_id, "status": "completed"}
+    )
+    by = {t["title"]: (t["role"], t["completed_by"]) for t in done.json["items"]}
+    assert all(by[title] == ("董事会", DONGSHIHUI) for title in SS_RECRUITMENT), by
