@@ -302,6 +302,8 @@ _OPEN_DETAILS = {
     "timer.failed",
     "message.thrown",
     "deadlines.recomputed",
+    "deadlines.recompute_failed",
+    "work.interrupted",
     "dossier.exported",
 }
 
