@@ -206,14 +206,20 @@ class TaskDetailSchema(TaskSchema):
 
 class TaskPageSchema(Schema):
     items = fields.List(fields.Nested(TaskSchema))
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "总数；超过 1000 时只报 1000，并以 total_capped 标明"})
+    total_capped = fields.Boolean(metadata={"description": "true：实际总数超过 total（计数到 1000 为止）"})
     page = fields.Integer()
     per_page = fields.Integer()
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={"description": "待办列表的下一页游标：作为 after 传回即得下一页（无下一页时为 null）"},
+    )
 
 
 class InstancePageSchema(Schema):
     items = fields.List(fields.Nested(InstanceSchema))
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "总数；超过 1000 时只报 1000，并以 total_capped 标明"})
+    total_capped = fields.Boolean(metadata={"description": "true：实际总数超过 total（计数到 1000 为止）"})
     page = fields.Integer()
     per_page = fields.Integer()
 
@@ -250,6 +256,10 @@ class TaskQuerySchema(PageQuerySchema):
     instance_id = fields.String()
     status = fields.String(
         load_default=TaskStatus.OPEN.value, validate=validate.OneOf([status.value for status in TaskStatus])
+    )
+    after = fields.String(
+        validate=validate.Length(min=1, max=300),
+        metadata={"description": "游标分页：上一页返回的 next_cursor；给出时忽略 page，深翻页不变慢"},
     )
 
 

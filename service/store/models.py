@@ -19,9 +19,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from service.timeutil import utcnow
@@ -229,6 +231,8 @@ class Task(Base):
     grants: Mapped[list[TaskGrant]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="task"
     )
+    # Kept by `_keep_inbox_entries` below; loaded only when the task changes.
+    inbox_entries: Mapped[list[InboxEntry]] = relationship(cascade="all, delete-orphan", lazy="select")
 
     __table_args__ = (
         Index("ix_tasks_status_created", "status", "created_at"),
@@ -256,6 +260,53 @@ class TaskGrant(Base):
     task: Mapped[Task] = relationship(back_populates="grants")
 
     __table_args__ = (Index("ix_task_grants_kind_value", "kind", "value", "task_id"),)
+
+
+class InboxEntry(Base):
+    """One open task in one holder's inbox: `role:<name>` for each role it is offered to while
+    unclaimed, `user:<name>` for a named user or the assignee. The inbox reads a holder's entries
+    in (created_at, task_id) order off one index, so its pages cost the same at 1,000 open tasks
+    as at 100,000; completed and cancelled tasks have none."""
+
+    __tablename__ = "inbox_entries"
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120), primary_key=True)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_inbox_entries_holder_created", "holder", "created_at", "task_id"),)
+
+
+def inbox_holders(task: Task) -> set[str]:
+    """Whose inbox an open task is in: its assignee's once claimed, else every grant's."""
+    if task.status != "open":
+        return set()
+    if task.assignee:
+        return {f"user:{task.assignee}"}
+    return {f"{grant.kind}:{grant.value}" for grant in task.grants}
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_inbox_entries(session: Session, _context: object, _instances: object) -> None:
+    """Whatever changes a task (a save, a claim, a completion, an operation), its inbox entries
+    follow in the same flush: no use case has to remember them."""
+    for task in [*session.new, *session.dirty]:
+        if not isinstance(task, Task):
+            continue
+        if task in session.dirty and not _inbox_may_change(task):
+            continue
+        wanted = inbox_holders(task)
+        current = {entry.holder: entry for entry in task.inbox_entries}
+        for holder, entry in current.items():
+            if holder not in wanted:
+                task.inbox_entries.remove(entry)
+        created = task.created_at or utcnow()
+        for holder in sorted(wanted - current.keys()):
+            task.inbox_entries.append(InboxEntry(holder=holder, created_at=created))
+
+
+def _inbox_may_change(task: Task) -> bool:
+    state = inspect(task)
+    return any(state.attrs[name].history.has_changes() for name in ("status", "assignee", "grants"))
 
 
 class Timer(Base):
