@@ -281,7 +281,7 @@ class CcItem(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 
-    task: Mapped[Task] = relationship(lazy="joined")
+    task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)
 
     __table_args__ = (Index("ix_cc_items_recipient_status_created", "recipient", "status", "created_at"),)
 
