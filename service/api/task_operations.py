@@ -11,7 +11,6 @@ from service.api.context import container, principal
 from service.api.problems import problem_responses
 from service.api.schemas import (
     DATA_NAME,
-    INT64_MAX,
     CompletionSchema,
     PageQuerySchema,
     RequestSchema,
@@ -129,10 +128,6 @@ class CommentSchema(Schema):
 
 class CommentListSchema(Schema):
     items = fields.List(fields.Nested(CommentSchema))
-
-
-class CcPathSchema(RequestSchema):
-    cc_id = fields.Integer(validate=validate.Range(min=1, max=INT64_MAX))
 
 
 def _answer(result: ops.Operation) -> dict[str, Any]:

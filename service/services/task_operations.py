@@ -247,12 +247,12 @@ def cc(
     comment: str | None,
 ) -> Operation:
     comment = clean_text(comment)
-    if not users and not roles:
-        raise Invalid(
-            "请至少选择一名用户或一个角色作为抄送对象", errors={"users": ["users 与 roles 不能都为空"]}
-        )
     with app.db.transaction(write=True) as session:
         task, instance = _lock(app, session, principal, task_id, "抄送", any_status=True)
+        if not users and not roles:
+            raise Invalid(
+                "请至少选择一名用户或一个角色作为抄送对象", errors={"users": ["users 与 roles 不能都为空"]}
+            )
         _refuse_observer(app, principal, "抄送")
         if task.status == TaskStatus.CANCELLED:
             raise Conflict(f"任务「{task.title}」已被流程撤销，不能抄送")
@@ -354,6 +354,8 @@ def list_cc(
 
 
 def read_cc(app: Container, principal: Principal, cc_id: int) -> CcView:
+    if not 0 < cc_id < 2**63:  # beyond any stored id (and any database integer)
+        raise NotFound(f"抄送 {cc_id} 不存在或不是抄送给您的")
     with app.db.transaction(write=True) as session:
         item = session.scalar(select(CcItem).where(CcItem.id == cc_id).with_for_update())
         if item is None or item.recipient != principal.username:
