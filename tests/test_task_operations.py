@@ -157,6 +157,40 @@ def test_transfer_to_anyone_where_the_diagram_allows_it(ops):
     assert _event(api, instance_id, "task.transferred")[0]["detail"]["to_user"] == "jituan"
 
 
+def test_a_judges_sheet_follows_the_transfer_and_never_doubles_up(api):
+    """转办 of a sheet the diagram gave one judge by name: only to another judge (the task's
+    group), not to one who already has a sheet of the same sign-off (one person, one sheet);
+    the transferor no longer reads it."""
+    sheet = (
+        '<bpmn:userTask id="{id}" name="评委打分" '
+        'camunda:assignee="${pingwei}" camunda:candidateGroups="评委">'
+        '<bpmn:multiInstanceLoopCharacteristics camunda:collection="pingwei_list" '
+        'camunda:elementVariable="pingwei" />'
+        "</bpmn:userTask>"
+    )
+    diagram = bpmn.linear("ops_sheets", sheet, attrs=f'camunda:candidateStarterGroups="{OFFICE}"')
+    assert api.deploy(("ops_sheets.bpmn", diagram)).status_code == 201
+    started = api.start("ops_sheets", user="renshi", pingwei_list=["pingwei1", "pingwei2"])
+    assert started.status_code == 201, started.json
+    [mine] = api.inbox("pingwei1")
+    path = f"/api/v1/tasks/{mine['id']}/transfer"
+    assert (
+        "每人一份"
+        in assert_problem(api.post(path, user="pingwei1", json={"to_user": "pingwei2"}), 422)["detail"]
+    )
+    assert (
+        "评委" in assert_problem(api.post(path, user="pingwei1", json={"to_user": "renshi2"}), 422)["detail"]
+    )
+    moved = api.post(path, user="pingwei1", json={"to_user": "pingwei3", "comment": "回避"})
+    assert moved.status_code == 200, moved.json
+    assert api.inbox("pingwei1") == [] and [t["id"] for t in api.inbox("pingwei3")] == [mine["id"]]
+    assert_problem(api.get(f"/api/v1/tasks/{mine['id']}", user="pingwei1"), 404)
+    assert api.complete(mine["id"], "pingwei3", fen=90).status_code == 200
+    # The other judge does not read the reason given with a sheet that is not theirs.
+    summaries = [e["summary"] for e in _history(api, started.json["id"], user="renshi")]
+    assert any("转办给pingwei3" in text and "回避" not in text for text in summaries)
+
+
 # 委派 ---------------------------------------------------------------------------------------
 
 
@@ -205,9 +239,11 @@ def test_delegate_redelegate_resolve_then_the_owner_completes(ops):
     )
     assert back.status_code == 200, back.json
     assert (back.json["task"]["assignee"], back.json["task"]["delegation"]) == ("renshi", "resolved")
-    # Handed back: nothing left to resolve; the delegate (no role of the task) no longer sees it.
+    # Handed back: nothing left to resolve; the delegate still reads it, but holds nothing.
     assert_problem(api.post(f"/api/v1/tasks/{task_id}/resolve", user="renshi", json={}), 409)
-    assert_problem(api.get(f"/api/v1/tasks/{task_id}", user="guozi"), 404)
+    assert api.get(f"/api/v1/tasks/{task_id}", user="guozi").status_code == 200
+    assert task_id not in [t["id"] for t in api.inbox("guozi")]
+    assert_problem(api.complete(task_id, "guozi"), 403)
     assert api.get(f"/api/v1/tasks/{task_id}", user="renshi").json["data"]["yijian"] == "拟同意"
 
     done = api.complete(task_id, "renshi", yijian="同意")

@@ -70,6 +70,14 @@ def receiver_refusal(
     return f"{wanted} 不担任本任务的办理角色（{roles}），只能{verb}给担任这些角色的用户"
 
 
+def sibling_refusal(wanted: str, sibling_holders: Collection[str], title: str, verb: str) -> str | None:
+    """One person, one sheet: in a parallel sign-off (a judge's score sheet per judge) a task may
+    not go to someone who holds or did another instance of the same step."""
+    if wanted in sibling_holders:
+        return f"{wanted} 已持有或已办理本步骤「{title}」的另一份（每人一份），不能{verb}给其"
+    return None
+
+
 def property_true(value: str | None) -> bool:
     return (value or "").strip().lower() in ("true", "1", "yes", "是")
 

@@ -31,6 +31,7 @@ from service.domain.task_operations import (
     may_urge,
     property_true,
     receiver_refusal,
+    sibling_refusal,
     urge_wait_seconds,
 )
 from service.engine.task_properties import user_task_properties
@@ -176,6 +177,9 @@ def delegate(
         _check_receiver(app, session, instance, task, to_user, "委派")
         previous = task.assignee
         task.owner, task.assignee, task.delegation = owner, to_user, Delegation.PENDING
+        # The delegate keeps reading what they worked on once it is handed back.
+        if not any(g.kind == "delegate" and g.value == to_user for g in task.grants):
+            task.grants.append(TaskGrant(kind="delegate", value=to_user))
         _add_comment(session, task, principal.username, CommentKind.DELEGATE, comment)
         names = audit.actor_names(session, [principal.username, to_user])
         audit.record(
@@ -575,8 +579,23 @@ def _check_receiver(
         app.settings.candidate_roles,
         verb,
     )
+    refusal = refusal or sibling_refusal(username, _sibling_holders(session, task), task.title, verb)
     if refusal:
         raise Invalid(refusal, errors={"to_user": [refusal]})
+
+
+def _sibling_holders(session: Session, task: Task) -> set[str]:
+    """Who holds or did the other instances of this task's parallel step: created with it."""
+    rows = session.execute(
+        select(Task.assignee, Task.completed_by, Task.owner).where(
+            Task.instance_id == task.instance_id,
+            Task.name == task.name,
+            Task.id != task.id,
+            Task.created_at == task.created_at,
+            Task.status != TaskStatus.CANCELLED,
+        )
+    )
+    return {name for row in rows for name in row if name}
 
 
 def _anyone_allowed(session: Session, instance: Instance, task: Task) -> bool:

@@ -37,9 +37,15 @@ def offered_to(principal: Principal) -> ColumnElement[bool]:
     return or_(Task.assignee == principal.username, and_(Task.assignee.is_(None), _granted(principal)))
 
 
+# Grants to read a task, never to act on it: copied to them (抄送), or delegated to them (委派).
+READ_ONLY_GRANTS = ("cc", "delegate")
+
+
 def _copied(principal: Principal) -> ColumnElement[bool]:
     return exists().where(
-        TaskGrant.task_id == Task.id, TaskGrant.kind == "cc", TaskGrant.value == principal.username
+        TaskGrant.task_id == Task.id,
+        TaskGrant.kind.in_(READ_ONLY_GRANTS),
+        TaskGrant.value == principal.username,
     )
 
 
@@ -74,7 +80,7 @@ def can_see_task(principal: Principal, task: Task, observer_roles: tuple[str, ..
         or principal.username in task.candidate_users
         or task.completed_by == principal.username
         or task.owner == principal.username
-        or any(g.kind == "cc" and g.value == principal.username for g in task.grants)
+        or any(g.kind in READ_ONLY_GRANTS and g.value == principal.username for g in task.grants)
     )
 
 

@@ -255,12 +255,13 @@ class Task(Base):
 
 
 class TaskGrant(Base):
-    """Who may pick up an open task: a role (lane or candidateGroups) or a named user; `cc`: a
-    user the task was copied to (抄送), who may read it and its case but not act on it."""
+    """Who may pick up an open task: a role (lane or candidateGroups) or a named user; `cc` and
+    `delegate`: a user the task was copied (抄送) or delegated (委派) to, who may read it and its
+    case (services/visibility.py READ_ONLY_GRANTS) but holds no right to act from it."""
 
     __tablename__ = "task_grants"
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # role | user | cc
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # role | user | cc | delegate
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
     task: Mapped[Task] = relationship(back_populates="grants")
 
