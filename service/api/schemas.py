@@ -183,6 +183,10 @@ class TaskSchema(Schema):
     overdue = fields.Method("_overdue", metadata={"description": "已超过办理期限"})
     completed_at = ShanghaiDateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
+    owner = fields.String(allow_none=True, metadata={"description": "委派人（任务所有人）；未委派为 null"})
+    delegation = fields.String(
+        allow_none=True, metadata={"description": "pending 委派办理中 / resolved 已交回所有人；未委派为 null"}
+    )
 
     def _overdue(self, obj: Any) -> bool:
         # The list dumps Task rows, the detail a dict of their fields (raw_fields): read both,

@@ -477,6 +477,8 @@ def describe(
         return f"{who}在排除原因后重试出错的实例"
     if action == "dossier.exported":
         return f"{who}导出纪实档案"
+    if detail.get("summary"):  # written by the service for everyone who may see the case
+        return str(detail["summary"])
     return f"{who}：{action_label(action)}"
 
 

@@ -13,7 +13,7 @@ from service.container import Container
 from service.domain.status import InstanceStatus, TaskStatus
 from service.engine.errors import TaskNotReady
 from service.forms import declared_fields, form_context, named_users, validate_submission
-from service.services import accounts, audit
+from service.services import accounts, audit, task_operations
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound
 from service.services.inbox import Cursor, read_inbox
 from service.services.instances import check_data, check_size, reserved_data_names
@@ -139,7 +139,8 @@ def get_task(app: Container, principal: Principal, task_id: str) -> TaskDetail:
         instance = session.get(Instance, task.instance_id)
         assert instance is not None
         run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
-        data = run.task_data(task.id)
+        # What a delegate handed back (委派) shows prefilled to the owner.
+        data = {**run.task_data(task.id), **(task.draft or {})}
         context_names = form_context(form) if form is not None else None
         fields = declared_fields(form) if form is not None else set()
         # A field another step answered (an earlier body's opinion) opens blank here.
@@ -173,6 +174,8 @@ def unclaim(app: Container, principal: Principal, task_id: str) -> Task:
         task = _open_task_for_update(app, session, principal, task_id)
         if task.assignee is None:
             return task
+        if (delegated := task_operations.completion_refusal(task)) is not None:
+            raise Conflict(f"任务「{task.title}」正在委派中，不能退回认领：{delegated}")
         if task.assignee != principal.username and not principal.is_admin:
             raise Forbidden(f"任务「{task.title}」由 {task.assignee} 认领，只有本人或管理员可以退回")
         audit.record(
@@ -193,6 +196,8 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
         # Read again under the instance lock: another request may have completed it meanwhile.
         task = _visible_task(app, unit.session, principal, task_id)
         _require_open(task)
+        if (delegated := task_operations.completion_refusal(task)) is not None:
+            raise Forbidden(delegated)
         if not can_work_on(principal, task):
             who = f"已由 {task.assignee} 认领" if task.assignee else "不属于您的角色"
             raise Forbidden(f"任务「{task.title}」{who}，您不能办理")

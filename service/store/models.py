@@ -227,6 +227,14 @@ class Task(Base):
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     # First day of the working-day period behind due_at; a calendar change inside it recomputes.
     due_period_start: Mapped[date | None] = mapped_column(Date)
+    # 委派 (services/task_operations.py): the person who delegated the task and gets it back,
+    # kept through re-delegation; delegation is "pending" while the delegate works on it.
+    owner: Mapped[str | None] = mapped_column(String(100))
+    delegation: Mapped[str | None] = mapped_column(String(20))  # pending | resolved
+    # What the delegate handed back, shown prefilled to the owner (not yet the case's data).
+    draft: Mapped[dict | None] = mapped_column(JSON)
+    # Last 催办, for its rate limit (XUANPIN_URGE_INTERVAL_MINUTES).
+    urged_at: Mapped[datetime | None]
 
     grants: Mapped[list[TaskGrant]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="task"
@@ -251,11 +259,13 @@ class Task(Base):
 
 
 class TaskGrant(Base):
-    """Who may pick up an open task: a role (lane or candidateGroups) or a named user."""
+    """Who may pick up an open task: a role (lane or candidateGroups) or a named user; `cc` and
+    `delegate`: a user the task was copied (抄送) or delegated (委派) to, who may read it and its
+    case (services/visibility.py READ_ONLY_GRANTS) but holds no right to act from it."""
 
     __tablename__ = "task_grants"
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # role | user
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # role | user | cc | delegate
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
     task: Mapped[Task] = relationship(back_populates="grants")
 
@@ -282,7 +292,8 @@ def inbox_holders(task: Task) -> set[str]:
         return set()
     if task.assignee:
         return {f"user:{task.assignee}"}
-    return {f"{grant.kind}:{grant.value}" for grant in task.grants}
+    # Delegates and cc recipients read the task; it is not in their inbox to act on.
+    return {f"{grant.kind}:{grant.value}" for grant in task.grants if grant.kind in ("role", "user")}
 
 
 @event.listens_for(Session, "before_flush")
@@ -307,6 +318,40 @@ def _keep_inbox_entries(session: Session, _context: object, _instances: object) 
 def _inbox_may_change(task: Task) -> bool:
     state = inspect(task)
     return any(state.attrs[name].history.has_changes() for name in ("status", "assignee", "grants"))
+
+
+class CcItem(Base):
+    """A 待阅 item: a task copied (抄送) to one person, read-only, unread until they open it."""
+
+    __tablename__ = "cc_items"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(100))
+    sent_by: Mapped[str] = mapped_column(String(100))
+    comment: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))  # unread | read
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (Index("ix_cc_items_recipient_status_created", "recipient", "status", "created_at"),)
+
+
+class TaskComment(Base):
+    """An approval opinion (审批意见) on a task, or the reason given with a task operation."""
+
+    __tablename__ = "task_comments"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # comment | transfer | delegate | resolve | cc
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_task_comments_instance_created", "instance_id", "created_at"),)
 
 
 class Timer(Base):

@@ -1,8 +1,8 @@
 """inbox entries: each open task under each holder (role or user) whose inbox it is in, ordered
 by creation, so an inbox page is one index range however many tasks are open
 
-Revision ID: 0014_inbox_entries
-Revises: 0013_work_in_flight
+Revision ID: 0015_inbox_entries
+Revises: 0014_task_operations
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 
 import service.store.models
 
-revision = "0014_inbox_entries"
-down_revision = "0013_work_in_flight"
+revision = "0015_inbox_entries"
+down_revision = "0014_task_operations"
 branch_labels = None
 depends_on = None
 
@@ -36,7 +36,8 @@ def upgrade() -> None:
     op.execute(
         "INSERT INTO inbox_entries (task_id, holder, created_at) "
         "SELECT t.id, g.kind || ':' || g.value, t.created_at FROM tasks t "
-        "JOIN task_grants g ON g.task_id = t.id WHERE t.status = 'open' AND t.assignee IS NULL"
+        "JOIN task_grants g ON g.task_id = t.id "
+        "WHERE t.status = 'open' AND t.assignee IS NULL AND g.kind IN ('role', 'user')"
     )
 
 
