@@ -33,6 +33,20 @@ def _retention_days(value: str | None) -> int | None:
     return days
 
 
+def _upload_types(value: str | None) -> tuple[str, ...]:
+    """XUANPIN_UPLOAD_TYPES: the kinds of file an upload may be (judged by content), e.g.
+    "pdf,jpeg,png"; unset: every kind the service recognises."""
+    from service.domain.file_types import DEFAULT_ALLOWED, KINDS
+
+    kinds = tuple(kind.lower() for kind in _list(value, DEFAULT_ALLOWED))
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown:
+        raise ValueError(
+            f"XUANPIN_UPLOAD_TYPES 中有不认识的文件类型 {'、'.join(unknown)}；可选：{','.join(KINDS)}"
+        )
+    return kinds
+
+
 def _list(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
     if not value:
         return default
@@ -61,7 +75,10 @@ class Settings:
     # The scheduler wakes at each next due timer; the sweep catches what it could not know of.
     timer_sweep_seconds: float = 10.0
     timezone: str = "Asia/Shanghai"
+    # The largest request body, and the largest file POST /api/v1/files stores.
     max_upload_bytes: int = 5 * 1024 * 1024
+    # Kinds of file an upload may be, judged by its first bytes (service/domain/file_types.py).
+    upload_types: tuple[str, ...] = ("pdf", "jpeg", "png", "ofd", "doc", "docx", "xls", "xlsx")
     # A case's data as stored (serialized JSON) and its number of top-level items.
     max_instance_data_bytes: int = 2 * 1024 * 1024
     max_instance_data_keys: int = 10_000
@@ -109,6 +126,7 @@ class Settings:
             scheduler_enabled=_bool(env.get("XUANPIN_SCHEDULER"), True),
             timer_sweep_seconds=float(env.get("XUANPIN_TIMER_SWEEP_SECONDS", "10")),
             max_upload_bytes=int(env.get("XUANPIN_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
+            upload_types=_upload_types(env.get("XUANPIN_UPLOAD_TYPES")),
             max_instance_data_bytes=int(env.get("XUANPIN_MAX_INSTANCE_DATA_BYTES", str(2 * 1024 * 1024))),
             max_instance_data_keys=int(env.get("XUANPIN_MAX_INSTANCE_DATA_KEYS", "10000")),
             sql_echo=_bool(env.get("XUANPIN_SQL_ECHO"), False),

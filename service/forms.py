@@ -197,6 +197,36 @@ def named_users(
     return found
 
 
+# A string field marked "format": "xuanpin-file" holds the id of an uploaded file
+# (POST /api/v1/files); a UI renders an upload control for it. The built-in forms mark the
+# `file_id` of their attachment records {"file_id", "filename"}. On submission the id must name
+# a file the submitter uploaded or may read (services/files.py); the format itself, unknown to
+# JSON Schema's checkers, is not judged by the schema validation.
+FILE_FORMAT = "xuanpin-file"
+
+
+def is_file_field(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and schema.get("format") == FILE_FORMAT
+
+
+def file_references(schema: Mapping[str, Any], data: Any, path: str = "") -> list[tuple[str, str]]:
+    """(field path, file id) for every value of a field marked FILE_FORMAT."""
+    found: list[tuple[str, str]] = []
+    if not isinstance(schema, Mapping):
+        return found
+    if is_file_field(schema) and isinstance(data, str):
+        found.append((path or "_form", data))
+    if isinstance(data, Mapping):
+        for name, sub in schema.get("properties", {}).items():
+            if name in data:
+                found += file_references(sub, data[name], f"{path}.{name}" if path else name)
+    elif isinstance(data, list):
+        items = schema.get("items", {})
+        for index, item in enumerate(data):
+            found += file_references(items, item, f"{path}.{index}" if path else str(index))
+    return found
+
+
 # The form's root may list variables of the case the person needs to see beside the fields
 # (the candidates a judge scores, the decision under review): "x-xuanpin-context": ["mingdan"].
 CONTEXT_KEYWORD = "x-xuanpin-context"
@@ -287,7 +317,13 @@ def _explain(error: ValidationError, schema: Mapping[str, Any]) -> list[tuple[st
 
 
 def _format_name(value: Any) -> str:
-    return {"date": "日期（YYYY-MM-DD）", "date-time": "日期时间", "email": "电子邮箱", "time": "时间"}.get(
+    return {
+        "date": "日期（YYYY-MM-DD）",
+        "date-time": "日期时间",
+        "email": "电子邮箱",
+        "time": "时间",
+        FILE_FORMAT: "文件编号",
+    }.get(
         str(value), str(value)
     )
 

@@ -327,6 +327,9 @@ class Api:
         return response.json["items"]
 
     def complete(self, task_id: str, user: str, **data: Any) -> Any:
+        from tests.uploads import with_uploads  # attachments named with pending(filename)
+
+        data = with_uploads(self, user, data)
         return self.post(f"/api/v1/tasks/{task_id}/complete", user=user, json={"data": data})
 
 

@@ -12,6 +12,7 @@ import time_machine
 from service.scheduler import TimerScheduler
 from service.timeutil import SHANGHAI
 from tests.conftest import FORMS, PROCESSES, assert_problem, id_number_for
+from tests.uploads import pending
 
 PINGWEI = [f"pingwei{i}" for i in range(1, 6)]
 TIKU = [
@@ -133,9 +134,10 @@ def shenqing(xingming: str, **changes: Any) -> dict[str, Any]:
                 "danwei_zhiwu": "本溪市第一中学教师",
             }
         ],
-        "fujian_shenfenzheng": [{"file_id": f"sfz-{xingming}", "filename": f"{xingming}身份证.pdf"}],
-        "fujian_biyezheng": [{"file_id": f"byz-{xingming}", "filename": f"{xingming}毕业证.pdf"}],
-        "fujian_zhichengzheng": [{"file_id": f"zcz-{xingming}", "filename": f"{xingming}职称证.pdf"}],
+        # Scans the registering clerk uploads when submitting (tests/uploads.py).
+        "fujian_shenfenzheng": [pending(f"{xingming}身份证.pdf")],
+        "fujian_biyezheng": [pending(f"{xingming}毕业证.pdf")],
+        "fujian_zhichengzheng": [pending(f"{xingming}职称证.pdf")],
     }
     form.update(changes)
     return form

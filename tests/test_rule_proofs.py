@@ -45,6 +45,7 @@ from tests.test_kaifaqu import (
     _register,
     _task,
 )
+from tests.uploads import with_uploads
 
 # The 开发区 tests' fixtures: the processes deployed (kf) and a travelled clock (clock).
 kf = test_kaifaqu.kf
@@ -168,8 +169,13 @@ def test_jb05_a_complete_application_is_kept_with_every_field_of_form_2(api):
     education is optional: not every applicant has one)."""
     with time_machine.travel(at("2026-03-03"), tick=False) as traveller:
         instance_id = _jb_registration_open(api, traveller)
-        form = shenqing(
-            "张建国", zaizhi_jiaoyu={"xueli_xuewei": "硕士研究生", "yuanxiao_zhuanye": "辽宁大学 工商管理"}
+        form = with_uploads(
+            api,
+            "dangweigongzuobu",
+            shenqing(
+                "张建国",
+                zaizhi_jiaoyu={"xueli_xuewei": "硕士研究生", "yuanxiao_zhuanye": "辽宁大学 工商管理"},
+            ),
         )
         do(api, "dangweigongzuobu", "登记揭榜申请", shenqing=form, shoudao_riqi="2026-03-03")
         [record] = data(api, instance_id)["shenqing_list"]

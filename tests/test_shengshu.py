@@ -15,6 +15,7 @@ import time_machine
 from service.scheduler import TimerScheduler
 from service.timeutil import SHANGHAI
 from tests.conftest import FORMS, PROCESSES, assert_problem
+from tests.uploads import pending
 
 KEY = "shengshu_xuanpin"
 DANGWEI, DONGSHIHUI, TIMINGWEI = "qiyedangwei", "dongshihui", "timingwei"
@@ -28,8 +29,9 @@ JUST_BEFORE_END = datetime(2026, 10, 10, 23, 59, 0, tzinfo=SHANGHAI)
 JUST_AFTER_END = datetime(2026, 10, 11, 0, 0, 1, tzinfo=SHANGHAI)
 
 
-def _file(file_id: str, filename: str) -> dict[str, str]:
-    return {"file_id": file_id, "filename": filename}
+def _file(label: str, filename: str) -> dict[str, str]:
+    """A document the submitter uploads when completing the step (tests/uploads.py)."""
+    return pending(filename)
 
 
 GOUTONG = {

@@ -12,6 +12,7 @@ from service.api import (
     definitions,
     engine_rest,
     events,
+    files,
     guard,
     health,
     instances,
@@ -79,6 +80,7 @@ def init_api(app: Flask) -> Api:
         instances,
         tasks,
         task_operations,
+        files,
         calendar,
         reports,
         events,
@@ -87,6 +89,7 @@ def init_api(app: Flask) -> Api:
     ):
         api.register_blueprint(module.blp)
     app.before_request(authenticate_request)
+    app.before_request(files.allow_upload_size)  # before the gate reads an upload's form
     # After authentication (a stranger's body is not worth parsing), before any route.
     app.before_request(guard.check_request)
     return api

@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "cc.read": "阅读抄送",
     "task.urged": "催办",
     "task.commented": "填写审批意见",
+    "file.uploaded": "上传附件",
     "data.changed": "数据变更",
     "timer.scheduled": "设定定时器",
     "timer.fired": "定时器到期",

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, joinedload
 from service.container import Container
 from service.domain.status import InstanceStatus, TaskStatus
 from service.engine.errors import TaskNotReady
-from service.forms import declared_fields, form_context, named_users, validate_submission
-from service.services import accounts, audit, task_operations
+from service.forms import declared_fields, file_references, form_context, named_users, validate_submission
+from service.services import accounts, audit, files, task_operations
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound
 from service.services.inbox import Cursor, read_inbox
 from service.services.instances import check_data, check_size, reserved_data_names
@@ -206,9 +206,13 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
             if task.form_key:
                 schema = unit.definition.forms.get(task.form_key, {})
                 today = utcnow().astimezone(SHANGHAI).date()
-                errors = validate_submission(
-                    schema, data, case=run.task_data(task.id), today=today
-                ) or accounts.check_named_users(unit.session, named_users(schema, data))
+                errors = (
+                    validate_submission(schema, data, case=run.task_data(task.id), today=today)
+                    or accounts.check_named_users(unit.session, named_users(schema, data))
+                    or files.check_references(
+                        unit.session, principal, file_references(schema, data), app.settings.observer_roles
+                    )
+                )
                 if errors:
                     raise Invalid(f"表单「{task.title}」有 {len(errors)} 处需要修改", errors=errors)
             run.complete_user_task(task.id, data)

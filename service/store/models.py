@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -352,6 +353,24 @@ class TaskComment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_task_comments_instance_created", "instance_id", "created_at"),)
+
+
+class StoredFile(Base):
+    """An uploaded file (a scanned certificate, a signed form), its bytes in the database so
+    every replica serves it; forms refer to it by id (services/files.py)."""
+
+    __tablename__ = "files"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    # Judged from the bytes (domain/file_types.py), not the client's claim.
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only to serve it
+
+    __table_args__ = (Index("ix_files_uploaded_by", "uploaded_by"),)
 
 
 class Timer(Base):

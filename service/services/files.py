@@ -1,0 +1,223 @@
+"""Attachments: uploaded files kept in the database (every replica reads them), served only to
+the person who uploaded one, admins and observers, and those who may read a task or a case
+that refers to it; forms refer to a file by id in a field marked "format": "xuanpin-file"
+(service/forms.py), and a submission may only name files its submitter may use."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import Text, cast, select
+from sqlalchemy.orm import Session, undefer
+
+from service.container import Container
+from service.domain.file_types import KINDS, claimed_kind, clean_filename, sniff
+from service.forms import file_references
+from service.services import audit
+from service.services.errors import Invalid, NotFound, ServiceError
+from service.services.principal import Principal
+from service.services.visibility import (
+    can_see_task,
+    instance_visible,
+    personal_data_view,
+    sees_everything,
+    task_visible,
+)
+from service.store.models import Instance, ProcessDefinition, StoredFile, Task
+
+MAX_FILENAME = 255
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+    title = "上传内容过大"
+
+
+class UnsupportedType(ServiceError):
+    status = 415
+    title = "不支持的文件类型"
+
+
+def size_words(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+
+
+def allowed_words(app: Container) -> str:
+    return "、".join(KINDS[name].label for name in app.settings.upload_types)
+
+
+def upload(app: Container, principal: Principal, filename: str | None, content: bytes) -> StoredFile:
+    """Stores one file after checking its name, size and kind (by content)."""
+    name = clean_filename(filename or "")
+    if not name:
+        raise Invalid("上传的文件没有文件名，请选择一个文件再上传", errors={"file": ["缺少文件名"]})
+    if len(name) > MAX_FILENAME:
+        message = f"文件名最多 {MAX_FILENAME} 个字，请改短后再上传"
+        raise Invalid(message, errors={"file": [message]})
+    if not content:
+        raise Invalid(f"文件「{name}」是空的（0 字节），请检查后重新上传", errors={"file": ["文件为空"]})
+    limit = app.settings.max_upload_bytes
+    if len(content) > limit:
+        raise PayloadTooLarge(
+            f"文件「{name}」有 {size_words(len(content))}，超过上限 {size_words(limit)}；请压缩或分开上传",
+            errors={"file": [f"超过 {size_words(limit)}"]},
+            limit_bytes=limit,
+        )
+    kind = sniff(content)
+    if kind is None or kind.name not in app.settings.upload_types:
+        what = f"是{kind.label}，" if kind is not None else "不是可识别的文档或图片，"
+        raise UnsupportedType(
+            f"文件「{name}」{what}不能上传；只接受：{allowed_words(app)}",
+            errors={"file": ["文件类型不允许"]},
+            allowed=list(app.settings.upload_types),
+        )
+    claimed = claimed_kind(name)
+    if claimed is not None and claimed != kind:
+        raise UnsupportedType(
+            f"文件「{name}」的扩展名表示{claimed.label}，内容却是{kind.label}；请上传原文件或改正扩展名",
+            errors={"file": ["扩展名与内容不符"]},
+            allowed=list(app.settings.upload_types),
+        )
+    stored = StoredFile(
+        id=str(uuid.uuid4()),
+        filename=name,
+        content_type=kind.content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=principal.username,
+        content=content,
+    )
+    with app.db.transaction(write=True) as session:
+        session.add(stored)
+        session.flush()
+        audit.record(
+            session,
+            principal.username,
+            "file.uploaded",
+            file_id=stored.id,
+            filename=name,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+        )
+        session.expunge(stored)
+    return stored
+
+
+def metadata(app: Container, principal: Principal, file_id: str) -> StoredFile:
+    with app.db.transaction() as session:
+        stored = _readable(app, session, principal, file_id, with_content=False)
+        session.expunge(stored)
+        return stored
+
+
+def download(app: Container, principal: Principal, file_id: str) -> StoredFile:
+    """The file with its bytes loaded."""
+    with app.db.transaction() as session:
+        stored = _readable(app, session, principal, file_id, with_content=True)
+        session.expunge(stored)
+        return stored
+
+
+def _readable(
+    app: Container, session: Session, principal: Principal, file_id: str, with_content: bool
+) -> StoredFile:
+    query = select(StoredFile).where(StoredFile.id == file_id)
+    if with_content:
+        query = query.options(undefer(StoredFile.content))
+    stored = session.scalar(query)
+    # A file one may not read is answered as one that does not exist: its id tells nothing.
+    if stored is None or not may_read(session, principal, stored, app.settings.observer_roles):
+        raise NotFound(f"文件 {file_id} 不存在或您无权查看")
+    return stored
+
+
+def may_read(
+    session: Session, principal: Principal, stored: StoredFile, observer_roles: tuple[str, ...]
+) -> bool:
+    """The uploader, admins and observers; otherwise whoever may read a task whose submitted
+    data, or a case whose data, refers to the file — as much of it as they may read (X-05: a
+    file in a personal field is not theirs to read when the field is withheld from them)."""
+    if stored.uploaded_by == principal.username or sees_everything(principal, observer_roles):
+        return True
+    pattern = f"%{stored.id}%"  # a uuid: no LIKE wildcard in it
+    tasks = session.scalars(
+        select(Task).where(cast(Task.submitted, Text).like(pattern), task_visible(principal))
+    )
+    definitions: dict[int, ProcessDefinition] = {}
+    for task in tasks:
+        if not can_see_task(principal, task, observer_roles):
+            continue
+        instance = session.get(Instance, task.instance_id)
+        if instance is None:
+            continue
+        definition = _definition(session, definitions, instance.definition_id)
+        shown = personal_data_view(principal, definition.data_policy, observer_roles)
+        form = definition.forms.get(task.form_key) if task.form_key else None
+        if stored.id in referenced_ids(shown(dict(task.submitted or {})), [form] if form else []):
+            return True
+    instances = session.scalars(
+        select(Instance).where(cast(Instance.data, Text).like(pattern), instance_visible(principal))
+    )
+    for instance in instances:
+        definition = _definition(session, definitions, instance.definition_id)
+        shown = personal_data_view(principal, definition.data_policy, observer_roles)
+        if stored.id in referenced_ids(shown(dict(instance.data or {})), list(definition.forms.values())):
+            return True
+    return False
+
+
+def _definition(
+    session: Session, seen: dict[int, ProcessDefinition], definition_id: int
+) -> ProcessDefinition:
+    if definition_id not in seen:
+        found = session.get(ProcessDefinition, definition_id)
+        assert found is not None
+        seen[definition_id] = found
+    return seen[definition_id]
+
+
+def referenced_ids(data: Any, forms: list[Mapping[str, Any]]) -> set[str]:
+    """File ids the data holds: in fields its forms mark as files, and in attachment records
+    ({"file_id", "filename"}) wherever a script moved them (揭榜申请 into shenqing_list)."""
+    found = {file_id for form in forms for _, file_id in file_references(form, data)}
+    found.update(_attachment_ids(data))
+    return found
+
+
+def _attachment_ids(value: Any) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        file_id = value.get("file_id")
+        if isinstance(file_id, str) and "filename" in value:
+            yield file_id
+        for item in value.values():
+            yield from _attachment_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _attachment_ids(item)
+
+
+def check_references(
+    session: Session,
+    principal: Principal,
+    references: list[tuple[str, str]],
+    observer_roles: tuple[str, ...],
+) -> dict[str, list[str]]:
+    """{field path: [message]} for each file id a submission names that is no file the
+    submitter uploaded or may read."""
+    if not references:
+        return {}
+    ids = {file_id for _, file_id in references}
+    found = session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))
+    usable = {stored.id: may_read(session, principal, stored, observer_roles) for stored in found}
+    errors: dict[str, list[str]] = {}
+    for where, file_id in references:
+        if not usable.get(file_id, False):
+            errors.setdefault(where, []).append(
+                f"文件编号 {file_id} 不是您上传或有权查看的文件；"
+                "请先通过 POST /api/v1/files 上传，再填写返回的编号"
+            )
+    return errors
