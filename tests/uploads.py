@@ -24,7 +24,7 @@ def upload(api: Any, user: str, filename: str, content: bytes = PDF) -> Any:
     return api.post(
         "/api/v1/files",
         user=user,
-        data={"file": (io.BytesIO(content), filename)},
+        data={"file": [(io.BytesIO(content), filename)]},  # the shape tests/live.py also sends
         content_type="multipart/form-data",
     )
 
