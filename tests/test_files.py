@@ -246,3 +246,60 @@ def test_jb05_an_application_naming_a_file_the_clerk_may_not_use_is_refused(api,
         # The refused submission gave the clerk no way to the other person's file.
         if whose == "someone_elses":
             assert_problem(api.get(f"/api/v1/files/{foreign['file_id']}", user="dangweigongzuobu"), 404)
+
+
+# --- retention (FH-07) -------------------------------------------------------------------
+
+
+def test_fh07_retention_removes_the_files_only_purged_cases_refer_to(api, db, settings, monkeypatch):
+    """FH-07: purging an old case's working data removes the uploads only it referred to; a file
+    a kept (permanent) case also refers to stays, and so does one no case refers to yet."""
+    from tests.test_retention import PERMANENT, T0, _apply, _deploy
+
+    _deploy(api, "linshi")
+    _deploy(api, "yongjiu", PERMANENT)
+
+    def finished(pid: str, *attachments: dict[str, str]) -> str:
+        instance_id = api.start(pid, user="gongzuozu").json["id"]
+        [open_task] = api.inbox("gongzuozu", instance_id=instance_id)
+        done = api.complete(open_task["id"], "gongzuozu", yijian="同意", fujian=list(attachments))
+        assert done.status_code == 200, done.json
+        return instance_id
+
+    with time_machine.travel(T0, tick=False):
+        only_old = uploaded(api, "gongzuozu", "仅旧案件.pdf")
+        shared = uploaded(api, "gongzuozu", "两案共用.pdf")
+        loose = uploaded(api, "gongzuozu", "尚未引用.pdf")
+        old = finished("linshi", only_old, shared)
+        finished("yongjiu", shared)
+    assert api.get(f"/api/v1/files/{only_old['file_id']}", user="gongzuozu").status_code == 200
+
+    _apply(monkeypatch, settings, days="365")
+    assert_problem(api.get(f"/api/v1/files/{only_old['file_id']}", user="admin"), 404)
+    for kept in (shared, loose):
+        assert api.get(f"/api/v1/files/{kept['file_id']}", user="admin").status_code == 200
+    purge = api.get(
+        "/api/v1/audit", query_string={"instance_id": old, "action": "retention.purged"}
+    ).json["items"]
+    assert [event["detail"]["files"] for event in purge] == [1]
+
+
+def test_no_step_and_no_start_data_hands_on_a_file_its_sender_may_not_read(api):
+    """Whoever may read a task or a case may download the files it refers to, so a reference
+    is checked wherever data enters: a step without a form and a case's start data refuse an
+    attachment record naming a file the sender may not read (422 on that field)."""
+    from tests.test_retention import _deploy
+
+    _deploy(api, "linshi")
+    private = uploaded(api, "renshi", "人事内部材料.pdf")
+    started = api.start("linshi", user="gongzuozu", fujian=[private])
+    body = assert_problem(started, 422)
+    assert list(body["errors"]) == ["fujian.0.file_id"], body["errors"]
+    instance_id = api.start("linshi", user="gongzuozu").json["id"]
+    [open_task] = api.inbox("gongzuozu", instance_id=instance_id)
+    body = assert_problem(api.complete(open_task["id"], "gongzuozu", cailiao={"zhu": private}), 422)
+    assert list(body["errors"]) == ["cailiao.zhu.file_id"], body["errors"]
+    assert "不是您上传或有权查看的文件" in body["errors"]["cailiao.zhu.file_id"][0]
+    assert_problem(api.get(f"/api/v1/files/{private['file_id']}", user="gongzuozu"), 404)
+    own = uploaded(api, "gongzuozu", "本人材料.pdf")
+    assert api.complete(open_task["id"], "gongzuozu", cailiao={"zhu": own}).status_code == 200

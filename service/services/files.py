@@ -180,44 +180,65 @@ def _definition(
     return seen[definition_id]
 
 
-def referenced_ids(data: Any, forms: list[Mapping[str, Any]]) -> set[str]:
-    """File ids the data holds: in fields its forms mark as files, and in attachment records
-    ({"file_id", "filename"}) wherever a script moved them (揭榜申请 into shenqing_list)."""
-    found = {file_id for form in forms for _, file_id in file_references(form, data)}
-    found.update(_attachment_ids(data))
+def references(data: Any, forms: list[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """(field path, file id) for every file the data refers to: in fields its forms mark as
+    files, and in attachment records ({"file_id", "filename"}) wherever they are — a script
+    moves them (揭榜申请 into shenqing_list), and a step without a form takes them as they come.
+    What may_read counts as a reference, a submission must be allowed to make."""
+    found = [reference for form in forms for reference in file_references(form, data)]
+    seen = set(found)
+    found += [reference for reference in _attachment_refs(data, "") if reference not in seen]
     return found
 
 
-def _attachment_ids(value: Any) -> Iterator[str]:
+def referenced_ids(data: Any, forms: list[Mapping[str, Any]]) -> set[str]:
+    return {file_id for _, file_id in references(data, forms)}
+
+
+def _attachment_refs(value: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, Mapping):
         file_id = value.get("file_id")
         if isinstance(file_id, str) and "filename" in value:
-            yield file_id
-        for item in value.values():
-            yield from _attachment_ids(item)
+            yield (f"{path}.file_id" if path else "file_id", file_id)
+        for key, item in value.items():
+            yield from _attachment_refs(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
-        for item in value:
-            yield from _attachment_ids(item)
+        for index, item in enumerate(value):
+            yield from _attachment_refs(item, f"{path}.{index}" if path else str(index))
 
 
 def check_references(
     session: Session,
     principal: Principal,
-    references: list[tuple[str, str]],
+    named: list[tuple[str, str]],
     observer_roles: tuple[str, ...],
 ) -> dict[str, list[str]]:
     """{field path: [message]} for each file id a submission names that is no file the
     submitter uploaded or may read."""
-    if not references:
+    if not named:
         return {}
-    ids = {file_id for _, file_id in references}
+    ids = {file_id for _, file_id in named}
     found = session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))
     usable = {stored.id: may_read(session, principal, stored, observer_roles) for stored in found}
     errors: dict[str, list[str]] = {}
-    for where, file_id in references:
+    for where, file_id in named:
         if not usable.get(file_id, False):
             errors.setdefault(where, []).append(
                 f"文件编号 {file_id} 不是您上传或有权查看的文件；"
                 "请先通过 POST /api/v1/files 上传，再填写返回的编号"
             )
     return errors
+
+
+def check_submitted_files(
+    session: Session,
+    principal: Principal,
+    data: Mapping[str, Any],
+    form: Mapping[str, Any] | None,
+    observer_roles: tuple[str, ...],
+) -> None:
+    """Raises Invalid naming each field whose file the submitter may not use (a task's data,
+    a case's start data): what they submit, everyone who reads it could then download."""
+    errors = check_references(session, principal, references(data, [form] if form else []), observer_roles)
+    if errors:
+        raise Invalid(f"有 {len(errors)} 个附件不能使用，请重新上传后再提交", errors=errors)

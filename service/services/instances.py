@@ -14,7 +14,7 @@ from service.domain.plain_data import size_problem
 from service.domain.start_rights import Starter, StartRights, refusal_to_start
 from service.domain.status import InstanceStatus, TimerStatus
 from service.engine.runtime import CompletedStep, ElementState
-from service.services import audit
+from service.services import audit, files
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound, too_large
 from service.services.pagination import Page, bounded_count
 from service.services.principal import Principal
@@ -98,6 +98,7 @@ def start(
                 raise NotFound(f"流程定义 {key} 不存在，请先部署")
             _check_may_start(app, principal, definition)
             _check_start_data(definition, data)
+            files.check_submitted_files(session, principal, data, None, app.settings.observer_roles)
             if business_key:
                 _check_business_key_free(session, key, business_key)
             if source_instance_id:

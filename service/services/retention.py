@@ -1,8 +1,10 @@
 """Retention (FH-07): finished cases and their audit are kept permanently by default. An admin
 may configure a policy (XUANPIN_RETENTION_DAYS); `xuanpin retention apply` then removes the
 working data of cases finished longer ago than that — the engine state, the case data, its
-tasks with what was submitted in them, its timers and candidates' own-record views — unless the
-procedure's diagram declares it permanent (`xuanpin:retention`, every built-in procedure does).
+tasks with what was submitted in them, its timers and candidates' own-record views, and the
+uploaded files it referred to that no remaining case or task refers to — unless the procedure's
+diagram declares it permanent (`xuanpin:retention`, every built-in procedure does). A file no
+case refers to at all (uploaded, never submitted) is left alone: it may be on its way into a form.
 
 The audit trail is never touched: its events stay, the chain still verifies, and each purge is
 itself an event on the case's chain (so the trail tells when and under which policy the
@@ -13,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Text, cast, delete, select
 from sqlalchemy.orm import Session
 
 from service.engine.parser import declares_permanent
 from service.services import audit
+from service.services.files import referenced_ids
 from service.store.db import Database
 from service.store.models import (
     CcItem,
@@ -25,6 +28,7 @@ from service.store.models import (
     Instance,
     OwnRecord,
     ProcessDefinition,
+    StoredFile,
     Task,
     TaskComment,
     TaskGrant,
@@ -107,7 +111,9 @@ def apply(
         kept = [case for case in expired if case.definition_key in permanent]
         if not dry_run:
             for case in purged:
+                referenced = _files_of(session, case.instance_id)
                 removed = _purge(session, case.instance_id)
+                files = _purge_unreferenced_files(session, referenced)
                 audit.record(
                     session,
                     actor,
@@ -119,6 +125,7 @@ def apply(
                     completed_at=case.completed_at.isoformat(),
                     retention_days=days,
                     tasks=removed,
+                    files=files,
                 )
             audit.record(
                 session,
@@ -144,3 +151,29 @@ def _purge(session: Session, instance_id: str) -> int:
     session.execute(delete(OwnRecord).where(OwnRecord.instance_id == instance_id))
     session.execute(delete(Instance).where(Instance.id == instance_id))
     return len(task_ids)
+
+
+def _files_of(session: Session, instance_id: str) -> set[str]:
+    """The uploaded files a case's data and its tasks' submissions refer to."""
+    instance = session.get(Instance, instance_id)
+    if instance is None:
+        return set()
+    definition = session.get(ProcessDefinition, instance.definition_id)
+    forms = list(definition.forms.values()) if definition is not None else []
+    found = referenced_ids(dict(instance.data or {}), forms)
+    for submitted in session.scalars(select(Task.submitted).where(Task.instance_id == instance_id)):
+        found |= referenced_ids(dict(submitted or {}), forms)
+    return found
+
+
+def _purge_unreferenced_files(session: Session, file_ids: set[str]) -> int:
+    """Removes those of the files no remaining case or task refers to; the count removed."""
+    removed = 0
+    for file_id in sorted(file_ids):
+        pattern = f"%{file_id}%"
+        still_used = session.scalar(
+            select(Task.id).where(cast(Task.submitted, Text).like(pattern)).limit(1)
+        ) or session.scalar(select(Instance.id).where(cast(Instance.data, Text).like(pattern)).limit(1))
+        if still_used is None:
+            removed += session.execute(delete(StoredFile).where(StoredFile.id == file_id)).rowcount or 0
+    return removed

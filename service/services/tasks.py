@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from service.container import Container
 from service.domain.status import InstanceStatus, TaskStatus
 from service.engine.errors import TaskNotReady
-from service.forms import declared_fields, file_references, form_context, named_users, validate_submission
+from service.forms import declared_fields, form_context, named_users, validate_submission
 from service.services import accounts, audit, files, task_operations
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound
 from service.services.inbox import Cursor, read_inbox
@@ -206,15 +206,13 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
             if task.form_key:
                 schema = unit.definition.forms.get(task.form_key, {})
                 today = utcnow().astimezone(SHANGHAI).date()
-                errors = (
-                    validate_submission(schema, data, case=run.task_data(task.id), today=today)
-                    or accounts.check_named_users(unit.session, named_users(schema, data))
-                    or files.check_references(
-                        unit.session, principal, file_references(schema, data), app.settings.observer_roles
-                    )
-                )
+                errors = validate_submission(
+                    schema, data, case=run.task_data(task.id), today=today
+                ) or accounts.check_named_users(unit.session, named_users(schema, data))
                 if errors:
                     raise Invalid(f"表单「{task.title}」有 {len(errors)} 处需要修改", errors=errors)
+            form = unit.definition.forms.get(task.form_key) if task.form_key else None
+            files.check_submitted_files(unit.session, principal, data, form, app.settings.observer_roles)
             run.complete_user_task(task.id, data)
         except TaskNotReady:
             raise Conflict(f"任务「{task.title}」已不在待办状态，请刷新") from None
