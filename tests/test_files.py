@@ -303,3 +303,26 @@ def test_no_step_and_no_start_data_hands_on_a_file_its_sender_may_not_read(api):
     assert_problem(api.get(f"/api/v1/files/{private['file_id']}", user="gongzuozu"), 404)
     own = uploaded(api, "gongzuozu", "本人材料.pdf")
     assert api.complete(open_task["id"], "gongzuozu", cailiao={"zhu": own}).status_code == 200
+
+
+def test_x05_a_file_in_a_personal_field_is_not_granted_to_whom_the_field_is_withheld(api):
+    """X-05: a judge reads the case without its personal fields, so a scan kept in one is not
+    theirs to download; the organising office (a personal-data role) and observers may."""
+    from tests import bpmn
+
+    document = bpmn.linear(
+        "geren",
+        bpmn.user("登记", 'camunda:candidateGroups="工作组"'),
+        bpmn.user("评审", 'camunda:candidateGroups="评委"'),
+        properties={"xuanpin:personalFields": "fujian", "xuanpin:personalDataRoles": "工作组"},
+    )
+    assert api.deploy(("geren.bpmn", document)).status_code == 201
+    started = api.start("geren", user="gongzuozu", xingming="张建国")
+    [registration] = api.inbox("gongzuozu", instance_id=started.json["id"])
+    scan = uploaded(api, "gongzuozu", "身份证.pdf")
+    assert api.complete(registration["id"], "gongzuozu", fujian=[scan]).status_code == 200
+    assert [t["title"] for t in api.inbox("pingwei", instance_id=started.json["id"])] == ["评审"]
+    assert "fujian" not in api.get(f"/api/v1/instances/{started.json['id']}", user="pingwei").json["data"]
+    assert_problem(api.get(f"/api/v1/files/{scan['file_id']}", user="pingwei"), 404)
+    for user in ("gongzuozu", "jijian"):
+        assert api.get(f"/api/v1/files/{scan['file_id']}", user=user).status_code == 200, user

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from service.container import Container
@@ -26,7 +26,7 @@ from service.services.visibility import (
     sees_everything,
     task_visible,
 )
-from service.store.models import Instance, ProcessDefinition, StoredFile, Task
+from service.store.models import FileReference, Instance, ProcessDefinition, StoredFile, Task
 
 MAX_FILENAME = 255
 
@@ -143,11 +143,16 @@ def may_read(
     file in a personal field is not theirs to read when the field is withheld from them)."""
     if stored.uploaded_by == principal.username or sees_everything(principal, observer_roles):
         return True
-    pattern = f"%{stored.id}%"  # a uuid: no LIKE wildcard in it
-    tasks = session.scalars(
-        select(Task).where(cast(Task.submitted, Text).like(pattern), task_visible(principal))
-    )
+    referring = session.execute(
+        select(FileReference.instance_id, FileReference.task_id).where(FileReference.file_id == stored.id)
+    ).all()
+    if not referring:
+        return False
+    task_ids = {task_id for _, task_id in referring if task_id}
+    instance_ids = {instance_id for instance_id, _ in referring}
     definitions: dict[int, ProcessDefinition] = {}
+    visible_tasks = select(Task).where(Task.id.in_(task_ids), task_visible(principal))
+    tasks = session.scalars(visible_tasks) if task_ids else []
     for task in tasks:
         if not can_see_task(principal, task, observer_roles):
             continue
@@ -159,8 +164,9 @@ def may_read(
         form = definition.forms.get(task.form_key) if task.form_key else None
         if stored.id in referenced_ids(shown(dict(task.submitted or {})), [form] if form else []):
             return True
+    # The case's data as it is now: a record a script has since removed grants nothing.
     instances = session.scalars(
-        select(Instance).where(cast(Instance.data, Text).like(pattern), instance_visible(principal))
+        select(Instance).where(Instance.id.in_(instance_ids), instance_visible(principal))
     )
     for instance in instances:
         definition = _definition(session, definitions, instance.definition_id)
@@ -236,9 +242,37 @@ def check_submitted_files(
     data: Mapping[str, Any],
     form: Mapping[str, Any] | None,
     observer_roles: tuple[str, ...],
-) -> None:
-    """Raises Invalid naming each field whose file the submitter may not use (a task's data,
-    a case's start data): what they submit, everyone who reads it could then download."""
-    errors = check_references(session, principal, references(data, [form] if form else []), observer_roles)
+) -> set[str]:
+    """The ids of the files a submission (a task's data, a case's start data) refers to; raises
+    Invalid naming each field whose file the submitter may not use — what they submit, everyone
+    who reads it could then download."""
+    named = references(data, [form] if form else [])
+    errors = check_references(session, principal, named, observer_roles)
     if errors:
         raise Invalid(f"有 {len(errors)} 个附件不能使用，请重新上传后再提交", errors=errors)
+    return {file_id for _, file_id in named}
+
+
+def admit(
+    session: Session,
+    principal: Principal,
+    data: Mapping[str, Any],
+    form: Mapping[str, Any] | None,
+    observer_roles: tuple[str, ...],
+    instance_id: str,
+    task_id: str,
+) -> None:
+    """A task's submission: checked (check_submitted_files), then its references recorded."""
+    file_ids = check_submitted_files(session, principal, data, form, observer_roles)
+    record_references(session, file_ids, instance_id, task_id)
+
+
+def record_references(session: Session, file_ids: set[str], instance_id: str, task_id: str | None) -> None:
+    """Notes that the case (and task) refers to those of the ids that name stored files (a
+    source case's snapshot may carry ids of attachments from before files could be uploaded)."""
+    if not file_ids:
+        return
+    stored = session.scalars(select(StoredFile.id).where(StoredFile.id.in_(file_ids)))
+    session.add_all(
+        FileReference(file_id=file_id, instance_id=instance_id, task_id=task_id) for file_id in sorted(stored)
+    )

@@ -98,7 +98,8 @@ def start(
                 raise NotFound(f"流程定义 {key} 不存在，请先部署")
             _check_may_start(app, principal, definition)
             _check_start_data(definition, data)
-            files.check_submitted_files(session, principal, data, None, app.settings.observer_roles)
+            observers = app.settings.observer_roles
+            file_ids = files.check_submitted_files(session, principal, data, None, observers)
             if business_key:
                 _check_business_key_free(session, key, business_key)
             if source_instance_id:
@@ -115,6 +116,8 @@ def start(
                 created_at=utcnow(),
             )
             session.add(instance)
+            # The source snapshot's attachments too: the starter may read them in the source case.
+            files.record_references(session, file_ids | files.referenced_ids(data, []), instance.id, None)
             save_progress(app, session, instance, run)
             audit.record(
                 session,

@@ -15,16 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, cast, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from service.engine.parser import declares_permanent
 from service.services import audit
-from service.services.files import referenced_ids
 from service.store.db import Database
 from service.store.models import (
     CcItem,
     DeploymentFile,
+    FileReference,
     Instance,
     OwnRecord,
     ProcessDefinition,
@@ -146,6 +146,7 @@ def _purge(session: Session, instance_id: str) -> int:
         session.execute(delete(CcItem).where(CcItem.task_id.in_(task_ids)))
         session.execute(delete(TaskComment).where(TaskComment.task_id.in_(task_ids)))
         session.execute(delete(TaskGrant).where(TaskGrant.task_id.in_(task_ids)))
+    session.execute(delete(FileReference).where(FileReference.instance_id == instance_id))
     session.execute(delete(Task).where(Task.instance_id == instance_id))
     session.execute(delete(Timer).where(Timer.instance_id == instance_id))
     session.execute(delete(OwnRecord).where(OwnRecord.instance_id == instance_id))
@@ -154,26 +155,14 @@ def _purge(session: Session, instance_id: str) -> int:
 
 
 def _files_of(session: Session, instance_id: str) -> set[str]:
-    """The uploaded files a case's data and its tasks' submissions refer to."""
-    instance = session.get(Instance, instance_id)
-    if instance is None:
-        return set()
-    definition = session.get(ProcessDefinition, instance.definition_id)
-    forms = list(definition.forms.values()) if definition is not None else []
-    found = referenced_ids(dict(instance.data or {}), forms)
-    for submitted in session.scalars(select(Task.submitted).where(Task.instance_id == instance_id)):
-        found |= referenced_ids(dict(submitted or {}), forms)
-    return found
+    """The uploaded files a case or its tasks refer to."""
+    return set(session.scalars(select(FileReference.file_id).where(FileReference.instance_id == instance_id)))
 
 
 def _purge_unreferenced_files(session: Session, file_ids: set[str]) -> int:
     """Removes those of the files no remaining case or task refers to; the count removed."""
     removed = 0
     for file_id in sorted(file_ids):
-        pattern = f"%{file_id}%"
-        still_used = session.scalar(
-            select(Task.id).where(cast(Task.submitted, Text).like(pattern)).limit(1)
-        ) or session.scalar(select(Instance.id).where(cast(Instance.data, Text).like(pattern)).limit(1))
-        if still_used is None:
+        if session.scalar(select(FileReference.id).where(FileReference.file_id == file_id).limit(1)) is None:
             removed += session.execute(delete(StoredFile).where(StoredFile.id == file_id)).rowcount or 0
     return removed

@@ -212,7 +212,9 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
                 if errors:
                     raise Invalid(f"表单「{task.title}」有 {len(errors)} 处需要修改", errors=errors)
             form = unit.definition.forms.get(task.form_key) if task.form_key else None
-            files.check_submitted_files(unit.session, principal, data, form, app.settings.observer_roles)
+            files.admit(
+                unit.session, principal, data, form, app.settings.observer_roles, unit.instance.id, task.id
+            )
             run.complete_user_task(task.id, data)
         except TaskNotReady:
             raise Conflict(f"任务「{task.title}」已不在待办状态，请刷新") from None

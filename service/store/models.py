@@ -373,6 +373,18 @@ class StoredFile(Base):
     __table_args__ = (Index("ix_files_uploaded_by", "uploaded_by"),)
 
 
+class FileReference(Base):
+    """That a case (and the task, when it came with one) refers to an uploaded file: written when
+    the data enters (a completion, the start data), so reading a file looks up the few cases that
+    may grant it instead of searching every case's data."""
+
+    __tablename__ = "file_references"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    file_id: Mapped[str] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+
+
 class Timer(Base):
     """A waiting timer event of an instance, with its due time, so any replica can fire it."""
 

@@ -1,4 +1,5 @@
-"""uploaded files (issue 10, attachments): their bytes in the database, readable by every replica
+"""uploaded files (issue 10, attachments): their bytes in the database, readable by every replica,
+and which cases and tasks refer to each
 
 Revision ID: 0016_files
 Revises: 0015_inbox_entries
@@ -31,8 +32,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_files_uploaded_by", "files", ["uploaded_by"])
+    op.create_table(
+        "file_references",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("file_id", sa.String(length=36), nullable=False),
+        sa.Column("instance_id", sa.String(length=36), nullable=False),
+        sa.Column("task_id", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(["file_id"], ["files.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["instance_id"], ["instances.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_file_references_file_id", "file_references", ["file_id"])
+    op.create_index("ix_file_references_instance_id", "file_references", ["instance_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_file_references_instance_id", table_name="file_references")
+    op.drop_index("ix_file_references_file_id", table_name="file_references")
+    op.drop_table("file_references")
     op.drop_index("ix_files_uploaded_by", table_name="files")
     op.drop_table("files")
