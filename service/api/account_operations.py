@@ -63,8 +63,8 @@ def list_tokens(query: dict[str, Any]) -> dict[str, Any]:
     return {"items": account_operations.list_tokens(container().db, principal(), query["include_revoked"])}
 
 
-@blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@blp.route("/tokens/<string:token_id>", methods=["DELETE"])
 @blp.response(204)
-def revoke_token(token_id: int) -> None:
+def revoke_token(token_id: str) -> None:
     """吊销令牌：管理员可吊销任何令牌，其他用户只能吊销自己的"""
     account_operations.revoke_token(container().db, principal(), token_id)

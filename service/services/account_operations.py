@@ -77,10 +77,12 @@ def list_tokens(db: Database, principal: Principal, include_revoked: bool = Fals
         ]
 
 
-def revoke_token(db: Database, principal: Principal, token_id: int) -> None:
+def revoke_token(db: Database, principal: Principal, token_id: str) -> None:
     """Administrators revoke any token, people their own (a lost device, a leaked OA token)."""
     with db.transaction(write=True) as session:
-        token = session.get(ApiToken, token_id)
+        # Ids are integers; anything else names no token (and must not reach an integer column).
+        numeric = token_id.isascii() and token_id.isdigit() and len(token_id) <= 18
+        token = session.get(ApiToken, int(token_id)) if numeric else None
         if token is None or not (principal.is_admin or token.user.username == principal.username):
             raise NotFound(f"令牌 {token_id} 不存在或不属于您")
         if token.revoked:
@@ -90,7 +92,7 @@ def revoke_token(db: Database, principal: Principal, token_id: int) -> None:
             session,
             principal.username,
             "token.revoked",
-            token_id=token_id,
+            token_id=token.id,
             name=token.name,
             username=token.user.username,
         )

@@ -276,8 +276,6 @@ def migrate(
     """Move running (or suspended) cases of one version to another version of the same process,
     each in its own transaction; a case that cannot move is left as it is and reported with why."""
     _require_admin(principal, "迁移流程实例到其他版本")
-    if from_version == to_version:
-        raise Invalid("源版本与目标版本相同，无需迁移", errors={"to_version": ["须与 from_version 不同"]})
     with app.db.transaction() as session:
         versions = {
             d.version: d.id
@@ -290,6 +288,8 @@ def migrate(
         for version in (from_version, to_version):
             if version not in versions:
                 raise NotFound(f"流程定义 {key} 的第 {version} 版不存在，请核对版本号")
+        if from_version == to_version:
+            raise Invalid("源版本与目标版本相同，无需迁移", errors={"to_version": ["须与 from_version 不同"]})
         query = select(
             Instance.id,
             Instance.business_key,
