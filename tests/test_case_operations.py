@@ -373,3 +373,43 @@ def test_operations_are_documented(api, path):
     spec = api.get("/openapi.json", user=None).json
     operation = spec["paths"][f"/api/v1/instances/{{instance_id}}/{path}"]["post"]
     assert {"403", "404", "409", "422"} <= set(operation["responses"])
+
+
+def test_move_away_from_a_task_with_boundary_timers_cancels_them(api):
+    assert api.deploy(TIMERS).status_code == 201
+    instance_id = api.start("ceshi_xianqi", user="renshi", banli_qixian="2099-01-01").json["id"]
+    assert len(api.get(f"/api/v1/instances/{instance_id}").json["timers"]) == 2
+    response = api.post(
+        f"/api/v1/instances/{instance_id}/move",
+        json={"from_element": "Task_beian", "to_element": "Task_duban", "reason": "已逾期，直接督办"},
+    )
+    assert response.status_code == 200, response.json
+    assert [t["title"] for t in response.json["open_tasks"]] == ["逾期督办"]
+    assert response.json["timers"] == []
+    with time_machine.travel(utcnow() + timedelta(days=4)):
+        assert _tick(api) == 0
+    assert api.inbox("renshi") == []
+
+
+def test_move_into_a_multi_instance_step_opens_one_task_per_element(api):
+    document = bpmn.linear(
+        "xiufu_huiqian",
+        bpmn.user("准备", 'camunda:candidateGroups="企业人事"'),
+        bpmn.multi_instance(),
+    )
+    assert api.deploy(("h.bpmn", document)).status_code == 201
+    instance_id = api.start("xiufu_huiqian", user="renshi", pingwei_list=["pingwei1", "pingwei2"]).json["id"]
+    response = api.post(
+        f"/api/v1/instances/{instance_id}/move",
+        json={"from_element": "S1", "to_element": "S2", "reason": "准备工作已线下完成"},
+    )
+    assert response.status_code == 200, response.json
+    assert sorted(t["assignee"] for t in response.json["open_tasks"]) == ["pingwei1", "pingwei2"]
+    # And out of it again, with both sheets withdrawn.
+    back = api.post(
+        f"/api/v1/instances/{instance_id}/move",
+        json={"from_element": "S2", "to_element": "S1", "reason": "评委名单有误"},
+    )
+    assert back.status_code == 200, back.json
+    assert [t["title"] for t in back.json["open_tasks"]] == ["准备"]
+    assert api.inbox("pingwei1") == []

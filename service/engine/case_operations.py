@@ -14,6 +14,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.util.diff import diff_workflow
 from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from service.engine.errors import ExecutionError
@@ -115,8 +116,10 @@ def move(run: WorkflowRun, from_element: str, to_element: str) -> Moved:
         started = parent._add_child(target_spec, TaskState.FUTURE)
         started.data = data
         target_spec._predict(started, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE)
-        # Started unconditionally: a repair does not wait for a join's other inputs.
-        started._ready()
+        # As if the flow had arrived: a multi-instance creates its instances, an event waits.
+        target_spec._update(started)
+        if isinstance(target_spec, Join) and not started.has_state(TaskState.READY):
+            started._ready()  # a repair does not wait for a join's other inputs
     except WorkflowException as error:
         raise OperationRefused(f"无法在元素 {to_element} 开始：{error}") from None
     run.advance()
