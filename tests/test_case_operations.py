@@ -413,3 +413,29 @@ def test_move_into_a_multi_instance_step_opens_one_task_per_element(api):
     assert back.status_code == 200, back.json
     assert [t["title"] for t in back.json["open_tasks"]] == ["准备"]
     assert api.inbox("pingwei1") == []
+
+
+def test_migrated_case_keeps_its_waiting_window_timer_and_it_fires(api):
+    """A case in the JB-03 registration window moves to the corrected version; the window's
+    timer keeps its due time and closes the window on time in the new version."""
+    with time_machine.travel(jb.at("2026-03-02"), tick=False) as traveller:
+        assert api.deploy(*jb.files()).status_code == 201
+        instance_id = api.start("jiebang_guashuai", user="gongzuozu").json["id"]
+        jb.do(api, "gongzuozu", "建榜", **jb.BANGDAN)
+        jb.do(api, "gongzuozu", "发榜", fabu_riqi="2026-03-02", fabu_qudao="本溪市国资委网站")
+        [timer] = api.get(f"/api/v1/instances/{instance_id}").json["timers"]
+        assert api.deploy(*_jiebang_v2()).status_code == 201
+        report = api.post(
+            "/api/v1/definitions/jiebang_guashuai/migrate", json={"from_version": 1, "to_version": 2}
+        )
+        assert [item["status"] for item in report.json["items"]] == ["migrated"]
+        detail = api.get(f"/api/v1/instances/{instance_id}").json
+        assert detail["version"] == 2
+        assert detail["timers"] == [timer]
+        jb.do(
+            api, "dangweigongzuobu", "登记揭榜申请", shenqing=jb.shenqing("张建国"), shoudao_riqi="2026-03-05"
+        )
+        traveller.move_to(jb.at("2026-03-10", "00:00"))
+        assert _tick(api) == 1
+        assert jb.data(api, instance_id)["hege_mingdan"] == ["张建国"]
+        assert jb.titles(api, "dangweigongzuobu") == ["审核并提出揭榜对象"]

@@ -197,7 +197,7 @@ def migrate(
                 continue
             # Only predictions hang below a ready or waiting step: predict them from the new version.
             task._drop_children(force=True)
-            task.task_spec._predict(task, mask=TaskState.PREDICTED_MASK | task.state)
+            task.task_spec._predict(task, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE | task.state)
     workflow.subprocess_specs = dict(new_dependencies)
     # What cannot be stored or restored with the new version is refused, not saved.
     try:

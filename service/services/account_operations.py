@@ -81,13 +81,13 @@ def revoke_token(db: Database, principal: Principal, token_id: str) -> None:
     """Administrators revoke any token, people their own (a lost device, a leaked OA token)."""
     with db.transaction(write=True) as session:
         # Ids are integers; anything else names no token (and must not reach an integer column).
-        numeric = token_id.isascii() and token_id.isdigit() and len(token_id) <= 18
+        numeric = token_id.isascii() and token_id.isdigit() and len(token_id) <= 9
         token = session.get(ApiToken, int(token_id)) if numeric else None
         if token is None or not (principal.is_admin or token.user.username == principal.username):
             raise NotFound(f"令牌 {token_id} 不存在或不属于您")
         if token.revoked:
             raise Conflict(f"令牌 {token_id} 已被吊销")
-        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(revoked=True))
+        session.execute(update(ApiToken).where(ApiToken.id == token.id).values(revoked=True))
         audit.record(
             session,
             principal.username,
