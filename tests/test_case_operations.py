@@ -439,3 +439,16 @@ def test_migrated_case_keeps_its_waiting_window_timer_and_it_fires(api):
         assert _tick(api) == 1
         assert jb.data(api, instance_id)["hege_mingdan"] == ["张建国"]
         assert jb.titles(api, "dangweigongzuobu") == ["审核并提出揭榜对象"]
+
+
+def test_business_key_stays_taken_while_suspended_and_is_freed_by_cancel(api):
+    document = bpmn.linear("bianhao", bpmn.user("办理", 'camunda:candidateGroups="企业人事"'))
+    assert api.deploy(("k.bpmn", document)).status_code == 201
+    first = api.start("bianhao", user="renshi", business_key="BH-1").json["id"]
+    assert api.post(f"/api/v1/instances/{first}/suspend", json={"reason": "暂停"}).status_code == 200
+    assert_problem(api.start("bianhao", user="renshi", business_key="BH-1"), 409)
+    [version] = api.get("/api/v1/definitions/bianhao").json["versions"]
+    assert version["running"] == 1
+    assert api.post(f"/api/v1/instances/{first}/cancel", json={"reason": "编号录错"}).status_code == 200
+    assert api.get("/api/v1/definitions/bianhao").json["versions"][0]["running"] == 0
+    assert api.start("bianhao", user="renshi", business_key="BH-1").status_code == 201

@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from service.container import Container
 from service.domain.declarations import STARTER_MAY_CANCEL, starter_may_cancel
@@ -177,15 +178,20 @@ def resume(
             reason=(reason or "").strip() or None,
         )
 
-    advance(
-        app,
-        instance_id,
-        work,
-        actor=principal.username,
-        doing="恢复流程实例",
-        statuses=(InstanceStatus.SUSPENDED,),
-        on_status=not_suspended,
-    )
+    try:
+        advance(
+            app,
+            instance_id,
+            work,
+            actor=principal.username,
+            doing="恢复流程实例",
+            statuses=(InstanceStatus.SUSPENDED,),
+            on_status=not_suspended,
+        )
+    except IntegrityError:  # a running case took its business key while it was suspended
+        raise Conflict(
+            "该实例的业务编号已被同一流程的另一个运行中实例使用，不能恢复；请先撤销或结束那个实例"
+        ) from None
     return get_instance(app, principal, instance_id)
 
 
