@@ -101,6 +101,12 @@ def test_starter_may_cancel_where_the_diagram_allows_it(api):
     )
     closed = bpmn.linear("chexiao_buyunxu", bpmn.user("办理", 'camunda:candidateGroups="企业人事"'))
     assert api.deploy(("a.bpmn", allowed), ("b.bpmn", closed)).status_code == 201
+    held = api.start("chexiao_yunxu", user="renshi").json["id"]
+    assert api.post(f"/api/v1/instances/{held}/suspend", json={"reason": "核查举报"}).status_code == 200
+    body = assert_problem(
+        api.post(f"/api/v1/instances/{held}/cancel", json={"reason": "x"}, user="renshi"), 403
+    )
+    assert "挂起" in body["detail"]
     mine = api.start("chexiao_yunxu", user="renshi").json["id"]
     assert_problem(api.post(f"/api/v1/instances/{mine}/cancel", json={"reason": "填错"}, user="renshi2"), 403)
     response = api.post(f"/api/v1/instances/{mine}/cancel", json={"reason": "发起时选错岗位"}, user="renshi")

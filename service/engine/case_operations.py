@@ -155,13 +155,13 @@ def _described_change(old: Any, new: Any) -> str:
 
 
 def migrate(
-    engine: ProcessEngine, run: WorkflowRun, version_id: int, spec_source: SpecSource, apply: bool
+    engine: ProcessEngine, run: WorkflowRun, version_id: int, spec_source: SpecSource
 ) -> MigrationPlan:
     """Align the run's steps with the version's (SpiffWorkflow's diff: same element ids), report
     the active steps that change and what prevents the move (an active or completed step that
-    the new version no longer has, a subprocess it lacks). With `apply`, the run is moved in
-    memory: its steps take the new definitions and what was predicted ahead is predicted anew;
-    waiting timers keep their due times."""
+    the new version no longer has, a subprocess it lacks). When it can move, the run is moved in
+    memory (the caller saves it or not): its steps take the new definitions and what was
+    predicted ahead is predicted anew; waiting timers keep their due times."""
     workflow = run.workflow
     new_spec, new_dependencies = engine._specs_for(version_id, spec_source)
     plan = MigrationPlan()
@@ -184,7 +184,7 @@ def migrate(
         for task in diff.changed:
             if task.has_state(_ACTIVE) and diff.alignment.get(task) is not None:
                 plan.changes.append(_described_change(task.task_spec, diff.alignment[task]))
-    if not plan.possible or not apply:
+    if not plan.possible:
         return plan
     for wf, diff in diffs:
         wf.spec = new_spec if wf is workflow else new_dependencies[wf.spec.name]

@@ -94,8 +94,11 @@ def _check_starter_may_cancel(app: Container, principal: Principal, instance_id:
     with app.db.transaction() as session:
         instance = visible_instance(app, session, principal, instance_id)
         key, version, starter = instance.definition_key, instance.definition_version, instance.started_by
+        suspended = instance.status == InstanceStatus.SUSPENDED
     if starter != principal.username:
         raise Forbidden("只有发起人（流程允许时）或管理员可以撤销流程实例；如需撤销请联系发起人或管理员")
+    if suspended:  # held by an administrator, e.g. while a complaint is looked into
+        raise Forbidden("流程实例已被管理员挂起，发起人不能撤销；请联系管理员")
     xml, _ = definition_xml(app.db, key, version)
     if not starter_may_cancel(engine_ops.process_properties(xml, key)):
         raise Forbidden(
@@ -359,7 +362,8 @@ def _migrate_one(
         instance, session = unit.instance, unit.session
         target = session.get(ProcessDefinition, target_id)
         assert target is not None
-        plan = engine_ops.migrate(app.engine, unit.run, target.id, lambda: target.spec, apply=not dry_run)
+        # A dry run migrates the loaded run too (and saves nothing), so its answer is the real one.
+        plan = engine_ops.migrate(app.engine, unit.run, target.id, lambda: target.spec)
         item = MigrationItem(instance.id, instance.business_key, "refused", plan.changes, plan.blockers)
         if not plan.possible:
             return item
