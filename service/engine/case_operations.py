@@ -12,6 +12,7 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.util.diff import diff_workflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.specs.Join import Join
@@ -68,14 +69,14 @@ def _title(spec: Any) -> str:
     return getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
 
 
-def _element_specs(workflow: Any) -> dict[str, tuple[Any, Any]]:
-    """bpmn_id -> (spec, the process spec holding it), over the top process and its subprocesses."""
-    found: dict[str, tuple[Any, Any]] = {}
+def _element_specs(workflow: Any) -> dict[str, Any]:
+    """bpmn_id -> its spec, over the top process and its subprocesses (the first one found)."""
+    found: dict[str, Any] = {}
     for process in (workflow.spec, *workflow.subprocess_specs.values()):
         for spec in process.task_specs.values():
             element = getattr(spec, "bpmn_id", None)
-            if element and element not in found:
-                found[element] = (spec, process)
+            if element and (element not in found or isinstance(spec, MultiInstanceTask)):
+                found[element] = spec
     return found
 
 
@@ -96,12 +97,19 @@ def move(run: WorkflowRun, from_element: str, to_element: str) -> Moved:
     ]
     if not active:
         raise OperationRefused(
-            f"元素「{_title(specs[from_element][0])}」（{from_element}）当前没有进行中的活动，"
+            f"元素「{_title(specs[from_element])}」（{from_element}）当前没有进行中的活动，"
             "只能从进行中的步骤移走；请查看实例图中正在进行的步骤"
         )
     task = active[0]
-    target_spec, target_process = specs[to_element]
-    if task.workflow.spec is not target_process:
+    # Looked up in the source's own (sub)process: element ids repeat across processes.
+    own = [
+        spec
+        for spec in task.workflow.spec.task_specs.values()
+        if getattr(spec, "bpmn_id", None) == to_element
+    ]
+    # A multi-instance and the step it repeats share the element id: start the multi-instance.
+    target_spec = next((spec for spec in own if isinstance(spec, MultiInstanceTask)), own[0] if own else None)
+    if target_spec is None:
         raise OperationRefused(
             f"目标元素 {to_element} 与起点 {from_element} 不在同一个（子）流程中，不能直接移动"
         )
