@@ -6,9 +6,11 @@ from flask import Flask
 from flask_smorest import Api
 
 from service.api import (
+    account_operations,
     audit,
     auth,
     calendar,
+    case_operations,
     definitions,
     engine_rest,
     events,
@@ -84,6 +86,8 @@ def init_api(app: Flask) -> Api:
         events,
         audit,
         engine_rest,
+        case_operations,
+        account_operations,
     ):
         api.register_blueprint(module.blp)
     app.before_request(authenticate_request)

@@ -294,6 +294,11 @@ _OPEN_DETAILS = {
     "instance.started",
     "instance.completed",
     "instance.retried",
+    "instance.cancelled",
+    "instance.suspended",
+    "instance.resumed",
+    "instance.moved",
+    "instance.migrated",
     "task.opened",
     "task.claimed",
     "task.unclaimed",
@@ -475,6 +480,16 @@ def describe(
         return cause + ("期限改为：" + "；".join(moved) if moved else "重算期限，期限未变")
     if action == "instance.retried":
         return f"{who}在排除原因后重试出错的实例"
+    if action in ("instance.cancelled", "instance.suspended", "instance.resumed"):
+        why = f"，原因：{detail['reason']}" if detail.get("reason") else ""
+        return f"{who}{action_label(action)}{why}"
+    if action == "instance.moved":
+        return (
+            f"{who}将办理位置从「{detail.get('from_title', '')}」移到「{detail.get('to_title', '')}」，"
+            f"原因：{detail.get('reason', '')}"
+        )
+    if action == "instance.migrated":
+        return f"{who}将实例从第 {detail.get('from_version')} 版迁移到第 {detail.get('to_version')} 版"
     if action == "dossier.exported":
         return f"{who}导出纪实档案"
     if detail.get("summary"):  # written by the service for everyone who may see the case

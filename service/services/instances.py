@@ -197,7 +197,8 @@ def _check_business_key_free(session: Session, key: str, business_key: str) -> N
         select(Instance.id).where(
             Instance.definition_key == key,
             Instance.business_key == business_key,
-            Instance.status == "running",
+            # A suspended case goes on once resumed: its business key stays taken.
+            Instance.status.in_(("running", "suspended")),
         )
     )
     if taken:

@@ -164,6 +164,8 @@ _STATUS_WORDS: dict[str, str] = {
     InstanceStatus.COMPLETED: "已结束",
     InstanceStatus.ERROR: "处于出错状态，等待管理员处理",
     InstanceStatus.RUNNING: "正在运行",
+    InstanceStatus.SUSPENDED: "已被管理员挂起，恢复（resume）之前",
+    InstanceStatus.CANCELLED: "已撤销",
 }
 
 
