@@ -150,6 +150,9 @@ def _fresh_ids(workflow: BpmnWorkflow, before: dict[UUID, int]) -> None:
             parent._children = [new if child == old else child for child in parent._children]
         for child in children:
             child._parent = new
+    # Waiting events are kept by id too (a reset boundary timer is waiting again already).
+    manager = workflow.event_manager
+    manager.tasks = {task.id: task for task in manager.tasks.values()}
 
 
 def _path(workflow: BpmnWorkflow, task: Any) -> list[Any]:
