@@ -88,7 +88,7 @@ def test_a_row_no_diagram_writes_says_how_the_variable_arrives():
     longer write it; rows for variables no step writes must say they arrive at the start."""
     bpmn, forms, dmn = builtin_sources()
     written = {p.key: p.written for p in written_variables(bpmn, forms, dmn)}
-    written[ENGINE_SECTION[1]] = dict.fromkeys(ENGINE_VARIABLES, {"引擎"})  # no diagram scan finds these
+    written[ENGINE_SECTION[1]] = {name: {"引擎"} for name in ENGINE_VARIABLES}  # no diagram scan finds these
     stale = [
         f"{process}.{variable}（{steps}）"
         for process, rows in parse_glossary(GLOSSARY.read_text(encoding="utf-8")).items()

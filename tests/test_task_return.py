@@ -9,7 +9,7 @@ from service.domain.sign_off import FAILED, PASSED, SignOffRule, Tally, decide, 
 from service.engine.parser import SourceFile, parse_definitions
 from service.engine.runtime import ProcessEngine
 from tests import bpmn
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, sql_count
 
 JUDGES = ["pingwei1", "pingwei2", "pingwei3"]
 
@@ -390,3 +390,47 @@ def test_a_reset_step_with_a_boundary_timer_starts_its_deadline_again():
     [again] = run.waiting_timers()
     assert again.element_id == "Overdue" and again.task_id != waiting.task_id
     assert [task.name for task in run.ready_user_tasks()] == ["S2"]
+
+
+def test_a_sign_off_rule_the_engine_cannot_apply_is_refused_at_deployment(api):
+    wrong = bpmn.linear("ceshi_qianpi_cuowu", _judges("评委表决", "most"))
+    body = assert_problem(api.deploy(("ceshi_qianpi_cuowu.bpmn", wrong)), 422)
+    assert "评委表决" in body["detail"] and "ratio:0.6" in body["detail"]
+    plain = bpmn.linear(
+        "ceshi_qianpi_danren",
+        '<bpmn:userTask id="{id}" name="审核"><bpmn:extensionElements><camunda:properties>'
+        '<camunda:property name="xuanpin:signOff" value="all" /></camunda:properties>'
+        "</bpmn:extensionElements></bpmn:userTask>",
+    )
+    assert "不是多实例" in assert_problem(api.deploy(("ceshi_qianpi_danren.bpmn", plain)), 422)["detail"]
+
+
+def test_a_return_schedules_the_target_steps_timer_again(api, db):
+    """The deadline of the step returned to starts again: its old timer row stays cancelled and a
+    new one waits."""
+    timer = (
+        '<bpmn:boundaryEvent id="Overdue" name="审核超期" attachedToRef="S2" cancelActivity="false">'
+        '<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">P3D'
+        "</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+        '<bpmn:endEvent id="EndEvent_2" />'
+        '<bpmn:sequenceFlow id="Fo1" sourceRef="Overdue" targetRef="EndEvent_2" />'
+        "</bpmn:process>"
+    )
+    document = bpmn.linear(
+        "ceshi_chaoshi_api",
+        bpmn.user("填报", 'camunda:candidateGroups="企业人事"'),
+        bpmn.user("集团审核", 'camunda:candidateGroups="区属集团"'),
+        bpmn.user("国资审核", 'camunda:candidateGroups="区国资管理中心"'),
+    ).replace(b"</bpmn:process>", timer.encode())
+    assert api.deploy(("ceshi_chaoshi_api.bpmn", document)).status_code == 201
+    instance_id = _start(api, "ceshi_chaoshi_api")
+    [fill] = _open(api, instance_id)
+    api.complete(fill["id"], "renshi")
+    [review] = _open(api, instance_id)
+    api.complete(review["id"], "jituan")
+    [last] = _open(api, instance_id)
+    query = "SELECT count(*) FROM timers WHERE instance_id = :i AND status = :s"
+    assert sql_count(db, query, i=instance_id, s="waiting") == 0
+    assert _return(api, last["id"], "guozi", "S2").status_code == 200
+    assert sql_count(db, query, i=instance_id, s="waiting") == 1
+    assert sql_count(db, query, i=instance_id, s="cancelled") == 1
