@@ -434,3 +434,30 @@ def test_a_return_schedules_the_target_steps_timer_again(api, db):
     assert _return(api, last["id"], "guozi", "S2").status_code == 200
     assert sql_count(db, query, i=instance_id, s="waiting") == 1
     assert sql_count(db, query, i=instance_id, s="cancelled") == 1
+
+
+@pytest.mark.parametrize(
+    ("target", "title", "worker"), [("A", "集团审核", "jituan"), ("B", "国资审核", "guozi")]
+)
+def test_after_a_join_either_branch_can_be_returned_to_and_the_join_waits_for_it(api, target, title, worker):
+    """SpiffWorkflow goes on from one branch's join and cancels the other's, so only one branch
+    is in the open task's ancestry; both were taken, both are offered, and returning to either
+    redoes only that branch while the other's result stands."""
+    assert api.deploy(("ceshi_bingxing.bpmn", PARALLEL)).status_code == 201
+    instance_id = _start(api, "ceshi_bingxing")
+    [fill] = _open(api, instance_id)
+    api.complete(fill["id"], "renshi")
+    for task in _open(api, instance_id):
+        api.complete(task["id"], "jituan" if task["title"] == "集团审核" else "guozi")
+    [archive] = _open(api, instance_id)
+    targets = api.get(f"/api/v1/tasks/{archive['id']}/return-targets", user="renshi").json
+    assert sorted(t["element_id"] for t in targets) == ["A", "B", "S1"]
+
+    response = _return(api, archive["id"], "renshi", target, "意见需补充")
+    assert response.status_code == 200, response.json
+    [again] = response.json["open_tasks"]
+    assert (again["title"], again["assignee"]) == (title, worker)
+    assert api.get(f"/api/v1/tasks/{archive['id']}").json["status"] == "cancelled"
+    opened = api.complete(again["id"], worker).json["open_tasks"]
+    assert [t["title"] for t in opened] == ["归档"]
+    assert api.complete(opened[0]["id"], "renshi").json["status"] == "completed"

@@ -25,6 +25,7 @@ from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.util.task import TaskState
 
 from service.engine.errors import TaskNotReady
@@ -94,10 +95,11 @@ def return_to(workflow: BpmnWorkflow, task_id: str, element_id: str) -> Rewound:
     task = _find(workflow, task_id)
     if task.state != TaskState.READY or not task.task_spec.manual:
         raise TaskNotReady(task_id)
-    for ancestor in _path(workflow, task):
-        target = _as_target(ancestor)
+    for step in _path(workflow, task):
+        target = _as_target(step)
         if target is not None and target.element_id == element_id and element_id != _element(task):
-            return _reset(workflow, ancestor)
+            join = _join_after(workflow, task, step)
+            return _reset(workflow, step, then=join)
     raise NotReturnable(f"步骤 {element_id} 不在本任务已走过的路径上，不能退回到该步骤")
 
 
@@ -114,18 +116,36 @@ def withdraw(workflow: BpmnWorkflow, task_id: str) -> Rewound:
     return _reset(workflow, task)
 
 
-def _reset(workflow: BpmnWorkflow, task: Any) -> Rewound:
+def _join_after(workflow: BpmnWorkflow, task: Any, step: Any) -> Any:
+    """For a step in a branch that was cancelled at a join on the task's path, that join (the
+    earliest such): it must wait again for the branch."""
+    if any(a is step for a in _ancestors(workflow, task)):
+        return None
+    for ancestor in reversed(_ancestors(workflow, task)):
+        for branch in _joined_branches(workflow, ancestor):
+            if branch is step or any(a is step for a in _ancestors(workflow, branch)):
+                return ancestor
+    return None
+
+
+def _reset(workflow: BpmnWorkflow, task: Any, then: Any = None) -> Rewound:
+    """Reset `task`; `then`, a join the task's branch met, is reset after it (so it waits for the
+    branch instead of finding its cancelled instance there and firing again)."""
     before = {t.id: t.state for t in _all_tasks(workflow)}
     dropped = tuple(
         str(t.id)
-        for t in _descendants(workflow, task)
-        if t is not task and t.task_spec.manual and t.state == TaskState.READY
+        for top in (task, then)
+        if top is not None
+        for t in _descendants(workflow, top)
+        if t is not top and t.task_spec.manual and t.state == TaskState.READY
     )
     # A plain step opens with what it had when it was submitted (the person's earlier answers);
     # a multi-instance step starts from what it was given, so its collection is read again.
     data = None if isinstance(task.task_spec, MultiInstanceTask) else deepcopy(task.data)
     element, title = _element(task), _title(task)
     workflow.reset_from_task_id(task.id, data)
+    if then is not None:
+        workflow.reset_from_task_id(then.id)
     _fresh_ids(workflow, before)
     return Rewound(element, title, dropped, data is None)
 
@@ -156,7 +176,20 @@ def _fresh_ids(workflow: BpmnWorkflow, before: dict[UUID, int]) -> None:
 
 
 def _path(workflow: BpmnWorkflow, task: Any) -> list[Any]:
-    """The task's ancestors, nearest first, out of subprocesses into the calling process."""
+    """The steps the task was reached by, latest first: its ancestors (out of subprocesses into
+    the calling process) and, past a join of parallel branches, the branches that arrived there
+    before the one that went on (SpiffWorkflow continues from one branch's join instance and
+    cancels the others, so those branches are not ancestors)."""
+    found: dict[UUID, Any] = {}
+    for ancestor in _ancestors(workflow, task):
+        found.setdefault(ancestor.id, ancestor)
+        for branch in _joined_branches(workflow, ancestor):
+            for step in [branch, *_ancestors(workflow, branch)]:
+                found.setdefault(step.id, step)
+    return sorted(found.values(), key=lambda t: t.last_state_change, reverse=True)
+
+
+def _ancestors(workflow: BpmnWorkflow, task: Any) -> list[Any]:
     path = []
     current = task
     while current is not None:
@@ -167,6 +200,26 @@ def _path(workflow: BpmnWorkflow, task: Any) -> list[Any]:
             path.append(parent)
         current = parent
     return path
+
+
+def _joined_branches(workflow: BpmnWorkflow, join: Any) -> list[Any]:
+    """The other instances of a join that fired as `join`, in the same round: they met it at
+    the join (cancelled there), and no earlier firing of the join lies between them and it."""
+    if not isinstance(join.task_spec, UnstructuredJoin) or join.state != TaskState.COMPLETED:
+        return []
+    mine = set(id(t) for t in _ancestors(workflow, join))
+    others = []
+    for other in join.workflow.get_tasks(spec_name=join.task_spec.name):
+        if other is join or other.state != TaskState.CANCELLED or id(other) in mine:
+            continue
+        between = []
+        for step in _ancestors(workflow, join):
+            if any(step is t for t in _ancestors(workflow, other)):
+                break  # the common ancestor: the split
+            between.append(step)
+        if not any(step.task_spec is join.task_spec for step in between):
+            others.append(other)
+    return others
 
 
 def _descendants(workflow: BpmnWorkflow, task: Any) -> list[Any]:
