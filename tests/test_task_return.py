@@ -461,3 +461,34 @@ def test_after_a_join_either_branch_can_be_returned_to_and_the_join_waits_for_it
     opened = api.complete(again["id"], worker).json["open_tasks"]
     assert [t["title"] for t in opened] == ["归档"]
     assert api.complete(opened[0]["id"], "renshi").json["status"] == "completed"
+
+
+def test_a_sequential_piaoqian_stops_opening_instances_once_decided():
+    """票签 count:2 of four in turn: two approvals decide it; the third judge's task is cancelled
+    and the fourth is never opened."""
+    document = bpmn.linear(
+        "ceshi_shunxu",
+        _judges("评委表决", "count:2").replace(
+            'camunda:collection="pingwei_list"', 'isSequential="true" camunda:collection="pingwei_list"'
+        ),
+        bpmn.user("汇总"),
+    )
+    _engine, _spec, run = _engine_run(document, pingwei_list=[f"pingwei{i}" for i in range(1, 5)])
+    for _ in range(2):
+        [vote] = run.ready_user_tasks()
+        run.complete_user_task(vote.id, {"tongyi": True})
+    assert [task.name for task in run.ready_user_tasks()] == ["S2"]
+    outcome = run.data["qianpi_jieguo"]
+    assert (outcome["jieguo"], outcome["tongyi_shu"], outcome["zong_shu"]) == (PASSED, 2, 4)
+
+
+def test_a_return_from_inside_a_multi_instance_step_drops_its_other_instances():
+    document = bpmn.linear("ceshi_huiqian_tuihui", bpmn.user("填报"), bpmn.multi_instance())
+    _engine, _spec, run = _engine_run(document, pingwei_list=JUDGES)
+    run.complete_user_task(run.ready_user_tasks()[0].id, {"shuoming": "初稿"})
+    first, *others = run.ready_user_tasks()
+    run.complete_user_task(others[0].id, {"pingwei": "pingwei2"})
+    assert [t.element_id for t in run.return_targets(first.id)] == ["S1"]
+    rewound = run.return_to(first.id, "S1", "退回填报")
+    assert set(rewound.dropped) == {first.id, others[1].id}
+    assert [task.name for task in run.ready_user_tasks()] == ["S1"]
