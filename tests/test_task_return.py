@@ -70,7 +70,8 @@ def judged(api):
     api.post(f"/api/v1/tasks/{fill['id']}/claim", user="renshi")
     assert api.complete(fill["id"], "renshi", shuoming="初稿").status_code == 200
     for task in _open(api, instance_id):
-        assert api.complete(task["id"], task["assignee"], pingwei=task["assignee"]).status_code == 200
+        sheet = {"judge": task["assignee"], "yijian": "同意"}
+        assert api.complete(task["id"], task["assignee"], pingwei=sheet).status_code == 200
     [review] = _open(api, instance_id)
     assert review["title"] == "集团审核"
     return instance_id, review
@@ -122,6 +123,10 @@ def test_a_returned_task_opens_for_its_earlier_worker_prefilled(api, judged):
     detail = api.get(f"/api/v1/tasks/{fill['id']}", user="renshi").json
     assert detail["data"]["shuoming"] == "初稿"
     assert any(e["action"] == "task.assigned_back" for e in _history(api, instance_id))
+    # The judges' sheets were work after 填报: the case's data no longer holds them.
+    assert api.get(f"/api/v1/instances/{instance_id}").json["data"]["pingwei_list"] == JUDGES
+    reverted = next(e for e in _history(api, instance_id) if e["action"] == "data.reverted")
+    assert reverted["detail"]["changed"]["pingwei_list"]["to"] == JUDGES
     # The judges' step after it is gone with it: completing 填报 opens it afresh for each judge.
     opened = api.complete(fill["id"], "renshi", shuoming="二稿").json["open_tasks"]
     assert sorted(t["assignee"] for t in opened) == JUDGES

@@ -481,6 +481,9 @@ def describe(
         return f"{who}在排除原因后重试出错的实例"
     if action == "dossier.exported":
         return f"{who}导出纪实档案"
+    if action == "data.reverted":
+        keys = [*(detail.get("removed") or []), *sorted(detail.get("changed") or {})]
+        return f"退回/撤回到「{detail.get('step', '')}」后，撤销其后步骤对{_names(keys, labels)}的变更"
     if action in ("task.returned", "task.withdrawn", "task.cancelled", "task.assigned_back"):
         return _describe_going_back(action, who, step, detail, names)
     return f"{who}：{action_label(action)}"

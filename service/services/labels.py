@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "task.withdrawn": "撤回",
     "task.cancelled": "任务撤销",
     "task.assigned_back": "退回原办理人",
+    "data.reverted": "退回撤销数据变更",
     "data.changed": "数据变更",
     "timer.scheduled": "设定定时器",
     "timer.fired": "定时器到期",

@@ -11,13 +11,14 @@ from service.container import Container
 from service.domain.status import TaskStatus
 from service.engine.errors import TaskNotReady
 from service.engine.rewind import ActedOn, NotReturnable, Rewound
-from service.services import audit
+from service.services import audit, own_records
 from service.services.errors import Conflict, Forbidden, Invalid
 from service.services.principal import Principal
 from service.services.tasks import Completion, _require_open, _visible_task
 from service.services.unit_of_work import Advancing, advance
 from service.services.visibility import can_work_on
 from service.store.models import Instance, ProcessDefinition, Task
+from service.timeutil import utcnow
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def withdraw(app: Container, principal: Principal, task_id: str, comment: str | 
 
 def _saved(unit: Advancing, rewound: Rewound, actor: str) -> Completion:
     previous = None if rewound.multi_instance else _last_worker(unit, rewound.element_id)
+    _revert_data(unit, rewound)
     open_tasks = unit.save()
     # The step reopened goes back to whoever did it (as Chinese approval systems do), unless
     # the diagram names its person.
@@ -157,6 +159,30 @@ def _saved(unit: Advancing, rewound: Rewound, actor: str) -> Completion:
             )
     unit.session.flush()
     return Completion(unit.instance, open_tasks)
+
+
+def _revert_data(unit: Advancing, rewound: Rewound) -> None:
+    """The case's data loses what the dropped steps changed: it is again what the steps still
+    done wrote (the same replay the stored data was built by), so no page or dossier shows the
+    results of work that was sent back."""
+    before = dict(unit.instance.data or {})
+    after = unit.run.data
+    if after == before:
+        return
+    removed = sorted(before.keys() - after.keys())
+    changed = sorted(key for key in after.keys() & before.keys() if after[key] != before[key])
+    audit.record(
+        unit.session,
+        "engine",
+        "data.reverted",
+        unit.instance.id,
+        step=rewound.title,
+        element_id=rewound.element_id,
+        removed=removed,
+        changed={key: {"from": before[key], "to": after[key]} for key in changed},
+    )
+    unit.instance.data = after
+    own_records.refresh(unit.session, unit.instance, before, utcnow())
 
 
 def _last_worker(unit: Advancing, element_id: str) -> str | None:
