@@ -9,9 +9,9 @@ from marshmallow import Schema, fields, validate
 
 from service.api.context import container, principal
 from service.api.schemas import CompletionSchema, RequestSchema
-from service.services import task_operations
+from service.services import task_return
 
-blp = Blueprint("task_operations", __name__, url_prefix="/api/v1/tasks", description="待办任务：退回与撤回")
+blp = Blueprint("task_return", __name__, url_prefix="/api/v1/tasks", description="待办任务：退回与撤回")
 
 COMMENT = {"description": "意见或理由，记入审计轨迹"}
 
@@ -47,7 +47,7 @@ def _answer(result: Any) -> dict[str, Any]:
 @blp.response(200, ReturnTargetSchema(many=True))
 def return_targets(task_id: str) -> Any:
     """可退回的步骤：本任务已走过的路径上此前办理过的人工步骤，最近的在前"""
-    return task_operations.return_targets(container(), principal(), task_id)
+    return task_return.return_targets(container(), principal(), task_id)
 
 
 @blp.route("/<string:task_id>/return", methods=["POST"])
@@ -55,7 +55,7 @@ def return_targets(task_id: str) -> Any:
 @blp.response(200, CompletionSchema)
 def return_task(body: dict[str, Any], task_id: str) -> dict[str, Any]:
     """退回到此前的步骤：其后已做的工作撤销，并行分支一并撤销，会签步骤重新生成全部任务"""
-    result = task_operations.return_task(
+    result = task_return.return_task(
         container(), principal(), task_id, body["target"], body.get("comment")
     )
     return _answer(result)
@@ -66,4 +66,4 @@ def return_task(body: dict[str, Any], task_id: str) -> dict[str, Any]:
 @blp.response(200, CompletionSchema)
 def withdraw_task(body: dict[str, Any], task_id: str) -> dict[str, Any]:
     """撤回本人已办结的任务（后续步骤尚未办理时）"""
-    return _answer(task_operations.withdraw(container(), principal(), task_id, body.get("comment")))
+    return _answer(task_return.withdraw(container(), principal(), task_id, body.get("comment")))
