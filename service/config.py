@@ -90,6 +90,8 @@ class Settings:
     # lets `xuanpin retention apply` remove the working data of cases finished longer ago, except
     # those of procedures whose diagram declares them permanent; the audit trail is never removed.
     retention_days: int | None = None
+    # 催办: the same task may be urged once per this many minutes.
+    urge_interval_minutes: int = 30
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -119,5 +121,6 @@ class Settings:
             secret_key=env.get("XUANPIN_SECRET_KEY", ""),
             cookie_secure=_bool(env.get("XUANPIN_COOKIE_SECURE"), False),
             retention_days=_retention_days(env.get("XUANPIN_RETENTION_DAYS")),
+            urge_interval_minutes=int(env.get("XUANPIN_URGE_INTERVAL_MINUTES", "30")),
         )
         return replace(settings, **overrides) if overrides else settings

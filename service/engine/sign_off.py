@@ -88,10 +88,9 @@ def after_instance_completed(task: Any) -> dict[str, str]:
     if outcome is None:
         return {}
     parent.data[OUTCOME_VARIABLE] = outcome_record(rule, tally, outcome, spec.bpmn_id, title)
-    reason = (
-        f"「{title}」{rule.name}结果已定：{outcome}（同意 {tally.approvals}、不同意 {tally.rejections}、"
-        f"共 {tally.total}），其余任务不再需要办理"
-    )
+    # Everyone who may see the case reads the reason: the outcome and the counts stay in
+    # `qianpi_jieguo`, under the case's data policy.
+    reason = f"「{title}」{rule.name}结果已定，其余任务不再需要办理"
     cancelled = {}
     for child in instances:
         if not child.has_state(TaskState.FINISHED_MASK):

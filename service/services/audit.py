@@ -486,6 +486,8 @@ def describe(
         return f"退回/撤回到「{detail.get('step', '')}」后，撤销其后步骤对{_names(keys, labels)}的变更"
     if action in ("task.returned", "task.withdrawn", "task.cancelled", "task.assigned_back"):
         return _describe_going_back(action, who, step, detail, names)
+    if detail.get("summary"):  # written by the service for everyone who may see the case
+        return str(detail["summary"])
     return f"{who}：{action_label(action)}"
 
 

@@ -20,11 +20,13 @@ from service.engine.parser import declares_permanent
 from service.services import audit
 from service.store.db import Database
 from service.store.models import (
+    CcItem,
     DeploymentFile,
     Instance,
     OwnRecord,
     ProcessDefinition,
     Task,
+    TaskComment,
     TaskGrant,
     Timer,
 )
@@ -134,6 +136,8 @@ def _purge(session: Session, instance_id: str) -> int:
     """The case's working data, children first (SQLite's cascades need not be relied on)."""
     task_ids = list(session.scalars(select(Task.id).where(Task.instance_id == instance_id)))
     if task_ids:
+        session.execute(delete(CcItem).where(CcItem.task_id.in_(task_ids)))
+        session.execute(delete(TaskComment).where(TaskComment.task_id.in_(task_ids)))
         session.execute(delete(TaskGrant).where(TaskGrant.task_id.in_(task_ids)))
     session.execute(delete(Task).where(Task.instance_id == instance_id))
     session.execute(delete(Timer).where(Timer.instance_id == instance_id))

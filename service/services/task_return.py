@@ -14,6 +14,7 @@ from service.engine.rewind import ActedOn, NotReturnable, Rewound
 from service.services import audit, own_records
 from service.services.errors import Conflict, Forbidden, Invalid
 from service.services.principal import Principal
+from service.services.task_operations import completion_refusal
 from service.services.tasks import Completion, _require_open, _visible_task
 from service.services.unit_of_work import Advancing, advance
 from service.services.visibility import can_work_on
@@ -73,6 +74,8 @@ def return_task(
         task = _visible_task(app, unit.session, principal, task_id)
         _require_open(task)
         _may_return(principal, task)
+        if (delegated := completion_refusal(task)) is not None:
+            raise Conflict(f"任务「{task.title}」正在委派中，不能退回：{delegated}")
         reason = f"「{task.title}」由 {principal.username} 退回" + (f"：{comment}" if comment else "")
         try:
             rewound = unit.run.return_to(task.id, target, reason)
