@@ -497,3 +497,26 @@ def test_a_return_from_inside_a_multi_instance_step_drops_its_other_instances():
     rewound = run.return_to(first.id, "S1", "退回填报")
     assert set(rewound.dropped) == {first.id, others[1].id}
     assert [task.name for task in run.ready_user_tasks()] == ["S1"]
+
+
+def test_a_task_out_on_delegation_is_not_returned_under_the_delegate(api):
+    """委派 in progress: the delegate is working on it, so nobody sends it back until it is
+    handed back."""
+    _deploy(
+        api,
+        "ceshi_weipai_tuihui",
+        bpmn.user("填报", 'camunda:candidateGroups="企业人事"'),
+        bpmn.user("复核", 'camunda:candidateGroups="企业人事"'),
+    )
+    instance_id = _start(api, "ceshi_weipai_tuihui")
+    [fill] = _open(api, instance_id)
+    api.complete(fill["id"], "renshi")
+    [review] = _open(api, instance_id)
+    assert api.post(f"/api/v1/tasks/{review['id']}/claim", user="renshi").status_code == 200
+    given = api.post(f"/api/v1/tasks/{review['id']}/delegate", user="renshi", json={"to_user": "renshi2"})
+    assert given.status_code == 200, given.json
+    assert "委派中" in assert_problem(_return(api, review["id"], "admin", "S1"), 409)["detail"]
+    assert api.post(f"/api/v1/tasks/{review['id']}/resolve", user="renshi2", json={}).status_code == 200
+    response = _return(api, review["id"], "renshi", "S1", "请重填")
+    assert response.status_code == 200, response.json
+    assert [t["title"] for t in response.json["open_tasks"]] == ["填报"]
