@@ -310,6 +310,10 @@ _OPEN_DETAILS = {
     "deadlines.recompute_failed",
     "work.interrupted",
     "dossier.exported",
+    "task.returned",
+    "task.withdrawn",
+    "task.cancelled",
+    "task.assigned_back",
 }
 
 
@@ -492,9 +496,29 @@ def describe(
         return f"{who}将实例从第 {detail.get('from_version')} 版迁移到第 {detail.get('to_version')} 版"
     if action == "dossier.exported":
         return f"{who}导出纪实档案"
+    if action == "data.reverted":
+        keys = [*(detail.get("removed") or []), *sorted(detail.get("changed") or {})]
+        return f"退回/撤回到「{detail.get('step', '')}」后，撤销其后步骤对{_names(keys, labels)}的变更"
+    if action in ("task.returned", "task.withdrawn", "task.cancelled", "task.assigned_back"):
+        return _describe_going_back(action, who, step, detail, names)
     if detail.get("summary"):  # written by the service for everyone who may see the case
         return str(detail["summary"])
     return f"{who}：{action_label(action)}"
+
+
+def _describe_going_back(
+    action: str, who: str, step: str, detail: Mapping[str, Any], names: Mapping[str, str]
+) -> str:
+    """退回, 撤回 and what they (or a decided sign-off) cancelled, with the reason given."""
+    comment = f"，意见：{detail['comment']}" if detail.get("comment") else ""
+    if action == "task.returned":
+        return f"{who}将「{step}」退回到「{detail.get('target_title', '')}」{comment}"
+    if action == "task.withdrawn":
+        return f"{who}撤回已办结的「{step}」{comment}"
+    if action == "task.assigned_back":
+        to = detail.get("to", "")
+        return f"「{step}」交回原办理人 {names.get(to, to)}"
+    return f"「{step}」已撤销：{detail.get('reason', '')}"
 
 
 @dataclass(frozen=True)
