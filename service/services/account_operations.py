@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from service.services import audit
-from service.services.errors import Conflict, Forbidden, NotFound
+from service.services.authorization import require_admin
+from service.services.errors import Conflict, NotFound
 from service.services.principal import Principal
 from service.store.db import Database
 from service.store.models import ApiToken, User
@@ -19,8 +20,7 @@ def set_active(db: Database, principal: Principal, username: str, active: bool) 
     """A deactivated user cannot log in and every token of theirs stops working at once (the
     token check reads `active`); reactivated, their unexpired tokens work again."""
     verb = "启用" if active else "停用"
-    if not principal.is_admin:
-        raise Forbidden(f"只有管理员可以{verb}用户")
+    require_admin(principal, f"{verb}用户")
     if not active and username == principal.username:
         raise Conflict("不能停用自己的账号：请由另一位管理员操作")
     with db.transaction(write=True) as session:

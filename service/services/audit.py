@@ -20,7 +20,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from service.domain.audit_chain import GENESIS, event_hash, normalised_detail
-from service.services.errors import Forbidden, Invalid
+from service.services.authorization import require_overseer
+from service.services.errors import Invalid
 from service.services.labels import ACTION_LABELS, case_labels
 from service.services.pagination import Page
 from service.services.principal import Principal
@@ -609,6 +610,4 @@ def _moment(value: date | datetime | None, end_of_day: bool) -> datetime | None:
 
 
 def _require_overseer(app: Container, principal: Principal) -> None:
-    if not sees_everything(principal, app.settings.observer_roles):
-        roles = "、".join(app.settings.observer_roles)
-        raise Forbidden(f"审计记录只提供给监督角色（{roles}）和管理员查阅")
+    require_overseer(principal, app.settings.observer_roles, "审计记录")

@@ -15,6 +15,7 @@ from service.domain.declarations import STARTER_MAY_CANCEL, starter_may_cancel
 from service.domain.status import InstanceStatus, TimerStatus
 from service.engine import case_operations as engine_ops
 from service.services import audit
+from service.services.authorization import require_admin
 from service.services.definitions import definition_xml
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound
 from service.services.instances import InstanceDetail, get_instance, visible_instance
@@ -30,8 +31,7 @@ _NOT_ENDED = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.E
 
 
 def _require_admin(principal: Principal, what: str) -> None:
-    if not principal.is_admin:
-        raise Forbidden(f"只有管理员可以{what}，请联系流程管理员")
+    require_admin(principal, f"{what}，请联系流程管理员")
 
 
 def _reason(reason: str | None) -> str:

@@ -12,12 +12,12 @@ from service.domain.status import TaskStatus
 from service.engine.errors import TaskNotReady
 from service.engine.rewind import ActedOn, NotReturnable, Rewound
 from service.services import audit, own_records
+from service.services.authorization import require_may_act_on
 from service.services.errors import Conflict, Forbidden, Invalid
 from service.services.principal import Principal
 from service.services.task_operations import completion_refusal
 from service.services.tasks import Completion, _require_open, _visible_task
 from service.services.unit_of_work import Advancing, advance
-from service.services.visibility import can_work_on
 from service.store.models import Instance, ProcessDefinition, Task
 from service.timeutil import utcnow
 
@@ -202,7 +202,4 @@ def _last_worker(unit: Advancing, element_id: str) -> str | None:
 
 
 def _may_return(principal: Principal, task: Task) -> None:
-    if principal.is_admin or can_work_on(principal, task):
-        return
-    who = f"已由 {task.assignee} 认领" if task.assignee else "不属于您的角色"
-    raise Forbidden(f"任务「{task.title}」{who}，只有当前办理人或管理员可以退回")
+    require_may_act_on(principal, task, "退回")
