@@ -217,9 +217,10 @@ def audit_verify() -> None:
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), type=int, show_default="8000")
 @click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")), type=int)
 def serve(host: str, port: int, workers: int) -> None:
+    from service.config import Settings
     from service.wsgi_server import run
 
-    run(host, port, workers)
+    run(host, port, workers, Settings.from_env().worker_timeout_seconds)
 
 
 @main.command("docs", help="重新生成由代码生成的文档（docs/domain-api.md 的函数表）")

@@ -56,6 +56,9 @@ class Settings:
     # How long a writer waits for the database's write lock (SQLite) or a row lock (PostgreSQL)
     # before the request is answered 503 with Retry-After.
     db_busy_timeout_seconds: float = 30.0
+    # A worker that does not answer gunicorn's heartbeat for this long (a step stuck in one C
+    # call) is killed; its case is found and settled by services.interruptions.
+    worker_timeout_seconds: int = 60
     # Login throttling: failed password logins within the window, per account and per client
     # address; beyond them logins are refused with 429 (a correct password too) until the window
     # has passed over the oldest of them.
@@ -87,12 +90,11 @@ class Settings:
             scheduler_enabled=_bool(env.get("XUANPIN_SCHEDULER"), True),
             timer_sweep_seconds=float(env.get("XUANPIN_TIMER_SWEEP_SECONDS", "10")),
             max_upload_bytes=int(env.get("XUANPIN_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
-            max_instance_data_bytes=int(
-                env.get("XUANPIN_MAX_INSTANCE_DATA_BYTES", str(2 * 1024 * 1024))
-            ),
+            max_instance_data_bytes=int(env.get("XUANPIN_MAX_INSTANCE_DATA_BYTES", str(2 * 1024 * 1024))),
             max_instance_data_keys=int(env.get("XUANPIN_MAX_INSTANCE_DATA_KEYS", "10000")),
             sql_echo=_bool(env.get("XUANPIN_SQL_ECHO"), False),
             db_busy_timeout_seconds=float(env.get("XUANPIN_DB_BUSY_TIMEOUT", "30")),
+            worker_timeout_seconds=int(env.get("XUANPIN_WORKER_TIMEOUT", "60")),
             login_failures_per_account=int(env.get("XUANPIN_LOGIN_FAILURES_PER_ACCOUNT", "5")),
             login_failures_per_address=int(env.get("XUANPIN_LOGIN_FAILURES_PER_ADDRESS", "20")),
             login_failure_window_seconds=int(env.get("XUANPIN_LOGIN_FAILURE_WINDOW", "900")),

@@ -97,6 +97,11 @@ def _case_checks(
     where = path or "_form"
     if isinstance(value, str) and any(k in schema for k in (NOT_BEFORE, NOT_AFTER, NOT_FUTURE)):
         yield from _date_checks(schema, value, case, today, title, where)
+    # A field that must be filled in (minLength) is not filled by spaces (JB-01 "all required"):
+    # JSON Schema counts leading and trailing spaces, a reader of the record would not.
+    minimum = schema.get("minLength")
+    if isinstance(value, str) and isinstance(minimum, int) and minimum > 0 and len(value.strip()) < minimum:
+        yield (where, f"「{title}」至少 {minimum} 个字，首尾空格不计")
     if isinstance(value, Mapping):
         for name, sub in schema.get("properties", {}).items():
             if name in value:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from service.container import Container
-from service.services import timers
+from service.services import interruptions, timers
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,10 @@ class TimerScheduler:
     def tick(self) -> int:
         """Fire everything due, then arrange to wake for the next one."""
         with self._lock:
+            try:
+                interruptions.recover_interrupted(self.app)
+            except Exception:
+                log.exception("recovering interrupted work failed")
             try:
                 fired = timers.fire_due(self.app, self.worker)
             except Exception:

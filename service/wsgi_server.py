@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+
+log = logging.getLogger(__name__)
 
 
 class _Server(BaseApplication):  # type: ignore[misc]
@@ -20,8 +23,14 @@ class _Server(BaseApplication):  # type: ignore[misc]
         import gc
 
         from service import create_app
+        from service.services.interruptions import recover_interrupted
 
         app = create_app()
+        # A worker starts where one was killed: settle the case that worker was advancing.
+        try:
+            recover_interrupted(app.extensions["xuanpin"])
+        except Exception:
+            log.exception("recovering interrupted work failed")
         # Move the start-up objects (modules, ORM, specs) out of the collector's way: full
         # collections otherwise rescan ~200k objects and dominate the p95 of large instances.
         gc.collect()
@@ -29,14 +38,14 @@ class _Server(BaseApplication):  # type: ignore[misc]
         return app
 
 
-def run(host: str, port: int, workers: int) -> None:
+def run(host: str, port: int, workers: int, timeout: int) -> None:
     _Server(
         {
             "bind": f"{host}:{port}",
             "workers": workers,
             "worker_class": "gthread",
             "threads": 8,
-            "timeout": 60,
+            "timeout": timeout,
             "graceful_timeout": 20,
             "accesslog": "-",
             # Never log query strings or headers: tokens may travel there.

@@ -3,7 +3,7 @@ it (run `xuanpin docs` after changing a diagram, then fill in 中文名 and 含�
 
 from __future__ import annotations
 
-from service.devdocs import GLOSSARY, parse_glossary, render_glossary
+from service.devdocs import GLOSSARY, builtin_sources, parse_glossary, render_glossary
 from service.engine.variables import written_variables
 from tests.bpmn import linear, script, user
 
@@ -62,3 +62,29 @@ def test_the_rule_catalogue_in_the_repository_matches_the_product_sides():
         pytest.skip("../shared/RULES.md is not beside this clone")
     rules = [line for line in original.read_text(encoding="utf-8").splitlines() if line.startswith("- ")]
     assert rules and all(line in ours.splitlines() for line in rules)
+
+
+def test_every_glossary_entry_has_a_chinese_label_and_meaning():
+    """One home per term: a row still saying 「待补」, or with an empty 中文名 or 含义, fails."""
+    placeholders = ("待补", "TODO", "TBD")
+    unfinished = [
+        f"{process}.{variable}"
+        for process, rows in parse_glossary(GLOSSARY.read_text(encoding="utf-8")).items()
+        for variable, (label, meaning, _) in rows.items()
+        if not label.strip() or not meaning.strip() or any(p in label + meaning for p in placeholders)
+    ]
+    assert not unfinished, "docs/glossary.md 中以下变量缺少中文名或含义：" + "、".join(unfinished)
+
+
+def test_a_row_no_diagram_writes_says_how_the_variable_arrives():
+    """A row left behind after a diagram stopped writing the variable would name steps that no
+    longer write it; rows for variables no step writes must say they arrive at the start."""
+    bpmn, forms, dmn = builtin_sources()
+    written = {p.key: p.written for p in written_variables(bpmn, forms, dmn)}
+    stale = [
+        f"{process}.{variable}（{steps}）"
+        for process, rows in parse_glossary(GLOSSARY.read_text(encoding="utf-8")).items()
+        for variable, (_, _, steps) in rows.items()
+        if variable not in written.get(process, {}) and "传入" not in steps
+    ]
+    assert not stale, "docs/glossary.md 列出了流程图已不再写入的变量：" + "、".join(stale)

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
+from service.domain.status import InstanceStatus, TaskStatus
 from service.services.tasks import is_overdue
 from service.timeutil import to_shanghai
 
@@ -143,7 +144,12 @@ class InstanceSchema(Schema):
     definition_key = fields.String()
     version = fields.Integer(attribute="definition_version")
     business_key = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": "running 运行中 / completed 已结束"})
+    status = fields.String(
+        metadata={
+            "description": "running 运行中 / completed 已结束 / error 出错待处理",
+            "enum": [status.value for status in InstanceStatus],
+        }
+    )
     started_by = fields.String()
     created_at = ShanghaiDateTime()
     updated_at = ShanghaiDateTime()
@@ -152,7 +158,7 @@ class InstanceSchema(Schema):
 
 class InstanceQuerySchema(PageQuerySchema):
     definition_key = fields.String()
-    status = fields.String(validate=validate.OneOf(["running", "completed", "error"]))
+    status = fields.String(validate=validate.OneOf([status.value for status in InstanceStatus]))
     business_key = fields.String()
 
 
@@ -168,7 +174,7 @@ class TaskSchema(Schema):
     definition_key = fields.String()
     business_key = fields.String(allow_none=True)
     form_key = fields.String(allow_none=True)
-    status = fields.String()
+    status = fields.String(metadata={"enum": [status.value for status in TaskStatus]})
     created_at = ShanghaiDateTime()
     due_at = ShanghaiDateTime(allow_none=True)
     due_provisional = fields.Boolean(
@@ -242,7 +248,9 @@ class TaskQuerySchema(PageQuerySchema):
     role = fields.String()
     assignee = fields.String(metadata={"description": "me 表示当前用户"})
     instance_id = fields.String()
-    status = fields.String(load_default="open", validate=validate.OneOf(["open", "completed", "cancelled"]))
+    status = fields.String(
+        load_default=TaskStatus.OPEN.value, validate=validate.OneOf([status.value for status in TaskStatus])
+    )
 
 
 class CompleteSchema(RequestSchema):

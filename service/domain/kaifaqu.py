@@ -22,6 +22,14 @@ def _posts(value: Any, what: str, field: str) -> list[dict[str, Any]]:
     if not posts:
         raise Refusal(f"{what}为空，无法发起竞聘批次", field)
     names = [p.get("mingcheng") for p in posts]
+    for index, post in enumerate(posts):
+        # KF-01: a post is published by its name and compared by its level (KF-03).
+        name = post.get("mingcheng")
+        if not isinstance(name, str) or not name.strip():
+            raise Refusal(f"第 {index + 1} 个竞聘岗位缺少岗位名称", f"{field}.{index}.mingcheng")
+        level = post.get("cengji")
+        if isinstance(level, bool) or not isinstance(level, int) or level < 1:
+            raise Refusal(f"竞聘岗位「{name}」的层级应为不小于 1 的整数", f"{field}.{index}.cengji")
     for index, name in enumerate(names):
         if names.index(name) != index:
             raise Refusal(f"竞聘岗位「{name}」重复", f"{field}.{index}.mingcheng")

@@ -299,6 +299,8 @@ ACTION_LABELS = {
     "timer.failed": "定时器执行出错",
     "message.thrown": "发出消息",
     "deadlines.recomputed": "按日历调整重算期限",
+    "deadlines.recompute_failed": "按新日历重算期限失败",
+    "work.interrupted": "工作进程被终止，办理中断",
     "calendar.seeded": "载入法定节假日",
     "calendar.day_set": "设置日历",
     "calendar.day_deleted": "删除日历调整",
@@ -327,6 +329,8 @@ _OPEN_DETAILS = {
     "timer.failed",
     "message.thrown",
     "deadlines.recomputed",
+    "deadlines.recompute_failed",
+    "work.interrupted",
     "dossier.exported",
 }
 

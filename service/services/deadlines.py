@@ -7,18 +7,24 @@ timer expression and the task due dates are evaluated again on the new calendar.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import date, datetime, time
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from service.container import Container
+from service.domain.status import TaskStatus
 from service.engine.errors import ExecutionError
 from service.services import audit
-from service.services.progress import save_progress
-from service.store.models import Instance, ProcessDefinition, Task, Timer
+from service.services.errors import Conflict, NotFound
+from service.services.unit_of_work import Advancing, advance
+from service.store.models import Task, Timer
 from service.timeutil import SHANGHAI
+
+log = logging.getLogger(__name__)
+
+_ATTEMPTS = 3
 
 
 def recompute_deadlines(app: Container, changed: list[date]) -> int:
@@ -61,48 +67,72 @@ def _moved(task_id: str, title: str, old: datetime | None, new: datetime | None)
 
 
 def _recompute_instance(app: Container, instance_id: str, timer_tasks: set[str], dates: list[str]) -> int:
-    try:
-        with app.db.transaction(write=True) as session:
-            instance = session.scalar(select(Instance).where(Instance.id == instance_id).with_for_update())
-            if instance is None or instance.status != "running":
-                return 0
-            definition = session.get(ProcessDefinition, instance.definition_id)
-            assert definition is not None
-            run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
-            before = {t.task_id: t.due_at for t in run.waiting_timers()}
-            open_tasks = list(
-                session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == "open"))
+    def work(unit: Advancing) -> int:
+        session, instance, run = unit.session, unit.instance, unit.run
+        before = {t.task_id: t.due_at for t in run.waiting_timers()}
+        open_tasks = list(
+            session.scalars(
+                select(Task).where(Task.instance_id == instance.id, Task.status == TaskStatus.OPEN)
             )
-            tasks_before = {task.id: task.due_at for task in open_tasks}
-            kept = run.recompute_stored_deadlines()  # first: timers may read them
-            for task_id in timer_tasks:
-                run.reevaluate_timer(task_id)
-            save_progress(app, session, instance, run)
-            if kept:
-                data = dict(instance.data or {})
-                data.update({key: new for key, (old, new) in kept.items() if data.get(key) == old})
-                instance.data = data
-            # What the calendar change moved, from and to, so the case's history can say it.
-            timers_moved = [
-                _moved(t.task_id, t.title, before[t.task_id], t.due_at)
-                for t in run.waiting_timers()
-                if t.task_id in before and before[t.task_id] != t.due_at
-            ]
-            tasks_moved = [
-                _moved(task.id, task.title, tasks_before[task.id], task.due_at)
-                for task in open_tasks
-                if task.status == "open" and tasks_before[task.id] != task.due_at
-            ]
-            audit.record(
-                session,
-                "system",
-                "deadlines.recomputed",
-                instance.id,
-                calendar_dates=dates,
-                timers=timers_moved,
-                tasks=tasks_moved,
-                data_moved={key: {"from": old, "to": new} for key, (old, new) in kept.items()},
-            )
-            return 1
-    except (StaleDataError, ExecutionError):
+        )
+        tasks_before = {task.id: task.due_at for task in open_tasks}
+        kept = run.recompute_stored_deadlines()  # first: timers may read them
+        for task_id in timer_tasks:
+            run.reevaluate_timer(task_id)
+        unit.save()
+        if kept:
+            data = dict(instance.data or {})
+            data.update({key: new for key, (old, new) in kept.items() if data.get(key) == old})
+            instance.data = data
+        # What the calendar change moved, from and to, so the case's history can say it.
+        timers_moved = [
+            _moved(t.task_id, t.title, before[t.task_id], t.due_at)
+            for t in run.waiting_timers()
+            if t.task_id in before and before[t.task_id] != t.due_at
+        ]
+        tasks_moved = [
+            _moved(task.id, task.title, tasks_before[task.id], task.due_at)
+            for task in open_tasks
+            if task.status == TaskStatus.OPEN and tasks_before[task.id] != task.due_at
+        ]
+        audit.record(
+            session,
+            "system",
+            "deadlines.recomputed",
+            instance.id,
+            calendar_dates=dates,
+            timers=timers_moved,
+            tasks=tasks_moved,
+            data_moved={key: {"from": old, "to": new} for key, (old, new) in kept.items()},
+        )
+        return 1
+
+    def failed(unit: Advancing, error: ExecutionError) -> int:
+        # The case keeps its former deadlines and runs on; the trail and the log say why.
+        audit.record(
+            unit.session,
+            "system",
+            "deadlines.recompute_failed",
+            unit.instance.id,
+            calendar_dates=dates,
+            error=error.message,
+        )
         return 0
+
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return advance(
+                app,
+                instance_id,
+                work,
+                actor="system",
+                doing="按新日历重算期限",
+                on_failure=failed,
+                on_status=lambda _instance: 0,
+            )
+        except NotFound:
+            return 0
+        except Conflict:  # changed by a request meanwhile: evaluate again on what it saved
+            log.info("deadlines of instance %s: write conflict, attempt %s", instance_id, attempt)
+    log.error("deadlines of instance %s not recomputed after %s attempts", instance_id, _ATTEMPTS)
+    return 0

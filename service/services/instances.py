@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from service.container import Container
 from service.domain.plain_data import size_problem
 from service.domain.start_rights import Starter, StartRights, refusal_to_start
-from service.engine.errors import ExecutionError, RuleRefused
+from service.domain.status import InstanceStatus, TimerStatus
 from service.engine.runtime import CompletedStep, ElementState
 from service.services import audit
-from service.services.errors import Conflict, DataTooLarge, Forbidden, Invalid, NotFound, refused, too_large
+from service.services.errors import Conflict, Forbidden, Invalid, NotFound, too_large
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.progress import new_instance_id, save_progress
+from service.services.unit_of_work import Advancing, advance, engine_refusals
 from service.services.visibility import instance_visible, personal_data_view, sees_everything
 from service.store.models import Instance, ProcessDefinition, Task, Timer
 from service.timeutil import to_shanghai, utcnow
@@ -86,7 +87,7 @@ def start(
     data = check_data(data, reserved_data_names(app))
     check_size(app, data)
     try:
-        with app.db.transaction(write=True) as session:
+        with engine_refusals("流程无法启动：{message}"), app.db.transaction(write=True) as session:
             definition = session.scalar(
                 select(ProcessDefinition)
                 .where(ProcessDefinition.key == key)
@@ -108,7 +109,7 @@ def start(
                 definition_key=definition.key,
                 definition_version=definition.version,
                 business_key=business_key or None,
-                status="running",
+                status=InstanceStatus.RUNNING,
                 started_by=principal.username,
                 created_at=utcnow(),
             )
@@ -126,12 +127,6 @@ def start(
             )
             session.flush()
             return instance
-    except RuleRefused as error:
-        raise refused(error) from None
-    except DataTooLarge as error:
-        raise too_large(error.exceeded) from None
-    except ExecutionError as error:
-        raise Invalid(f"流程无法启动：{error.message}", element_id=error.element_id) from None
     except IntegrityError:
         raise Conflict(f"业务编号 {business_key} 已被流程 {key} 的另一个运行中实例使用") from None
 
@@ -342,36 +337,38 @@ def retry(app: Container, principal: Principal, instance_id: str) -> InstanceDet
     account created for an assignee, a calendar entry, a new diagram version is not applied)."""
     if not principal.is_admin:
         raise Forbidden("只有管理员可以重试出错的流程实例")
-    with app.db.transaction(write=True) as session:
-        instance = session.scalar(select(Instance).where(Instance.id == instance_id).with_for_update())
-        if instance is None:
-            raise NotFound(f"流程实例 {instance_id} 不存在")
-        if instance.status != "error":
-            raise Conflict(f"流程实例 {instance_id} 没有出错（状态：{instance.status}），无需重试")
-        definition = session.get(ProcessDefinition, instance.definition_id)
-        assert definition is not None
-        run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
-        try:
-            run.advance()
-            still_waiting = {view.task_id for view in run.waiting_timers()}
-            failed = session.scalars(
-                select(Timer).where(Timer.instance_id == instance.id, Timer.status == "failed")
-            )
-            fired = []
-            for timer in failed:
-                # Back to waiting so the save either keeps it or records it as fired now.
-                timer.status, timer.last_error = "waiting", None
-                if timer.task_id not in still_waiting:
-                    fired.append(timer.task_id)
-            session.flush()  # the timer sync below selects waiting rows
-            previous_error, instance.status, instance.error = instance.error, "running", None
-            save_progress(app, session, instance, run, fired=fired)
-        except ExecutionError as error:
-            raise Invalid(
-                f"重试仍未成功：{error.message}；实例保持出错状态，请排除原因后再试",
-                element_id=error.element_id,
-            ) from None
+
+    def not_in_error(instance: Instance) -> None:
+        raise Conflict(f"流程实例 {instance_id} 没有出错（状态：{instance.status}），无需重试")
+
+    def work(unit: Advancing) -> None:
+        instance, session, run = unit.instance, unit.session, unit.run
+        run.advance()
+        still_waiting = {view.task_id for view in run.waiting_timers()}
+        failed = session.scalars(
+            select(Timer).where(Timer.instance_id == instance.id, Timer.status == TimerStatus.FAILED)
+        )
+        fired = []
+        for timer in failed:
+            # Back to waiting so the save either keeps it or records it as fired now.
+            timer.status, timer.last_error = TimerStatus.WAITING, None
+            if timer.task_id not in still_waiting:
+                fired.append(timer.task_id)
+        session.flush()  # the timer sync below selects waiting rows
+        previous_error, instance.status, instance.error = instance.error, InstanceStatus.RUNNING, None
+        unit.save(fired=fired)
         audit.record(
             session, principal.username, "instance.retried", instance.id, previous_error=previous_error
         )
+
+    advance(
+        app,
+        instance_id,
+        work,
+        actor=principal.username,
+        doing="重试",
+        statuses=(InstanceStatus.ERROR,),
+        on_status=not_in_error,
+        refusal="重试仍未成功：{message}；实例保持出错状态，请排除原因后再试",
+    )
     return get_instance(app, principal, instance_id)

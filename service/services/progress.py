@@ -17,9 +17,8 @@ from service.engine.runtime import UserTaskView, WorkflowRun
 from service.services import audit, own_records
 from service.services.accounts import check_named_users
 from service.services.errors import DataTooLarge
-from service.services.timers import sync_timers
 from service.store.db import after_commit
-from service.store.models import Instance, OutboxEvent, Task, TaskGrant
+from service.store.models import Instance, OutboxEvent, Task, TaskGrant, Timer
 from service.timeutil import utcnow
 
 
@@ -127,6 +126,45 @@ def save_progress(
             provisional=timer.provisional,
         )
     return still_open
+
+
+def sync_timers(
+    session: Session, instance: Instance, run: WorkflowRun, fired: Iterable[str] = ()
+) -> list[Timer]:
+    """Make the timer rows of an instance match what the engine waits for. Returns new rows."""
+    fired = set(fired)
+    now = utcnow()
+    waiting = {view.task_id: view for view in ([] if run.completed else run.waiting_timers())}
+    rows = session.scalars(select(Timer).where(Timer.instance_id == instance.id, Timer.status == "waiting"))
+    added = []
+    for row in rows:
+        view = waiting.pop(row.task_id, None)
+        if view is None:
+            row.status = "fired" if row.task_id in fired else "cancelled"
+            row.fired_at = now if row.task_id in fired else None
+            row.claimed_by = row.claimed_until = None
+            continue
+        if view.due_at != row.due_at:  # a cycle moved on, or the expression was evaluated again
+            row.due_at = view.due_at
+            row.provisional = view.provisional
+            row.period_start = view.period_start
+        row.claimed_by = row.claimed_until = None
+    for view in waiting.values():
+        row = Timer(
+            instance_id=instance.id,
+            task_id=view.task_id,
+            element_id=view.element_id,
+            title=view.title,
+            kind=view.kind,
+            due_at=view.due_at,
+            provisional=view.provisional,
+            period_start=view.period_start,
+            status="waiting",
+            created_at=now,
+        )
+        session.add(row)
+        added.append(row)
+    return added
 
 
 def _check_assignees(session: Session, views: list[UserTaskView]) -> None:

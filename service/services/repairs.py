@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from service.container import Container
+from service.domain.status import InstanceStatus
 from service.services import audit
-from service.services.progress import save_progress
-from service.store.models import Instance, ProcessDefinition
+from service.services.unit_of_work import Advancing, advance
+from service.store.models import Instance
 
+_REPAIRABLE = (InstanceStatus.RUNNING, InstanceStatus.ERROR)
 # A case that never reached a multi-instance has no child carrying an index in its state.
 _MULTI_INSTANCE_MARK = '"key_or_index"'
 
@@ -30,36 +32,44 @@ def repair_multi_instance(app: Container, actor: str, dry_run: bool = False) -> 
         candidates = list(
             session.scalars(
                 select(Instance.id)
-                .where(
-                    Instance.status.in_(("running", "error")), Instance.state.contains(_MULTI_INSTANCE_MARK)
-                )
+                .where(Instance.status.in_(_REPAIRABLE), Instance.state.contains(_MULTI_INSTANCE_MARK))
                 .order_by(Instance.created_at)
             )
         )
     repaired = []
     for instance_id in candidates:
-        with app.db.transaction(write=True) as session:
-            instance = session.scalar(select(Instance).where(Instance.id == instance_id).with_for_update())
-            if instance is None or instance.status not in ("running", "error"):
-                continue
-            definition = session.get(ProcessDefinition, instance.definition_id)
-            assert definition is not None
-            run = app.engine.load(definition.id, lambda d=definition: d.spec, instance.state)
-            fixes = run.repair_multi_instance()
+
+        def work(unit: Advancing) -> RepairedInstance | None:
+            fixes = unit.run.repair_multi_instance()
             if not fixes:
-                continue
+                return None
             changes = [
                 f"步骤 {fix.element_id} 的 {fix.variable}："
                 f"{fix.placed} 份结果归位，删除 {fix.removed} 个多余条目"
                 for fix in fixes
             ]
-            repaired.append(
-                RepairedInstance(instance.id, instance.definition_key, instance.business_key, changes)
-            )
-            if dry_run:  # the run was mended in memory only; nothing was written
-                continue
-            save_progress(app, session, instance, run)
-            audit.record(
-                session, actor, "instance.repaired", instance.id, repair="multi-instance", changes=changes
-            )
+            instance = unit.instance
+            if not dry_run:  # otherwise the run was mended in memory only; nothing is written
+                unit.save()
+                audit.record(
+                    unit.session,
+                    actor,
+                    "instance.repaired",
+                    instance.id,
+                    repair="multi-instance",
+                    changes=changes,
+                )
+            return RepairedInstance(instance.id, instance.definition_key, instance.business_key, changes)
+
+        result = advance(
+            app,
+            instance_id,
+            work,
+            actor=actor,
+            doing="修复多实例数据",
+            statuses=_REPAIRABLE,
+            on_status=lambda _instance: None,
+        )
+        if result is not None:
+            repaired.append(result)
     return repaired

@@ -8,17 +8,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from service.container import Container
-from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
+from service.domain.status import InstanceStatus, TaskStatus
+from service.engine.errors import TaskNotReady
 from service.forms import declared_fields, form_context, named_users, validate_submission
 from service.services import accounts, audit
-from service.services.errors import Conflict, DataTooLarge, Forbidden, Invalid, NotFound, refused, too_large
+from service.services.errors import Conflict, Forbidden, Invalid, NotFound
 from service.services.instances import check_data, check_size, reserved_data_names
 from service.services.pagination import Page
 from service.services.principal import Principal
-from service.services.progress import save_progress
+from service.services.unit_of_work import Advancing, advance
 from service.services.visibility import (
     can_see_task,
     can_work_on,
@@ -162,68 +162,52 @@ def unclaim(app: Container, principal: Principal, task_id: str) -> Task:
 def complete(app: Container, principal: Principal, task_id: str, data: Any) -> Completion:
     data = check_data(data, reserved_data_names(app))
     check_size(app, data)
-    try:
-        with app.db.transaction(write=True) as session:
-            # Lock the instance first: it is the unit of consistency, one writer at a time.
-            instance = session.scalar(
-                select(Instance)
-                .where(Instance.id == select(Task.instance_id).where(Task.id == task_id).scalar_subquery())
-                .with_for_update()
-            )
-            task = _visible_task(app, session, principal, task_id) if instance is not None else None
-            if instance is None or task is None:
-                raise NotFound(f"任务 {task_id} 不存在或您无权查看")
-            _require_open(task)
-            if not can_work_on(principal, task):
-                who = f"已由 {task.assignee} 认领" if task.assignee else "不属于您的角色"
-                raise Forbidden(f"任务「{task.title}」{who}，您不能办理")
-            definition = session.get(ProcessDefinition, instance.definition_id)
-            assert definition is not None
-            run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
-            try:
-                if task.form_key:
-                    schema = definition.forms.get(task.form_key, {})
-                    today = utcnow().astimezone(SHANGHAI).date()
-                    errors = validate_submission(
-                        schema, data, case=run.task_data(task.id), today=today
-                    ) or accounts.check_named_users(session, named_users(schema, data))
-                    if errors:
-                        raise Invalid(f"表单「{task.title}」有 {len(errors)} 处需要修改", errors=errors)
-                run.complete_user_task(task.id, data)
-            except TaskNotReady:
-                raise Conflict(f"任务「{task.title}」已不在待办状态，请刷新") from None
-            now = utcnow()
-            task.status = "completed"
-            task.completed_at = now
-            task.completed_by = principal.username
-            task.assignee = task.assignee or principal.username
-            task.submitted = data
-            # First the person's act, then what the engine did with it.
-            audit.record(
-                session,
-                principal.username,
-                "task.completed",
-                instance.id,
-                task.id,
-                title=task.title,
-                data=data,
-            )
-            open_tasks = save_progress(app, session, instance, run, actor=principal.username)
-            if instance.status == "completed":
-                audit.record(session, principal.username, "instance.completed", instance.id)
-            session.flush()
-            return Completion(instance, open_tasks)
-    except RuleRefused as error:
-        raise refused(error) from None
-    except DataTooLarge as error:
-        raise too_large(error.exceeded) from None
-    except ExecutionError as error:
-        raise Invalid(
-            f"提交后流程无法继续：{error.message}；数据未保存，请联系流程管理员",
-            element_id=error.element_id,
-        ) from None
-    except StaleDataError:
-        raise Conflict("该流程实例刚被其他操作更新，您的提交未生效，请刷新后重试") from None
+    with app.db.transaction() as session:
+        task = _visible_task(app, session, principal, task_id)
+        instance_id, title = task.instance_id, task.title
+
+    def work(unit: Advancing) -> Completion:
+        # Read again under the instance lock: another request may have completed it meanwhile.
+        task = _visible_task(app, unit.session, principal, task_id)
+        _require_open(task)
+        if not can_work_on(principal, task):
+            who = f"已由 {task.assignee} 认领" if task.assignee else "不属于您的角色"
+            raise Forbidden(f"任务「{task.title}」{who}，您不能办理")
+        run = unit.run
+        try:
+            if task.form_key:
+                schema = unit.definition.forms.get(task.form_key, {})
+                today = utcnow().astimezone(SHANGHAI).date()
+                errors = validate_submission(
+                    schema, data, case=run.task_data(task.id), today=today
+                ) or accounts.check_named_users(unit.session, named_users(schema, data))
+                if errors:
+                    raise Invalid(f"表单「{task.title}」有 {len(errors)} 处需要修改", errors=errors)
+            run.complete_user_task(task.id, data)
+        except TaskNotReady:
+            raise Conflict(f"任务「{task.title}」已不在待办状态，请刷新") from None
+        task.status = TaskStatus.COMPLETED
+        task.completed_at = utcnow()
+        task.completed_by = principal.username
+        task.assignee = task.assignee or principal.username
+        task.submitted = data
+        # First the person's act, then what the engine did with it.
+        audit.record(
+            unit.session,
+            principal.username,
+            "task.completed",
+            unit.instance.id,
+            task.id,
+            title=task.title,
+            data=data,
+        )
+        open_tasks = unit.save()
+        if unit.instance.status == InstanceStatus.COMPLETED:
+            audit.record(unit.session, principal.username, "instance.completed", unit.instance.id)
+        unit.session.flush()
+        return Completion(unit.instance, open_tasks)
+
+    return advance(app, instance_id, work, actor=principal.username, doing=f"办理「{title}」")
 
 
 def _visible_task(app: Container, session: Session, principal: Principal, task_id: str) -> Task:

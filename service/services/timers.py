@@ -1,4 +1,4 @@
-"""Timers: keeping a row per waiting timer, and firing due ones exactly once from any replica."""
+"""Timers: firing due ones exactly once from any replica (the rows are kept by services.progress)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import Session, object_session
 
 from service.container import Container
+from service.domain.status import TimerStatus
 from service.engine.errors import ExecutionError
 from service.engine.runtime import WorkflowRun
 from service.services import audit
-from service.store.models import Instance, ProcessDefinition, Timer
+from service.services.errors import Conflict, NotFound
+from service.services.unit_of_work import Advancing, advance, mark_error
+from service.store.models import Instance, Timer
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -28,45 +30,6 @@ CLAIM_SECONDS = 120
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def sync_timers(
-    session: Session, instance: Instance, run: WorkflowRun, fired: Iterable[str] = ()
-) -> list[Timer]:
-    """Make the timer rows of an instance match what the engine waits for. Returns new rows."""
-    fired = set(fired)
-    now = utcnow()
-    waiting = {view.task_id: view for view in ([] if run.completed else run.waiting_timers())}
-    rows = session.scalars(select(Timer).where(Timer.instance_id == instance.id, Timer.status == "waiting"))
-    added = []
-    for row in rows:
-        view = waiting.pop(row.task_id, None)
-        if view is None:
-            row.status = "fired" if row.task_id in fired else "cancelled"
-            row.fired_at = now if row.task_id in fired else None
-            row.claimed_by = row.claimed_until = None
-            continue
-        if view.due_at != row.due_at:  # a cycle moved on, or the expression was evaluated again
-            row.due_at = view.due_at
-            row.provisional = view.provisional
-            row.period_start = view.period_start
-        row.claimed_by = row.claimed_until = None
-    for view in waiting.values():
-        row = Timer(
-            instance_id=instance.id,
-            task_id=view.task_id,
-            element_id=view.element_id,
-            title=view.title,
-            kind=view.kind,
-            due_at=view.due_at,
-            provisional=view.provisional,
-            period_start=view.period_start,
-            status="waiting",
-            created_at=now,
-        )
-        session.add(row)
-        added.append(row)
-    return added
 
 
 @dataclass(frozen=True)
@@ -111,57 +74,63 @@ def claim_due(
 
 def fire(app: Container, claimed: Claimed, worker: str) -> bool:
     """Advance the instance of one claimed timer, in one transaction with the instance lock."""
-    from service.services.progress import save_progress
+
+    def ours(session: Session) -> Timer | None:
+        timer = session.get(Timer, claimed.timer_id)
+        if timer is None or timer.status != TimerStatus.WAITING or timer.claimed_by != worker:
+            return None  # a user action or another replica got there first
+        return timer
+
+    def not_running(instance: Instance) -> bool:
+        session = object_session(instance)
+        assert session is not None
+        timer = ours(session)
+        if timer is not None:
+            timer.status = TimerStatus.CANCELLED
+        return False
+
+    def work(unit: Advancing) -> bool:
+        timer = ours(unit.session)
+        if timer is None:
+            return False
+        run, instance = unit.run, unit.instance
+        run.advance()
+        fired_now = claimed.task_id not in {t.task_id for t in run.waiting_timers()} or _moved(run, timer)
+        if fired_now:  # first the firing, then what the steps after it did
+            audit.record(
+                unit.session,
+                "scheduler",
+                "timer.fired",
+                instance.id,
+                timer.task_id,
+                title=timer.title,
+                due_at=timer.due_at.isoformat(),
+            )
+            timer.attempts += 1
+        unit.save(fired=[claimed.task_id] if fired_now else [])
+        return fired_now
+
+    def failed(unit: Advancing, error: ExecutionError) -> bool:
+        # Kept at the last good state for an administrator to mend the diagram and retry; the
+        # trail keeps the failure, not the steps that were undone.
+        timer = ours(unit.session)
+        if timer is not None:
+            timer.status = TimerStatus.FAILED
+            timer.last_error = error.message
+        mark_error(unit, error, "timer.failed", task_id=claimed.task_id)
+        return False
 
     try:
-        with app.db.transaction(write=True) as session:
-            instance = session.scalar(
-                select(Instance).where(Instance.id == claimed.instance_id).with_for_update()
-            )
-            timer = session.get(Timer, claimed.timer_id)
-            if instance is None or timer is None or timer.status != "waiting" or timer.claimed_by != worker:
-                return False  # a user action or another replica got there first
-            if instance.status != "running":
-                timer.status = "cancelled"
-                return False
-            definition = session.get(ProcessDefinition, instance.definition_id)
-            assert definition is not None
-            previous_state = instance.state
-            run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
-            recorded = audit.mark(session)
-            try:
-                run.advance()
-                fired_now = claimed.task_id not in {t.task_id for t in run.waiting_timers()} or _moved(
-                    run, timer
-                )
-                if fired_now:  # first the firing, then what the steps after it did
-                    audit.record(
-                        session,
-                        "scheduler",
-                        "timer.fired",
-                        instance.id,
-                        timer.task_id,
-                        title=timer.title,
-                        due_at=timer.due_at.isoformat(),
-                    )
-                save_progress(app, session, instance, run, fired=[claimed.task_id] if fired_now else [])
-            except ExecutionError as error:
-                # Keep the last good state: an administrator can fix the diagram and retry. The
-                # trail keeps the failure, not the steps that were undone.
-                audit.discard_since(session, recorded)
-                instance.state = previous_state
-                instance.status = "error"
-                instance.error = error.message
-                timer.status = "failed"
-                timer.last_error = error.message
-                audit.record(
-                    session, "scheduler", "timer.failed", instance.id, timer.task_id, error=error.message
-                )
-                return False
-            if fired_now:
-                timer.attempts += 1
-            return fired_now
-    except StaleDataError:
+        return advance(
+            app,
+            claimed.instance_id,
+            work,
+            actor="scheduler",
+            doing="触发定时事件",
+            on_failure=failed,
+            on_status=not_running,
+        )
+    except (NotFound, Conflict):  # the instance is gone, or changed meanwhile: nothing fired
         return False
 
 

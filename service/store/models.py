@@ -282,6 +282,21 @@ class Timer(Base):
     __table_args__ = (Index("ix_timers_status_due", "status", "due_at"),)
 
 
+class WorkInFlight(Base):
+    """An instance being advanced right now, written in its own transaction before the work
+    starts and deleted with the work's commit. A row whose worker died (killed for holding the
+    interpreter past its timeout) tells the recovery sweep which case that work was on."""
+
+    __tablename__ = "work_in_flight"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    doing: Mapped[str] = mapped_column(String(300))  # shown to people: 「办理「计算面试得分」」
+    actor: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class CalendarDay(Base):
     """A day that differs from the plain weekday rule: a holiday, or a make-up working day (调休).
 
