@@ -124,12 +124,13 @@ def test_work_that_finished_in_between_makes_the_next_interruption_a_first_one(a
 def test_live_work_is_left_alone_and_dead_work_elsewhere_is_known_by_its_age(api, app):
     container = app.extensions["xuanpin"]
     instance_id, _ = _case(api)
-    timeout = container.settings.worker_timeout_seconds
+    settings = container.settings
+    longest = settings.worker_timeout_seconds + 2 * settings.db_busy_timeout_seconds
     _in_flight(container, instance_id, os.getpid())  # this very process, at it now
     _in_flight(container, instance_id, 4242, host="other-replica")  # another machine, recent
     assert recover_interrupted(container) == []
     assert len(_rows(container)) == 2
-    _in_flight(container, instance_id, 4343, host="other-replica", age=timeout + 60)
+    _in_flight(container, instance_id, 4343, host="other-replica", age=longest + 60)
     [settled] = recover_interrupted(container)
     assert settled.instance_id == instance_id
     assert len(_rows(container)) == 2

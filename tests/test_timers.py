@@ -325,3 +325,44 @@ def test_instance_in_error_is_retried_by_an_admin_once_the_cause_is_mended(api):
     db = _container(api).db
     assert sql_count(db, "SELECT count(*) FROM timers WHERE status = 'fired'") == 1
     assert sql_count(db, "SELECT count(*) FROM audit_events WHERE action = 'instance.retried'") == 1
+
+
+def test_a_failing_timer_leaves_every_row_as_it_was_before_it_fired(api):
+    """The unit of work rolls a failed firing back as a whole: an interrupting boundary timer
+    withdraws 「办理」 and leads to a step assigned to an account that does not exist; the instance
+    goes into error and 「办理」 is still open in the inbox, matching the engine state kept."""
+    from uuid import uuid4
+
+    from tests import bpmn
+
+    escalation = (
+        '<bpmn:boundaryEvent id="Overdue" name="办理超期" attachedToRef="S1">'
+        "<bpmn:timerEventDefinition>"
+        '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">2026-12-01T09:00:00+08:00</bpmn:timeDate>'
+        "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+        '<bpmn:userTask id="Duban" name="督办" camunda:assignee="${duban_ren}" />'
+        '<bpmn:endEvent id="EndEvent_2" name="督办结束" />'
+        '<bpmn:sequenceFlow id="Fo1" sourceRef="Overdue" targetRef="Duban" />'
+        '<bpmn:sequenceFlow id="Fo2" sourceRef="Duban" targetRef="EndEvent_2" />'
+        "</bpmn:process>"
+    )
+    document = bpmn.linear(
+        "ceshi_duban_shibai",
+        bpmn.user("办理", 'camunda:candidateGroups="工作组"'),
+        properties={"xuanpin:startFields": "duban_ren"},
+    ).replace(b"</bpmn:process>", escalation.encode())
+    assert api.deploy(("ceshi_duban_shibai.bpmn", document)).status_code == 201
+    with time_machine.travel(datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)):
+        started = api.start("ceshi_duban_shibai", duban_ren=f"nobody-{uuid4().hex[:6]}")
+        instance_id = started.json["id"]
+        [before] = api.get(f"/api/v1/instances/{instance_id}").json["open_tasks"]
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, 1, tzinfo=SHANGHAI)):
+        assert _scheduler(api).tick() == 0
+        detail = api.get(f"/api/v1/instances/{instance_id}").json
+        assert detail["status"] == "error" and "nobody-" in detail["error"]
+        assert [t["id"] for t in detail["open_tasks"]] == [before["id"]]
+        assert [t["title"] for t in api.inbox("gongzuozu")] == ["办理"]
+        db = _container(api).db
+        assert sql_count(db, "SELECT count(*) FROM tasks WHERE status = 'cancelled'") == 0
+        assert sql_count(db, "SELECT count(*) FROM audit_events WHERE action = 'timer.fired'") == 0
+        assert sql_count(db, "SELECT count(*) FROM audit_events WHERE action = 'timer.failed'") == 1

@@ -28,7 +28,8 @@ from service.timeutil import to_shanghai, utcnow
 log = logging.getLogger(__name__)
 
 INTERRUPTED = "work.interrupted"
-# Beyond the worker timeout a live worker cannot still be at it: gunicorn would have killed it.
+# A live worker cannot still be at it beyond its timeout (gunicorn would have killed it) plus
+# the two lock waits before the work starts (the in-flight mark, the instance lock).
 _GRACE_SECONDS = 30
 
 
@@ -44,7 +45,9 @@ def recover_interrupted(app: Container, now: datetime | None = None) -> list[Int
     """Settle the work-in-flight rows of dead workers: on this host those whose process is gone,
     anywhere those older than the worker timeout allows."""
     now = now or utcnow()
-    stale_before = now - timedelta(seconds=app.settings.worker_timeout_seconds + _GRACE_SECONDS)
+    settings = app.settings
+    longest = settings.worker_timeout_seconds + 2 * settings.db_busy_timeout_seconds + _GRACE_SECONDS
+    stale_before = now - timedelta(seconds=longest)
     with app.db.transaction() as session:
         rows = list(session.scalars(select(WorkInFlight).order_by(WorkInFlight.id)))
     dead = [

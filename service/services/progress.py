@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
+from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from service.container import Container
 from service.domain.plain_data import size_problem
+from service.domain.status import InstanceStatus, TaskStatus, TimerStatus
 from service.engine.errors import ExecutionError
 from service.engine.runtime import UserTaskView, WorkflowRun
 from service.services import audit, own_records
@@ -34,11 +36,22 @@ def save_progress(
     fired: Iterable[str] = (),
     actor: str = "engine",
 ) -> list[Task]:
-    """Write the run back, materialise its READY user tasks and its waiting timers, and record
-    what each step changed in the data (scores computed, verdicts, draws with their seed).
-    `actor`: who completed the person's step in this run. Returns the open task rows."""
+    """Write the run back: the state and case data, the READY user tasks as inbox rows, the
+    thrown messages to the outbox and the waiting timers as timer rows, recording what each step
+    changed in the data (scores computed, verdicts, draws with their seed). `actor`: who
+    completed the person's step in this run. Returns the open task rows."""
     now = utcnow()
     messages = run.thrown_messages()  # before dump(): taking them is what removes them from the state
+    _store_state(app, session, instance, run, actor, now)
+    open_tasks = _sync_tasks(app, session, instance, run, now)
+    _publish_messages(session, instance, messages, now)
+    _schedule_timers(app, session, instance, run, fired)
+    return open_tasks
+
+
+def _store_state(
+    app: Container, session: Session, instance: Instance, run: WorkflowRun, actor: str, now: datetime
+) -> None:
     state = run.dump()  # refuses what a script left that cannot be stored
     previous_data = instance.data
     for change in run.step_changes(previous_data or {}):
@@ -63,16 +76,22 @@ def save_progress(
     instance.data = data
     instance.updated_at = now
     if run.completed:
-        instance.status = "completed"
+        instance.status = InstanceStatus.COMPLETED
         instance.completed_at = now
     own_records.refresh(session, instance, previous_data, now)
+
+
+def _sync_tasks(
+    app: Container, session: Session, instance: Instance, run: WorkflowRun, now: datetime
+) -> list[Task]:
+    """Inbox rows for the READY user tasks; rows the engine withdrew are cancelled."""
     ready = {view.id: view for view in run.ready_user_tasks()}
     open_rows = list(
-        session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == "open"))
+        session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == TaskStatus.OPEN))
     )
     still_open = []
     for row in open_rows:
-        if row.status != "open":  # completed by the caller in this same transaction
+        if row.status != TaskStatus.OPEN:  # completed by the caller in this same transaction
             continue
         if row.id in ready:
             view = ready.pop(row.id)
@@ -82,7 +101,7 @@ def save_progress(
             still_open.append(row)
         else:
             # Withdrawn by the engine (interrupting event, cancelled branch, ended instance).
-            row.status = "cancelled"
+            row.status = TaskStatus.CANCELLED
             row.completed_at = now
     _check_assignees(session, list(ready.values()))
     _check_no_work_for_observers(list(ready.values()), app.settings.observer_roles)
@@ -101,6 +120,13 @@ def save_progress(
             due_at=_iso(row.due_at),
             due_provisional=row.due_provisional,
         )
+    return still_open
+
+
+def _publish_messages(
+    session: Session, instance: Instance, messages: list[tuple[str, Any]], now: datetime
+) -> None:
+    """Thrown messages go to the outbox, read by integrations through the events feed."""
     for name, payload in messages:
         session.add(
             OutboxEvent(
@@ -113,6 +139,11 @@ def save_progress(
             )
         )
         audit.record(session, "engine", "message.thrown", instance.id, name=name)
+
+
+def _schedule_timers(
+    app: Container, session: Session, instance: Instance, run: WorkflowRun, fired: Iterable[str]
+) -> None:
     for timer in sync_timers(session, instance, run, fired):
         after_commit(session, partial(app.timer_created, timer.due_at))
         audit.record(
@@ -125,7 +156,6 @@ def save_progress(
             due_at=_iso(timer.due_at),
             provisional=timer.provisional,
         )
-    return still_open
 
 
 def sync_timers(
@@ -135,12 +165,14 @@ def sync_timers(
     fired = set(fired)
     now = utcnow()
     waiting = {view.task_id: view for view in ([] if run.completed else run.waiting_timers())}
-    rows = session.scalars(select(Timer).where(Timer.instance_id == instance.id, Timer.status == "waiting"))
+    rows = session.scalars(
+        select(Timer).where(Timer.instance_id == instance.id, Timer.status == TimerStatus.WAITING)
+    )
     added = []
     for row in rows:
         view = waiting.pop(row.task_id, None)
         if view is None:
-            row.status = "fired" if row.task_id in fired else "cancelled"
+            row.status = TimerStatus.FIRED if row.task_id in fired else TimerStatus.CANCELLED
             row.fired_at = now if row.task_id in fired else None
             row.claimed_by = row.claimed_until = None
             continue
@@ -159,7 +191,7 @@ def sync_timers(
             due_at=view.due_at,
             provisional=view.provisional,
             period_start=view.period_start,
-            status="waiting",
+            status=TimerStatus.WAITING,
             created_at=now,
         )
         session.add(row)
@@ -218,7 +250,7 @@ def _task_row(instance: Instance, view: UserTaskView, now: datetime) -> Task:
         assignee=view.assignee,
         form_key=view.form_key,
         documentation=view.documentation,
-        status="open",
+        status=TaskStatus.OPEN,
         created_at=now,
         due_at=view.due_at,
         due_provisional=view.due_provisional,
