@@ -15,6 +15,7 @@ from service.services import accounts, definitions, repairs
 from service.services.errors import ServiceError
 from service.services.principal import Principal
 from service.store import migrate
+from service.timeutil import SHANGHAI
 
 DEPLOYABLE = (".bpmn", ".dmn", ".schema.json")
 
@@ -210,6 +211,42 @@ def audit_verify() -> None:
         sys.exit(1)
     last = report.last_hash or "（尚无事件）"
     click.echo(f"审计链完整：共 {report.events} 个事件，最后一个事件的哈希 {last}")
+
+
+@main.group(help="保留期限（FH-07：默认永久保存）")
+def retention() -> None:
+    pass
+
+
+@retention.command(
+    "apply",
+    help="按 XUANPIN_RETENTION_DAYS 清除结束已久的案件的工作数据（引擎状态、实例数据、任务提交内容）；"
+    "声明永久保存的流程（全部内置流程）不清除；审计记录从不删除。未设置保留期限时什么也不做",
+)
+@click.option("--dry-run", is_flag=True, help="只列出将被清除的案件，不写入")
+def retention_apply(dry_run: bool) -> None:
+    from service.services import retention as policy
+
+    app = _container()
+    report = policy.apply(app.db, app.settings.retention_days, dry_run=dry_run)
+    if report.days is None:
+        click.echo(
+            "未配置保留期限（XUANPIN_RETENTION_DAYS）：全部案件及其审计记录永久保存（FH-07），未清除任何数据"
+        )
+        return
+    cutoff = report.cutoff.astimezone(SHANGHAI) if report.cutoff else None
+    verb = "将清除" if dry_run else "已清除"
+    click.echo(f"保留期限 {report.days} 天：{cutoff:%Y-%m-%d %H:%M} 之前结束的案件")
+    for case in report.purged:
+        click.echo(
+            f"  {verb} {case.instance_id} {case.definition_key} 第 {case.definition_version} 版"
+            f" {case.business_key or ''}（结束于 {case.completed_at.astimezone(SHANGHAI):%Y-%m-%d}）"
+        )
+    click.echo(
+        f"{verb} {len(report.purged)} 个案件的工作数据；"
+        f"{len(report.kept_permanent)} 个属永久保存的流程，保留；审计记录全部保留"
+        + ("（试运行，未写入）" if dry_run else "")
+    )
 
 
 @main.command("serve", help="以 gunicorn 提供服务")

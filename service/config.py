@@ -20,6 +20,19 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _retention_days(value: str | None) -> int | None:
+    """XUANPIN_RETENTION_DAYS: unset or empty keeps everything forever (FH-07)."""
+    if value is None or not value.strip():
+        return None
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise ValueError(f"XUANPIN_RETENTION_DAYS 应为正整数天数（或不设置：永久保存），现为 {value!r}")
+    return days
+
+
 def _list(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
     if not value:
         return default
@@ -73,6 +86,12 @@ class Settings:
     secret_key: str = ""
     # Send the session cookie only over HTTPS (set behind a TLS-terminating proxy).
     cookie_secure: bool = False
+    # Retention (FH-07): None keeps finished cases and their audit permanently. A number of days
+    # lets `xuanpin retention apply` remove the working data of cases finished longer ago, except
+    # those of procedures whose diagram declares them permanent; the audit trail is never removed.
+    retention_days: int | None = None
+    # 催办: the same task may be urged once per this many minutes.
+    urge_interval_minutes: int = 30
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -101,5 +120,7 @@ class Settings:
             trusted_proxies=int(env.get("XUANPIN_TRUSTED_PROXIES", "0")),
             secret_key=env.get("XUANPIN_SECRET_KEY", ""),
             cookie_secure=_bool(env.get("XUANPIN_COOKIE_SECURE"), False),
+            retention_days=_retention_days(env.get("XUANPIN_RETENTION_DAYS")),
+            urge_interval_minutes=int(env.get("XUANPIN_URGE_INTERVAL_MINUTES", "30")),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -63,3 +63,24 @@ def test_every_element_has_its_shape_and_every_flow_its_edge(path):
     )
     assert not missing_shapes, f"{path.name}: elements without a shape: {missing_shapes}"
     assert not missing_edges, f"{path.name}: flows without an edge: {missing_edges}"
+
+
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+
+
+@pytest.mark.parametrize("path", sorted(PROCESSES.glob("*.bpmn")), ids=lambda p: p.name)
+def test_fh07_no_built_in_diagram_limits_history_time_to_live(path):
+    """FH-07: selection records are archived permanently. No built-in process declares a
+    `camunda:historyTimeToLive` (a Camunda engine would delete its history after that many days);
+    each declares itself permanent instead (`xuanpin:retention`), so a configured retention policy
+    never purges it either."""
+    root = etree.parse(str(path)).getroot()
+    processes = root.findall("bpmn:process", NS)
+    assert processes, path.name
+    for process in processes:
+        assert process.get(f"{{{CAMUNDA}}}historyTimeToLive") is None, process.get("id")
+        retention = process.findall(
+            "bpmn:extensionElements/camunda:properties/camunda:property[@name='xuanpin:retention']",
+            {**NS, "camunda": CAMUNDA},
+        )
+        assert [prop.get("value") for prop in retention] == ["permanent"], process.get("id")

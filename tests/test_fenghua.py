@@ -410,7 +410,7 @@ def test_main_path_plan_to_hire_filing_and_archive(fh):
             instance_id,
             dangan_bianhao="FHJT-ZP-2026-007",
             guidang_riqi="2026-12-10",
-            baoguan_qixian="长期",
+            baoguan_qixian="永久",
         )
     detail = _data(api, instance_id)
     assert detail["status"] == "completed"
@@ -792,7 +792,7 @@ def test_overdue_filing_is_flagged_and_escalated(fh):
             instance_id,
             dangan_bianhao="FHJT-ZP-2026-009",
             guidang_riqi="2027-01-05",
-            baoguan_qixian="长期",
+            baoguan_qixian="永久",
         )
     detail = _data(api, instance_id)
     assert detail["status"] == "completed"
@@ -916,7 +916,7 @@ def test_contract_deadline_escalates(fh):
             instance_id,
             dangan_bianhao="FHJT-ZP-2026-010",
             guidang_riqi="2027-01-12",
-            baoguan_qixian="长期",
+            baoguan_qixian="永久",
         )
     data = _data(api, instance_id)["data"]
     [hire] = data["guidang_cailiao"]["luyong"]
@@ -1066,7 +1066,7 @@ def _recruit_two(api, people, bianhao="002", fangkuan_dazhuan=False, refused=())
             instance_id,
             dangan_bianhao=f"FHJT-ZP-2026-{bianhao}",
             guidang_riqi="2026-12-10",
-            baoguan_qixian="长期",
+            baoguan_qixian="永久",
         )
     return instance_id
 
@@ -1322,7 +1322,7 @@ def test_labour_post_goes_straight_to_interview_and_is_left_out_of_the_bachelor_
             instance_id,
             dangan_bianhao="FHWL-ZP-2026-001",
             guidang_riqi="2026-12-10",
-            baoguan_qixian="长期",
+            baoguan_qixian="永久",
         )
     detail = _data(api, instance_id)
     assert detail["status"] == "completed"
@@ -1558,7 +1558,7 @@ def test_scripts_leave_no_temporaries_in_the_instance_data(fh):
             instance_id,
             dangan_bianhao="FHJT-ZP-2026-008",
             guidang_riqi="2026-12-10",
-            baoguan_qixian="长期",
+            baoguan_qixian="永久",
         )
     detail = _data(api, instance_id)
     assert detail["status"] == "completed"

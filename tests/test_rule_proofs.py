@@ -5,10 +5,13 @@ message, nothing saved, the task still open)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 import time_machine
 
-from tests import test_kaifaqu
+from service.timeutil import SHANGHAI
+from tests import test_fenghua, test_kaifaqu, test_shengshu
 from tests.conftest import assert_problem
 from tests.test_jiebang import (
     BANGDAN,
@@ -46,6 +49,10 @@ from tests.test_kaifaqu import (
 # The 开发区 tests' fixtures: the processes deployed (kf) and a travelled clock (clock).
 kf = test_kaifaqu.kf
 clock = test_kaifaqu.clock
+# The 省属 processes deployed (ss); the 奉化 processes deployed (fh) on their pinned clock (fh_clock).
+ss = test_shengshu.ss
+fh = test_fenghua.fh
+fh_clock = test_fenghua.fh_clock
 
 # --- JB: 揭榜挂帅 -------------------------------------------------------------------------------
 
@@ -352,3 +359,288 @@ def test_kf01_batch_posts_unit():
         with pytest.raises(Refusal) as refused:
             kf_batch_posts(None, 1, posts, [], "开发区", KEY)
         assert refused.value.field == field
+
+
+# --- SS: 省属企业市场化选聘 ------------------------------------------------------------------------
+
+SS_RECRUITMENT = ["制定招聘方案并发布公告", "报名登记与资格审查", "综合考评", "组织考察与背景调查"]
+
+
+def _ss_recruitment_open(api) -> str:
+    """The plan stage done and approved by 省国资委: the board's recruitment is next."""
+    instance_id = test_shengshu._start(api)
+    test_shengshu._complete(api, test_shengshu.GUOZIWEI, "省国资委审核一案两书两办法", **test_shengshu.TONGYI)
+    return instance_id
+
+
+def _ss_refused(api, title: str, data: dict, field: str) -> None:
+    """The board's step `title` refuses `data` naming `field`; the step stays open for the board."""
+    task = test_shengshu._only(api, test_shengshu.DONGSHIHUI, title)
+    body = assert_problem(api.complete(task["id"], test_shengshu.DONGSHIHUI, **data), 422)
+    assert field in body["errors"], body
+    assert all(m.startswith("「") for m in body["errors"][field]), body["errors"]
+    assert test_shengshu._only(api, test_shengshu.DONGSHIHUI, title)["id"] == task["id"]
+
+
+def test_ss03_the_board_recruits_step_by_step_and_no_step_is_left_out(ss):
+    """SS-03: recruitment by the board (董事会) is plan & announcement, registration &
+    qualification review, comprehensive evaluation (测评、面试、评估), inspection & background
+    check, in this order, each the board's task. A step missing its substance is refused with a
+    Chinese message naming the field — an announcement without the recruitment plan, a
+    registrant without the review's conclusion, an evaluation without one of its three parts, an
+    external candidate's inspection without the background check — nothing is saved and the
+    step stays open; only then does the party committee propose a candidate."""
+    from tests.test_shengshu import (
+        DANGWEI,
+        DONGSHIHUI,
+        GONGGAO,
+        KAOCHA,
+        KAOPING,
+        LI,
+        WANG,
+        ZHANG,
+        _complete,
+        _data,
+    )
+
+    api = ss
+    instance_id = _ss_recruitment_open(api)
+    assert [(t["title"], t["role"]) for t in api.inbox(DONGSHIHUI)] == [(SS_RECRUITMENT[0], "董事会")]
+
+    without_plan = {k: v for k, v in GONGGAO.items() if k != "zhaopin_fangan"}
+    _ss_refused(api, SS_RECRUITMENT[0], without_plan, "zhaopin_fangan")
+    assert "gonggao_riqi" not in _data(api, instance_id)
+    _complete(api, DONGSHIHUI, SS_RECRUITMENT[0], **GONGGAO)
+
+    unreviewed = {k: v for k, v in WANG.items() if k != "zige_shencha"}
+    _ss_refused(api, SS_RECRUITMENT[1], {"houxuanren": [ZHANG, LI, unreviewed]}, "houxuanren.2.zige_shencha")
+    assert "houxuanren" not in _data(api, instance_id)
+    _complete(api, DONGSHIHUI, SS_RECRUITMENT[1], houxuanren=[ZHANG, LI, WANG])
+
+    for part in ("ceping_defen", "mianshi_defen", "pinggu_defen"):
+        zhang, li = KAOPING["kaoping_jieguo"]
+        partial = {"kaoping_jieguo": [zhang, {k: v for k, v in li.items() if k != part}]}
+        _ss_refused(api, SS_RECRUITMENT[2], partial, f"kaoping_jieguo.1.{part}")
+    assert "kaoping_jieguo" not in _data(api, instance_id)
+    _complete(api, DONGSHIHUI, SS_RECRUITMENT[2], **KAOPING)
+
+    zhang, li = KAOCHA["kaocha_duixiang"]
+    unchecked = {k: v for k, v in li.items() if k != "beijing_diaocha"}
+    _ss_refused(
+        api, SS_RECRUITMENT[3], {"kaocha_duixiang": [zhang, unchecked]}, "kaocha_duixiang.1.beijing_diaocha"
+    )
+    assert "kaocha_duixiang" not in _data(api, instance_id)
+    assert api.inbox(DANGWEI) == []
+    _complete(api, DONGSHIHUI, SS_RECRUITMENT[3], **KAOCHA)
+
+    assert [t["title"] for t in api.inbox(DANGWEI)] == ["提出拟聘任人选"]
+    steps = [
+        s["title"] for s in api.get(f"/api/v1/instances/{instance_id}", user="jijian").json["completed_steps"]
+    ]
+    assert [steps.index(title) for title in SS_RECRUITMENT] == sorted(
+        steps.index(title) for title in SS_RECRUITMENT
+    )
+    done = api.get(
+        "/api/v1/tasks", user="jijian", query_string={"instance_id": instance_id, "status": "completed"}
+    )
+    by = {t["title"]: (t["role"], t["completed_by"]) for t in done.json["items"]}
+    assert all(by[title] == ("董事会", DONGSHIHUI) for title in SS_RECRUITMENT), by
+
+
+# --- FH: 奉化区国企公开招聘 -----------------------------------------------------------------------
+
+FH_STEPS = [
+    "发布招聘公告",
+    "登记报名",
+    "资格审查",
+    "录入笔试成绩",
+    "录入面试成绩",
+    "组织体检",
+    "组织考察",
+    "拟聘人员公示",
+    "作出聘用决定",
+]
+
+
+def test_fh06_each_step_waits_for_the_one_before_and_all_are_recorded(fh, fh_clock):
+    """FH-06: announcement, registration, qualification review, exam(s), physical exam,
+    inspection, publicity, hiring — in this order, all public and recorded. An announcement
+    without its date is refused (nothing published, registration not opened, the step still
+    open); no later step is offered before the one before it is done: nobody is hired while the
+    publicity runs; every step done is in the case's timeline with the person who did it."""
+    from tests.test_fenghua import (
+        BAOMING_JIEZHI,
+        GONGGAO_RIQI,
+        RUZHI_RIQI,
+        SIX_QUALIFIED,
+        _data,
+        _task,
+        _tick,
+        _titles,
+        close_registration,
+        start_plan,
+    )
+
+    api = fh
+    instance_id = start_plan(api)
+    assert _titles(api, "renshi", instance_id) == ["发布招聘公告"]
+    announcement = _task(api, "renshi", "发布招聘公告", instance_id)
+    undated = {
+        "gonggao_biaoti": "2026年公开招聘公告",
+        "baoming_jiezhi": BAOMING_JIEZHI,
+        "bishi_quanzhong": 40,
+    }
+    body = assert_problem(api.complete(announcement["id"], "renshi", **undated), 422)
+    assert body["errors"]["gonggao_riqi"] == ["「公告日期」为必填项"], body
+    assert "gonggao_biaoti" not in _data(api, instance_id)["data"]
+    assert _titles(api, "renshi", instance_id) == ["发布招聘公告"]
+    assert _task(api, "renshi", "发布招聘公告", instance_id)["id"] == announcement["id"]
+
+    test_fenghua.announce_and_register(api, instance_id, SIX_QUALIFIED)
+    assert _data(api, instance_id)["data"]["gonggao_riqi"] == GONGGAO_RIQI  # published, on record
+    assert "组织体检" not in _titles(api, "renshi", instance_id)
+    close_registration(api)
+    assert _titles(api, "kaoguan1", instance_id) == ["录入笔试成绩"]  # exams after the review
+    assert "组织考察" not in _titles(api, "jituan", instance_id)
+    test_fenghua._to_publicity(api, instance_id)
+    assert "作出聘用决定" not in _titles(api, "jituan", instance_id)  # not while the publicity runs
+    with time_machine.travel(datetime(2026, 12, 9, 0, 0, 1, tzinfo=SHANGHAI)):
+        assert _tick(api) == 1
+    with time_machine.travel(datetime(2026, 12, 9, 10, 0, tzinfo=SHANGHAI)):
+        test_fenghua._do(
+            api,
+            "jituan",
+            "作出聘用决定",
+            instance_id,
+            pinyong_wenhao="奉交投人〔2026〕60号",
+            ruzhi_riqi=RUZHI_RIQI,
+        )
+
+    detail = _data(api, instance_id)
+    steps = [s["title"] for s in detail["completed_steps"]]
+    assert [steps.index(title) for title in FH_STEPS] == sorted(steps.index(title) for title in FH_STEPS)
+    [record] = detail["data"]["gongshi_lishi"]  # the publicity, public and on record
+    assert record["gongshi_jieguo"] == "无异议" and "王晓东" in record["gongshi_neirong"]
+    history = api.get(f"/api/v1/instances/{instance_id}/history", user="jijian").json["events"]
+    recorded = {(e["step"], e["actor"]) for e in history if e["action"] == "task.completed"}
+    query = {"instance_id": instance_id, "status": "completed", "per_page": 100}
+    done = api.get("/api/v1/tasks", user="jijian", query_string=query).json["items"]
+    assert recorded == {(t["title"], t["completed_by"]) for t in done}
+    assert {title for title, _ in recorded} >= set(FH_STEPS) - {"资格审查", "拟聘人员公示"}
+
+
+def _fh_archive_open(api) -> str:
+    """One hire, contracted and filed: only 「招聘资料归档」 is left."""
+    from tests.test_fenghua import RUZHI_RIQI, SIX_QUALIFIED, _do, _file, _hired
+
+    instance_id = _hired(api)
+    with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):
+        _do(api, "renshi", "签订劳动合同", instance_id, hetong_riqi=RUZHI_RIQI, hetong_qixian_nian=3)
+        _file(api, instance_id, SIX_QUALIFIED[0])
+    return instance_id
+
+
+def test_fh07_results_are_archived_permanently_and_a_shorter_period_is_refused(fh, fh_clock):
+    """FH-07: after hiring, the announcement, the scores and the hires are archived
+    permanently: the archive's 保管期限 can only be 「永久」. 长期 (a term of years under the
+    archives rules), 定期30年, 定期10年 or none at all is refused with the Chinese message, nothing is
+    archived and the step stays open; 永久 archives the announcement, every registrant's scores
+    and the hire, and the case ends."""
+    from tests.test_fenghua import GONGGAO_RIQI, _data, _task
+
+    api = fh
+    instance_id = _fh_archive_open(api)
+    archive = _task(api, "renshi", "招聘资料归档", instance_id)
+    filed = {"dangan_bianhao": "FHJT-ZP-2026-010", "guidang_riqi": "2026-12-10"}
+    for period in ("长期", "定期30年", "定期10年"):
+        body = assert_problem(api.complete(archive["id"], "renshi", **filed, baoguan_qixian=period), 422)
+        assert body["errors"] == {"baoguan_qixian": ["「保管期限」只能是：永久"]}, body
+    body = assert_problem(api.complete(archive["id"], "renshi", **filed), 422)
+    assert list(body["errors"]) == ["baoguan_qixian"], body
+    detail = _data(api, instance_id)
+    assert detail["status"] != "completed"
+    assert not {"dangan_bianhao", "baoguan_qixian"} & set(detail["data"])
+    assert _task(api, "renshi", "招聘资料归档", instance_id)["id"] == archive["id"]
+
+    done = api.complete(archive["id"], "renshi", **filed, baoguan_qixian="永久")
+    assert done.status_code == 200, done.json
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed" and detail["data"]["baoguan_qixian"] == "永久"
+    kept = detail["data"]["guidang_cailiao"]
+    assert kept["gonggao"]["riqi"] == GONGGAO_RIQI
+    assert len(kept["baoming"]) == 7 and len(kept["chengji"]) == 6
+    assert [p["xingming"] for p in kept["luyong"]] == ["王晓东"]
+
+
+# --- X: across all procedures -------------------------------------------------------------------
+
+INSPECTOR = "jijian"  # 纪检监督
+
+
+def test_x01_the_inspector_reads_every_case_but_claims_completes_and_releases_nothing(ss):
+    """X-01: the discipline inspector (纪检监督) reads every case — the list, each case, its
+    timeline, the open task — but changes nothing: claiming, completing or releasing a task is
+    refused (403 problem+json, in Chinese), and so is starting a case. The task stays open with
+    the board, its holder unchanged, nothing is saved and the trail records no work by the
+    inspector."""
+    from tests.test_shengshu import DONGSHIHUI, GONGGAO, KEY, _data
+
+    api = ss
+    first = _ss_recruitment_open(api)
+    second = api.start(KEY, user=test_shengshu.DANGWEI, business_key="LNJT-XP-2026-02").json["id"]
+    listed = api.get("/api/v1/instances", user=INSPECTOR).json
+    assert {i["id"] for i in listed["items"]} == {first, second}
+    for instance_id in (first, second):
+        assert api.get(f"/api/v1/instances/{instance_id}", user=INSPECTOR).status_code == 200
+        assert api.get(f"/api/v1/instances/{instance_id}/history", user=INSPECTOR).status_code == 200
+    [task] = [t for t in api.inbox(DONGSHIHUI) if t["instance_id"] == first]
+    assert task["id"] in {t["id"] for t in api.inbox(INSPECTOR)}  # the inspector sees it …
+    assert api.get(f"/api/v1/tasks/{task['id']}", user=INSPECTOR).status_code == 200
+
+    claim = assert_problem(api.post(f"/api/v1/tasks/{task['id']}/claim", user=INSPECTOR), 403)
+    assert "不能认领" in claim["detail"], claim  # … but does not take it
+    complete = assert_problem(api.complete(task["id"], INSPECTOR, **GONGGAO), 403)
+    assert "不能办理" in complete["detail"], complete
+    assert api.post(f"/api/v1/tasks/{task['id']}/claim", user=DONGSHIHUI).status_code == 200
+    release = assert_problem(api.post(f"/api/v1/tasks/{task['id']}/unclaim", user=INSPECTOR), 403)
+    assert "只有本人或管理员可以退回" in release["detail"], release
+    start = assert_problem(api.start(KEY, user=INSPECTOR, business_key="LNJT-XP-2026-03"), 403)
+    assert "不能发起" in start["detail"], start
+
+    shown = api.get(f"/api/v1/tasks/{task['id']}", user=DONGSHIHUI).json
+    assert (shown["status"], shown["assignee"]) == ("open", DONGSHIHUI), shown
+    assert "gonggao_riqi" not in _data(api, first)
+    assert api.get("/api/v1/instances", user="admin").json["total"] == 2
+    query = {"actor": INSPECTOR, "action": "task"}
+    assert api.get("/api/v1/audit", user="admin", query_string=query).json["total"] == 0
+
+
+def test_x01_the_inspector_cannot_deploy_a_diagram(ss):
+    """X-01: deploying is changing the procedure: refused to the inspector (403, in Chinese);
+    the deployed version stays as it was."""
+    api = ss
+    before = api.get(f"/api/v1/definitions/{test_shengshu.KEY}", user="admin").json
+    files = [test_shengshu.PROCESSES / "shengshu_xuanpin.bpmn"]
+    body = assert_problem(api.deploy(*files, user=INSPECTOR), 403)
+    assert "可以部署流程定义" in body["detail"], body
+    assert api.get(f"/api/v1/definitions/{test_shengshu.KEY}", user="admin").json == before
+
+
+def test_x01_a_lane_giving_work_to_the_observer_is_refused_at_deployment(api):
+    """X-01: an observer role is never given a task: the 省属 diagram with the 省委组织部 lane
+    handed to 纪检监督 is refused at deployment, naming the lane's tasks; nothing is deployed."""
+    from tests.conftest import FORMS, PROCESSES
+
+    diagram = (PROCESSES / "shengshu_xuanpin.bpmn").read_text("utf-8")
+    lane = '<bpmn:lane id="Lane_shengwei_zuzhibu" name="省委组织部">'
+    assert lane in diagram
+    given = diagram.replace(lane, '<bpmn:lane id="Lane_shengwei_zuzhibu" name="纪检监督">')
+    forms = [(f.name, f.read_bytes()) for f in sorted(FORMS.glob("ss_*.schema.json"))]
+    gongshi = [
+        (f.name, f.read_bytes()) for f in [PROCESSES / "gongshi.bpmn", *FORMS.glob("gongshi_*.schema.json")]
+    ]
+    body = assert_problem(api.deploy(("shengshu_xuanpin.bpmn", given.encode()), *forms, *gongshi), 422)
+    assert "监督角色只查看、不办理（X-01）" in body["detail"], body
+    for title in ("拟聘任人选报省委组织部备案", "征求省委领导意见", "省委组织部反馈聘任意见"):
+        assert f"「{title}」" in body["detail"], body
+    assert_problem(api.get(f"/api/v1/definitions/{test_shengshu.KEY}"), 404)

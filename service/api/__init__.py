@@ -6,9 +6,11 @@ from flask import Flask
 from flask_smorest import Api
 
 from service.api import (
+    account_operations,
     audit,
     auth,
     calendar,
+    case_operations,
     definitions,
     engine_rest,
     events,
@@ -19,6 +21,8 @@ from service.api import (
     openapi,
     problems,
     reports,
+    task_operations,
+    task_return,
     tasks,
     tokens,
     users,
@@ -77,11 +81,15 @@ def init_api(app: Flask) -> Api:
         definitions,
         instances,
         tasks,
+        task_operations,
+        task_return,
         calendar,
         reports,
         events,
         audit,
         engine_rest,
+        case_operations,
+        account_operations,
     ):
         api.register_blueprint(module.blp)
     app.before_request(authenticate_request)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response
+from flask import Response, render_template
 from flask_smorest import Blueprint
 
 from service.api.audit import HistorySchema
@@ -82,6 +82,23 @@ def instance_dossier(instance_id: str) -> Response:
     exported = dossier.export(container(), principal(), instance_id)
     response = Response(exported.content, mimetype=exported.content_type)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(exported.filename)}"
+    return response
+
+
+@blp.route("/<string:instance_id>/dossier.html")
+@blp.response(
+    200,
+    {"type": "string"},
+    content_type="text/html",
+    description="纪实档案打印页（HTML，A4，每部分另起一页）",
+)
+@problem_responses(blp, 403, 404)
+def instance_dossier_page(instance_id: str) -> Response:
+    """纪实档案打印页：与工作簿内容相同（同一份档案模型生成），中文标题、北京时间，可直接打印为 A4。
+    组织单位、监督角色与管理员可查看"""
+    built = dossier.build(container(), principal(), instance_id, "html")
+    response = Response(render_template("dossier.html", dossier=built), mimetype="text/html")
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(built.filename('html'))}"
     return response
 
 

@@ -146,7 +146,8 @@ class InstanceSchema(Schema):
     business_key = fields.String(allow_none=True)
     status = fields.String(
         metadata={
-            "description": "running 运行中 / completed 已结束 / error 出错待处理",
+            "description": "running 运行中 / completed 已结束 / error 出错待处理 / suspended 已挂起 / "
+            "cancelled 已撤销",
             "enum": [status.value for status in InstanceStatus],
         }
     )
@@ -183,6 +184,10 @@ class TaskSchema(Schema):
     overdue = fields.Method("_overdue", metadata={"description": "已超过办理期限"})
     completed_at = ShanghaiDateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
+    owner = fields.String(allow_none=True, metadata={"description": "委派人（任务所有人）；未委派为 null"})
+    delegation = fields.String(
+        allow_none=True, metadata={"description": "pending 委派办理中 / resolved 已交回所有人；未委派为 null"}
+    )
 
     def _overdue(self, obj: Any) -> bool:
         # The list dumps Task rows, the detail a dict of their fields (raw_fields): read both,
@@ -206,14 +211,20 @@ class TaskDetailSchema(TaskSchema):
 
 class TaskPageSchema(Schema):
     items = fields.List(fields.Nested(TaskSchema))
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "总数；超过 1000 时只报 1000，并以 total_capped 标明"})
+    total_capped = fields.Boolean(metadata={"description": "true：实际总数超过 total（计数到 1000 为止）"})
     page = fields.Integer()
     per_page = fields.Integer()
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={"description": "待办列表的下一页游标：作为 after 传回即得下一页（无下一页时为 null）"},
+    )
 
 
 class InstancePageSchema(Schema):
     items = fields.List(fields.Nested(InstanceSchema))
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "总数；超过 1000 时只报 1000，并以 total_capped 标明"})
+    total_capped = fields.Boolean(metadata={"description": "true：实际总数超过 total（计数到 1000 为止）"})
     page = fields.Integer()
     per_page = fields.Integer()
 
@@ -237,7 +248,10 @@ class TimerSchema(Schema):
 
 class InstanceDetailSchema(InstanceSchema):
     data = fields.Dict()
-    error = fields.String(allow_none=True)
+    error = fields.String(
+        allow_none=True,
+        metadata={"description": "出错的原因；已撤销或已挂起的实例为撤销或挂起的原因"},
+    )
     timers = fields.List(fields.Nested(TimerSchema), metadata={"description": "等待中的定时器"})
     open_tasks = fields.List(fields.Nested(TaskSchema))
     completed_steps = fields.List(fields.Nested(StepSchema))
@@ -250,6 +264,10 @@ class TaskQuerySchema(PageQuerySchema):
     instance_id = fields.String()
     status = fields.String(
         load_default=TaskStatus.OPEN.value, validate=validate.OneOf([status.value for status in TaskStatus])
+    )
+    after = fields.String(
+        validate=validate.Length(min=1, max=300),
+        metadata={"description": "游标分页：上一页返回的 next_cursor；给出时忽略 page，深翻页不变慢"},
     )
 
 

@@ -12,6 +12,11 @@ on the process element, editable in Camunda Modeler's properties panel).
 - `xuanpin:personalFields` — the fields holding personal information (ID numbers, contact
   details, family members) and `xuanpin:personalDataRoles` — the roles that may read them (the
   organising office and the deciding body); everyone else sees the case without them (X-05).
+- `xuanpin:retention` = `permanent` — the procedure's cases and their audit are archived
+  permanently (FH-07): a retention policy an admin configures never purges them
+  (services/retention.py). Every built-in procedure declares it.
+- `xuanpin:starterMayCancel` = `true` — the person who started a case may cancel it
+  (`POST /api/v1/instances/{id}/cancel`); otherwise only an administrator may.
 """
 
 from __future__ import annotations
@@ -29,8 +34,18 @@ from service.domain.start_rights import START_FIELDS
 SETTING_PREFIX = "xuanpin:setting."
 PERSONAL_FIELDS = "xuanpin:personalFields"
 PERSONAL_DATA_ROLES = "xuanpin:personalDataRoles"
+RETENTION = "xuanpin:retention"
+STARTER_MAY_CANCEL = "xuanpin:starterMayCancel"
+PERMANENT = "permanent"
 _OWN_RECORDS_KEYS = ("xuanpin:applications", "xuanpin:results", "xuanpin:hiddenFields")
-KNOWN_KEYS = (*_OWN_RECORDS_KEYS, PERSONAL_FIELDS, PERSONAL_DATA_ROLES, START_FIELDS)
+KNOWN_KEYS = (
+    *_OWN_RECORDS_KEYS,
+    PERSONAL_FIELDS,
+    PERSONAL_DATA_ROLES,
+    START_FIELDS,
+    RETENTION,
+    STARTER_MAY_CANCEL,
+)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _SEPARATORS = re.compile(r"\s*[,，;；\n]\s*")
 
@@ -63,6 +78,7 @@ class Declarations:
     settings: dict[str, Any]
     data_policy: DataPolicy | None
     start_fields: frozenset[str] = frozenset()
+    permanent: bool = False  # FH-07: never purged by a retention policy
 
 
 def parse_declarations(properties: Mapping[str, str]) -> Declarations:
@@ -81,7 +97,23 @@ def parse_declarations(properties: Mapping[str, str]) -> Declarations:
         settings=parse_settings(properties),
         data_policy=_data_policy(properties),
         start_fields=_start_fields(properties),
+        permanent=is_permanent(properties),
     )
+
+
+def starter_may_cancel(properties: Mapping[str, str]) -> bool:
+    """`xuanpin:starterMayCancel`: `true` lets the starter cancel their own case."""
+    return properties.get(STARTER_MAY_CANCEL, "").strip().lower() == "true"
+
+
+def is_permanent(properties: Mapping[str, str]) -> bool:
+    """`xuanpin:retention`: absent (the admin's retention policy applies) or `permanent`."""
+    value = properties.get(RETENTION)
+    if value is None:
+        return False
+    if value.strip().lower() in (PERMANENT, "永久"):
+        return True
+    raise ValueError(f"{RETENTION} 只能是 {PERMANENT}（永久保存，FH-07）；不声明则按管理员配置的保留期限")
 
 
 def _start_fields(properties: Mapping[str, str]) -> frozenset[str]:

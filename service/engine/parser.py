@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
@@ -19,7 +20,8 @@ from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, UserTaskPar
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from service.domain.declarations import Declarations, parse_declarations
+from service.domain.declarations import Declarations, is_permanent, parse_declarations
+from service.domain.sign_off import parse_rule
 from service.domain.start_rights import StartRights
 from service.engine.errors import DefinitionError
 from service.engine.sandbox import SandboxError, compile_sandboxed
@@ -163,6 +165,7 @@ def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
         all_specs = [spec, *subprocess_specs.values()]
         for process_spec in all_specs:
             _prepare_expressions(process_spec, process_parser.filename, trees)
+            _check_sign_off_rules(process_spec, process_parser.filename)
         node = process_parser.node
         declarations = _declarations(node, process_parser.filename)
         # Each process keeps its own settings, also when it runs as a called subprocess.
@@ -414,6 +417,29 @@ def _decision_files(parser: XuanpinParser, specs: list) -> set[str]:  # type: ig
     return files
 
 
+def _check_sign_off_rules(process_spec: Any, filename: str) -> None:
+    """`xuanpin:signOff` (service/domain/sign_off.py) belongs on a multi-instance user task and
+    must be a rule the engine can apply; refused at deployment rather than at the first vote."""
+    repeated = {getattr(spec, "task_spec", None) for spec in process_spec.task_specs.values()}
+    for task_spec in process_spec.task_specs.values():
+        rule = (getattr(task_spec, "extensions", {}) or {}).get("xuanpin:signOff")
+        if not rule:
+            continue
+        title = task_spec.bpmn_name or task_spec.bpmn_id
+        if task_spec.name not in repeated or not getattr(task_spec, "manual", False):
+            raise DefinitionError(
+                f"步骤「{title}」设置了签批规则 xuanpin:signOff，但它不是多实例用户任务",
+                filename=filename,
+                element_id=task_spec.bpmn_id,
+            )
+        try:
+            parse_rule(rule)
+        except ValueError as error:
+            raise DefinitionError(
+                f"步骤「{title}」的{error}", filename=filename, element_id=task_spec.bpmn_id
+            ) from None
+
+
 def _task_roles(specs: list) -> dict[str, list[str]]:  # type: ignore[type-arg]
     roles: dict[str, list[str]] = {}
     for process_spec in specs:
@@ -491,3 +517,25 @@ def _event_definitions(task_spec) -> list:  # type: ignore[no-untyped-def,type-a
 
 def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def declares_permanent(content: str | bytes, process_id: str) -> bool:
+    """Whether the stored diagram declares the process's cases permanent (`xuanpin:retention`,
+    FH-07). A diagram that cannot be read counts as permanent: nothing is purged on a doubt."""
+    try:
+        root = parse_xml(content.encode("utf-8") if isinstance(content, str) else content)
+    except (etree.XMLSyntaxError, UnsafeXmlError):
+        return True
+    namespaces = {**_BPMN, "camunda": CAMUNDA_MODEL_NS}
+    for node in root.xpath("//bpmn:process[@id=$id]", namespaces=namespaces, id=process_id):
+        properties = {
+            prop.get("name", ""): prop.get("value", "")
+            for prop in node.xpath(
+                "./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=namespaces
+            )
+        }
+        try:
+            return is_permanent(properties)
+        except ValueError:
+            return True
+    return True

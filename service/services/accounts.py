@@ -76,6 +76,7 @@ def _save_user(
         user = session.scalar(select(User).where(User.username == username))
         if user is not None and not replace:
             raise Conflict(f"用户 {username} 已存在")
+        created = user is None
         if user is None:
             user = User(username=username)
             session.add(user)
@@ -89,7 +90,7 @@ def _save_user(
         audit.record(
             session,
             actor,
-            "user.saved",
+            "user.created" if created else "user.saved",
             username=username,
             roles=sorted(roles),
             admin=is_admin,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from service.domain.audit_chain import GENESIS, event_hash, normalised_detail
 from service.services.errors import Forbidden, Invalid
-from service.services.labels import case_labels
+from service.services.labels import ACTION_LABELS, case_labels
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.services.visibility import can_see_task, personal_data_view, sees_everything
@@ -284,33 +284,6 @@ def case_chain(session: Session, instance_id: str) -> tuple[list[AuditEvent], Br
 
 # Reading -----------------------------------------------------------------------------------
 
-ACTION_LABELS = {
-    "instance.started": "发起流程",
-    "instance.completed": "流程结束",
-    "instance.retried": "出错实例重试",
-    "instance.repaired": "修复实例",
-    "task.opened": "生成待办",
-    "task.claimed": "认领任务",
-    "task.unclaimed": "退回认领",
-    "task.completed": "办结任务",
-    "data.changed": "数据变更",
-    "timer.scheduled": "设定定时器",
-    "timer.fired": "定时器到期",
-    "timer.failed": "定时器执行出错",
-    "message.thrown": "发出消息",
-    "deadlines.recomputed": "按日历调整重算期限",
-    "deadlines.recompute_failed": "按新日历重算期限失败",
-    "work.interrupted": "工作进程被终止，办理中断",
-    "calendar.seeded": "载入法定节假日",
-    "calendar.day_set": "设置日历",
-    "calendar.day_deleted": "删除日历调整",
-    "calendar.imported": "导入全年日历",
-    "definition.deployed": "部署流程",
-    "user.saved": "保存用户",
-    "token.created": "签发接入令牌",
-    "auth.login": "登录",
-    "dossier.exported": "导出纪实档案",
-}
 
 # Actors that are the service itself, not a person.
 ACTOR_NAMES = {"engine": "流程引擎", "scheduler": "定时调度", "system": "系统", "cli": "运维命令"}
@@ -321,6 +294,11 @@ _OPEN_DETAILS = {
     "instance.started",
     "instance.completed",
     "instance.retried",
+    "instance.cancelled",
+    "instance.suspended",
+    "instance.resumed",
+    "instance.moved",
+    "instance.migrated",
     "task.opened",
     "task.claimed",
     "task.unclaimed",
@@ -332,6 +310,10 @@ _OPEN_DETAILS = {
     "deadlines.recompute_failed",
     "work.interrupted",
     "dossier.exported",
+    "task.returned",
+    "task.withdrawn",
+    "task.cancelled",
+    "task.assigned_back",
 }
 
 
@@ -502,9 +484,41 @@ def describe(
         return cause + ("期限改为：" + "；".join(moved) if moved else "重算期限，期限未变")
     if action == "instance.retried":
         return f"{who}在排除原因后重试出错的实例"
+    if action in ("instance.cancelled", "instance.suspended", "instance.resumed"):
+        why = f"，原因：{detail['reason']}" if detail.get("reason") else ""
+        return f"{who}{action_label(action)}{why}"
+    if action == "instance.moved":
+        return (
+            f"{who}将办理位置从「{detail.get('from_title', '')}」移到「{detail.get('to_title', '')}」，"
+            f"原因：{detail.get('reason', '')}"
+        )
+    if action == "instance.migrated":
+        return f"{who}将实例从第 {detail.get('from_version')} 版迁移到第 {detail.get('to_version')} 版"
     if action == "dossier.exported":
         return f"{who}导出纪实档案"
+    if action == "data.reverted":
+        keys = [*(detail.get("removed") or []), *sorted(detail.get("changed") or {})]
+        return f"退回/撤回到「{detail.get('step', '')}」后，撤销其后步骤对{_names(keys, labels)}的变更"
+    if action in ("task.returned", "task.withdrawn", "task.cancelled", "task.assigned_back"):
+        return _describe_going_back(action, who, step, detail, names)
+    if detail.get("summary"):  # written by the service for everyone who may see the case
+        return str(detail["summary"])
     return f"{who}：{action_label(action)}"
+
+
+def _describe_going_back(
+    action: str, who: str, step: str, detail: Mapping[str, Any], names: Mapping[str, str]
+) -> str:
+    """退回, 撤回 and what they (or a decided sign-off) cancelled, with the reason given."""
+    comment = f"，意见：{detail['comment']}" if detail.get("comment") else ""
+    if action == "task.returned":
+        return f"{who}将「{step}」退回到「{detail.get('target_title', '')}」{comment}"
+    if action == "task.withdrawn":
+        return f"{who}撤回已办结的「{step}」{comment}"
+    if action == "task.assigned_back":
+        to = detail.get("to", "")
+        return f"「{step}」交回原办理人 {names.get(to, to)}"
+    return f"「{step}」已撤销：{detail.get('reason', '')}"
 
 
 @dataclass(frozen=True)

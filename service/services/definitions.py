@@ -245,7 +245,7 @@ def versions(db: Database, key: str) -> list[VersionInfo]:
     with db.transaction() as session:
         running = (
             select(Instance.definition_id, func.count().label("n"))
-            .where(Instance.definition_key == key, Instance.status != "completed")
+            .where(Instance.definition_key == key, Instance.status.notin_(("completed", "cancelled")))
             .group_by(Instance.definition_id)
             .subquery()
         )

@@ -1,8 +1,11 @@
-"""The 纪实 dossier of a case (JB-18, FH-07, X-01): one workbook with a cover carrying the hash of
-the case's last audit event, the timeline, who did each step and what they submitted, the panel
-and the declared conflicts, and a sheet for every list of records in the case's data (applicants
-and eligibility verdicts, each judge's sheet, computed scores and ranking, draws and their
-seeds, publicity periods and their objections, decisions). Chinese headers, print-ready."""
+"""The 纪实 dossier of a case (JB-18, FH-07, X-01): a cover carrying the hash of the case's last
+audit event, the timeline, who did each step and what they submitted, the panel and the
+declared conflicts, and a section for every list of records in the case's data (applicants and
+eligibility verdicts, each judge's sheet, computed scores and ranking, draws and their seeds,
+publicity periods and their objections, decisions). Chinese headers, print-ready.
+
+The sections are computed once (`build`, a `Dossier`) and written two ways: a workbook
+(`to_xlsx`, openpyxl) and a printable page (service/web/templates/dossier.html)."""
 
 from __future__ import annotations
 
@@ -36,7 +39,13 @@ if TYPE_CHECKING:
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-_STATUS = {"running": "进行中", "completed": "已结束", "error": "出错待处理"}
+_STATUS = {
+    "running": "进行中",
+    "completed": "已结束",
+    "error": "出错待处理",
+    "suspended": "已挂起",
+    "cancelled": "已撤销",
+}
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _MAX_WIDTH, _MIN_WIDTH = 70, 6  # a hash (64) fits on one line
@@ -53,7 +62,48 @@ class DossierFile:
     content_type: str = CONTENT_TYPE
 
 
-def export(app: Container, principal: Principal, instance_id: str) -> DossierFile:
+@dataclass(frozen=True)
+class Section:
+    """One part of the dossier: a sheet of the workbook, a printed section of the page."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[Scalar]]
+    keys: list[str] | None = None  # the variable behind each column (None: not from the data)
+    heading: str | None = None
+
+    @property
+    def wide(self) -> bool:
+        """Printed landscape: more columns than fit an upright A4 page."""
+        return len(self.headers) > 4
+
+    def text_rows(self) -> list[list[str]]:
+        """The rows as a person reads them (times in Beijing time, 是/否)."""
+        return [[_text(value) for value in row] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """The dossier computed once; written as a workbook (`to_xlsx`) or printed as a page
+    (service/web/templates/dossier.html)."""
+
+    heading: str
+    name: str  # for file names: the business key or the instance id
+    instance_id: str
+    events: int
+    last_hash: str | None
+    exported_at: datetime
+    sections: list[Section]
+
+    @property
+    def cover(self) -> Section:
+        return self.sections[0]
+
+    def filename(self, suffix: str) -> str:
+        return f"纪实档案-{self.name}.{suffix}"
+
+
+def build(app: Container, principal: Principal, instance_id: str, fmt: str = "xlsx") -> Dossier:
     """The case's dossier. Its organisers (the roles that start the process, whoever started
     this case), the observers and admins may export it; the export itself is recorded."""
     from service.services.instances import visible_instance
@@ -74,24 +124,62 @@ def export(app: Container, principal: Principal, instance_id: str) -> DossierFil
         names = audit.actor_names(session, accounts)
         labels = case_labels(definition.forms, definition.key)
         now = utcnow()
-        sheets = _Sheets()
-        _cover(sheets, instance, definition, events, broken, names, principal, now)
-        _timeline(sheets, events, names, labels, tasks)
-        _submissions(sheets, events, names, labels)
         derived = case_tables(data, labels)
-        _facts(sheets, derived.facts)
-        _panels(sheets, panels, data, names, labels)
         recused = recusals(derived.tables, labels)
-        for table in [*([recused] if recused is not None else []), *derived.tables]:
-            sheets.table(table.title, table.headers, table.rows, keys=table.variables)
-        content = sheets.save()
+        panel = _panels(panels, data, names, labels)
+        sections = [
+            _cover(instance, definition, events, broken, names, principal, now),
+            _timeline(events, names, labels, tasks),
+            _submissions(events, names, labels),
+            _facts(derived.facts),
+            *([panel] if panel is not None else []),
+            *(
+                Section(table.title, table.headers, table.rows, keys=table.variables)
+                for table in [*([recused] if recused is not None else []), *derived.tables]
+            ),
+        ]
+        heading = f"纪实档案：{definition.name} {instance.business_key or ''}".strip()
     last = events[-1].hash if events else None
     with app.db.transaction(write=True) as session:
         audit.record(
-            session, principal.username, "dossier.exported", instance.id, events=len(events), last_hash=last
+            session,
+            principal.username,
+            "dossier.exported",
+            instance.id,
+            events=len(events),
+            last_hash=last,
+            format=fmt,
         )
     name = re.sub(r"[\\/:*?\"<>|\s]+", "_", instance.business_key or instance.id)
-    return DossierFile(f"纪实档案-{name}.xlsx", content)
+    return Dossier(heading, name, instance.id, len(events), last, now, sections)
+
+
+def export(app: Container, principal: Principal, instance_id: str) -> DossierFile:
+    """The dossier as a workbook."""
+    dossier = build(app, principal, instance_id, "xlsx")
+    return DossierFile(dossier.filename("xlsx"), to_xlsx(dossier))
+
+
+def may_export(app: Container, principal: Principal, instance_id: str) -> bool:
+    """For pages: whether to offer the dossier (the same rule `build` enforces)."""
+    from service.services.instances import visible_instance
+
+    with app.db.transaction() as session:
+        instance = visible_instance(app, session, principal, instance_id)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        assert definition is not None
+        try:
+            _check_may_export(app, principal, definition, instance)
+        except Forbidden:
+            return False
+    return True
+
+
+def to_xlsx(dossier: Dossier) -> bytes:
+    sheets = _Sheets()
+    for section in dossier.sections:
+        sheets.table(section.title, section.headers, section.rows, heading=section.heading, keys=section.keys)
+    return sheets.save()
 
 
 def _check_may_export(
@@ -130,7 +218,7 @@ def _usernames(value: Any) -> list[str]:
     return []
 
 
-# Sheets ------------------------------------------------------------------------------------
+# Sections ------------------------------------------------------------------------------------
 
 
 def _beijing(value: datetime | None) -> str:
@@ -138,7 +226,6 @@ def _beijing(value: datetime | None) -> str:
 
 
 def _cover(
-    sheets: _Sheets,
     instance: Instance,
     definition: ProcessDefinition,
     events: list[AuditEvent],
@@ -146,7 +233,7 @@ def _cover(
     names: Mapping[str, str],
     principal: Principal,
     now: datetime,
-) -> None:
+) -> Section:
     last = events[-1] if events else None
     if broken is not None:
         check = f"断开：{broken.message}"
@@ -172,16 +259,15 @@ def _cover(
         ["核验方法", "xuanpin audit verify 或 GET /api/v1/audit/verify 重算整条审计链；哈希为 SHA-256"],
     ]
     heading = f"纪实档案：{definition.name} {instance.business_key or ''}".strip()
-    sheets.table("封面", ["项目", "内容"], rows, heading=heading)
+    return Section("封面", ["项目", "内容"], rows, heading=heading)
 
 
 def _timeline(
-    sheets: _Sheets,
     events: list[AuditEvent],
     names: Mapping[str, str],
     labels: Mapping[str, str],
     tasks: Mapping[str, Task],
-) -> None:
+) -> Section:
     rows: list[list[Scalar]] = [
         [
             event.seq,
@@ -194,12 +280,12 @@ def _timeline(
         ]
         for event in events
     ]
-    sheets.table("时间线", ["链中位置", "时间", "操作", "操作人", "步骤", "说明", "哈希"], rows)
+    return Section("时间线", ["链中位置", "时间", "操作", "操作人", "步骤", "说明", "哈希"], rows)
 
 
 def _submissions(
-    sheets: _Sheets, events: Iterable[AuditEvent], names: Mapping[str, str], labels: Mapping[str, str]
-) -> None:
+    events: Iterable[AuditEvent], names: Mapping[str, str], labels: Mapping[str, str]
+) -> Section:
     """Who did each step and what they submitted: opinions, decisions, findings."""
     rows: list[list[Scalar]] = []
     for event in events:
@@ -215,7 +301,7 @@ def _submissions(
                 "\n".join(lines),
             ]
         )
-    sheets.table("办理记录", ["办结时间", "步骤", "办理人", "提交内容"], rows)
+    return Section("办理记录", ["办结时间", "步骤", "办理人", "提交内容"], rows)
 
 
 def _summary(value: Any, labels: Mapping[str, str]) -> str:
@@ -226,25 +312,26 @@ def _summary(value: Any, labels: Mapping[str, str]) -> str:
     return _text(cell(value))
 
 
-def _facts(sheets: _Sheets, facts: Iterable[Any]) -> None:
+def _facts(facts: Iterable[Any]) -> Section:
     rows: list[list[Scalar]] = [[fact.header, fact.value, fact.path] for fact in facts]
-    sheets.table("基本信息", ["项目", "内容", "变量"], rows)
+    return Section("基本信息", ["项目", "内容", "变量"], rows)
 
 
 def _panels(
-    sheets: _Sheets,
     panels: Mapping[str, str],
     data: Mapping[str, Any],
     names: Mapping[str, str],
     labels: Mapping[str, str],
-) -> None:
+) -> Section | None:
     rows: list[list[Scalar]] = [
         [labels.get(field, field), role, username, names.get(username, username)]
         for field, role in panels.items()
         for username in _usernames(data.get(field))
     ]
-    if rows:
-        sheets.table("评审组", ["名单", "角色", "账号", "姓名"], rows)
+    return Section("评审组", ["名单", "角色", "账号", "姓名"], rows) if rows else None
+
+
+# The workbook -------------------------------------------------------------------------------
 
 
 def _text(value: Scalar) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from service.domain.status import InstanceStatus, TimerStatus
 from service.engine.runtime import CompletedStep, ElementState
 from service.services import audit
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound, too_large
-from service.services.pagination import Page
+from service.services.pagination import Page, bounded_count
 from service.services.principal import Principal
 from service.services.progress import new_instance_id, save_progress
 from service.services.unit_of_work import Advancing, advance, engine_refusals
@@ -197,7 +197,8 @@ def _check_business_key_free(session: Session, key: str, business_key: str) -> N
         select(Instance.id).where(
             Instance.definition_key == key,
             Instance.business_key == business_key,
-            Instance.status == "running",
+            # A suspended case goes on once resumed: its business key stays taken.
+            Instance.status.in_(("running", "suspended")),
         )
     )
     if taken:
@@ -223,13 +224,13 @@ def list_instances(
     if not sees_everything(principal, app.settings.observer_roles):
         query = query.where(instance_visible(principal))
     with app.db.transaction() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        total, capped = bounded_count(session, query)
         rows = session.scalars(
             query.order_by(Instance.created_at.desc(), Instance.id)
             .offset((page - 1) * per_page)
             .limit(per_page)
         )
-        return Page(list(rows), total, page, per_page)
+        return Page(list(rows), total, page, per_page, capped)
 
 
 def get_instance(app: Container, principal: Principal, instance_id: str) -> InstanceDetail:

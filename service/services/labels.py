@@ -7,6 +7,62 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+# What each audit event's action is called: the trail, the history and the dossier show
+# these; every action the services record has one (tests/test_audit.py checks).
+ACTION_LABELS = {
+    "instance.started": "发起流程",
+    "instance.completed": "流程结束",
+    "instance.retried": "出错实例重试",
+    "instance.repaired": "修复实例",
+    "instance.cancelled": "撤销流程实例",
+    "instance.suspended": "挂起流程实例",
+    "instance.resumed": "恢复挂起的流程实例",
+    "instance.moved": "移动办理位置（修复）",
+    "instance.migrated": "迁移到新版本",
+    "task.opened": "生成待办",
+    "task.claimed": "认领任务",
+    "task.unclaimed": "退回认领",
+    "task.completed": "办结任务",
+    "task.returned": "退回",
+    "task.withdrawn": "撤回",
+    "task.cancelled": "任务撤销",
+    "task.assigned_back": "退回原办理人",
+    "data.reverted": "退回撤销数据变更",
+    "task.transferred": "转办",
+    "task.delegated": "委派",
+    "task.resolved": "委派办理完毕交回",
+    "task.cc": "抄送",
+    "cc.read": "阅读抄送",
+    "task.urged": "催办",
+    "task.commented": "填写审批意见",
+    "data.changed": "数据变更",
+    "timer.scheduled": "设定定时器",
+    "timer.fired": "定时器到期",
+    "timer.failed": "定时器执行出错",
+    "message.thrown": "发出消息",
+    "deadlines.recomputed": "按日历调整重算期限",
+    "deadlines.recompute_failed": "按新日历重算期限失败",
+    "work.interrupted": "工作进程被终止，办理中断",
+    "calendar.seeded": "载入法定节假日",
+    "calendar.day_set": "设置日历",
+    "calendar.day_deleted": "删除日历调整",
+    "calendar.imported": "导入全年日历",
+    "definition.deployed": "部署流程",
+    "user.created": "新建用户",
+    "user.saved": "修改用户",
+    "token.created": "签发接入令牌",
+    "token.revoked": "撤销接入令牌",
+    "user.deactivated": "停用用户",
+    "user.reactivated": "重新启用用户",
+    "auth.login": "登录",
+    "auth.failed": "登录失败",
+    "auth.locked": "登录被暂停",
+    "dossier.exported": "导出纪实档案",
+    "retention.purged": "按保留期限清除案件工作数据",
+    "retention.applied": "执行保留期限策略",
+}
+
+
 # Names the built-in procedures compute in scripts (asked in no form, not yet in the glossary);
 # a definition's own form titles and glossary labels come first.
 COMMON_LABELS = {

@@ -6,17 +6,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from service.container import Container
 from service.domain.status import InstanceStatus, TaskStatus
 from service.engine.errors import TaskNotReady
 from service.forms import declared_fields, form_context, named_users, validate_submission
-from service.services import accounts, audit
+from service.services import accounts, audit, task_operations
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound
+from service.services.inbox import Cursor, read_inbox
 from service.services.instances import check_data, check_size, reserved_data_names
-from service.services.pagination import Page
+from service.services.pagination import Page, bounded_count
 from service.services.principal import Principal
 from service.services.unit_of_work import Advancing, advance
 from service.services.visibility import (
@@ -59,7 +60,15 @@ def list_tasks(
     instance_id: str | None = None,
     overdue: bool | None = None,
     definition_key: str | None = None,
+    after: str | None = None,
 ) -> Page[Task]:
+    cursor = Cursor.decode(after) if after else None
+    everything = sees_everything(principal, app.settings.observer_roles)
+    filtered = any(value is not None for value in (role, assignee, instance_id, overdue, definition_key))
+    if status == TaskStatus.OPEN and not everything and not filtered:
+        with app.db.transaction() as session:  # the inbox: one index range per holder
+            found = read_inbox(session, principal, page, per_page, cursor)
+            return Page(found.tasks, found.total, page, per_page, found.total_capped, found.next_cursor)
     query = select(Task).where(Task.status == status)
     if definition_key:
         query = query.where(Task.definition_key == definition_key)
@@ -72,14 +81,28 @@ def list_tasks(
         query = query.where(Task.assignee == (principal.username if assignee == "me" else assignee))
     if instance_id:
         query = query.where(Task.instance_id == instance_id)
-    if not sees_everything(principal, app.settings.observer_roles):
+    if not everything:
         # Open: what the principal can act on now. Otherwise: what they could read.
-        query = query.where(offered_to(principal) if status == "open" else task_visible(principal))
-    order = (Task.created_at, Task.id) if status == "open" else (Task.completed_at.desc(), Task.id)
+        query = query.where(offered_to(principal) if status == TaskStatus.OPEN else task_visible(principal))
+    open_order = status == TaskStatus.OPEN
+    order = (Task.created_at, Task.id) if open_order else (Task.completed_at.desc(), Task.id)
+    if cursor is not None:
+        if not open_order:
+            raise Invalid(
+                "游标分页 after 只用于待办（status=open）列表，其他列表请用 page",
+                errors={"after": ["不适用"]},
+            )
+        query = query.where(tuple_(Task.created_at, Task.id) > tuple_(cursor.created_at, cursor.task_id))
     with app.db.transaction() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page))
-        return Page(list(rows), total, page, per_page)
+        total, capped = bounded_count(session, query)
+        offset = 0 if cursor is not None else (page - 1) * per_page
+        rows = list(session.scalars(query.order_by(*order).offset(offset).limit(per_page + 1)))
+        more = len(rows) > per_page
+        rows = rows[:per_page]
+        next_cursor = (
+            Cursor(rows[-1].created_at, rows[-1].id).encode() if more and open_order and rows else None
+        )
+        return Page(rows, total, page, per_page, capped, next_cursor)
 
 
 def is_overdue(due_at: datetime | None, status: str | None, now: datetime | None = None) -> bool:
@@ -116,7 +139,8 @@ def get_task(app: Container, principal: Principal, task_id: str) -> TaskDetail:
         instance = session.get(Instance, task.instance_id)
         assert instance is not None
         run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
-        data = run.task_data(task.id)
+        # What a delegate handed back (委派) shows prefilled to the owner.
+        data = {**run.task_data(task.id), **(task.draft or {})}
         context_names = form_context(form) if form is not None else None
         fields = declared_fields(form) if form is not None else set()
         # A field another step answered (an earlier body's opinion) opens blank here.
@@ -150,6 +174,8 @@ def unclaim(app: Container, principal: Principal, task_id: str) -> Task:
         task = _open_task_for_update(app, session, principal, task_id)
         if task.assignee is None:
             return task
+        if (delegated := task_operations.completion_refusal(task)) is not None:
+            raise Conflict(f"任务「{task.title}」正在委派中，不能退回认领：{delegated}")
         if task.assignee != principal.username and not principal.is_admin:
             raise Forbidden(f"任务「{task.title}」由 {task.assignee} 认领，只有本人或管理员可以退回")
         audit.record(
@@ -170,6 +196,8 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
         # Read again under the instance lock: another request may have completed it meanwhile.
         task = _visible_task(app, unit.session, principal, task_id)
         _require_open(task)
+        if (delegated := task_operations.completion_refusal(task)) is not None:
+            raise Forbidden(delegated)
         if not can_work_on(principal, task):
             who = f"已由 {task.assignee} 认领" if task.assignee else "不属于您的角色"
             raise Forbidden(f"任务「{task.title}」{who}，您不能办理")

@@ -37,10 +37,27 @@ def offered_to(principal: Principal) -> ColumnElement[bool]:
     return or_(Task.assignee == principal.username, and_(Task.assignee.is_(None), _granted(principal)))
 
 
+# Grants to read a task, never to act on it: copied to them (抄送), or delegated to them (委派).
+READ_ONLY_GRANTS = ("cc", "delegate")
+
+
+def _copied(principal: Principal) -> ColumnElement[bool]:
+    return exists().where(
+        TaskGrant.task_id == Task.id,
+        TaskGrant.kind.in_(READ_ONLY_GRANTS),
+        TaskGrant.value == principal.username,
+    )
+
+
 def task_visible(principal: Principal) -> ColumnElement[bool]:
-    """Tasks the principal may read: offered to them (even if a colleague claimed it) or done by them."""
+    """Tasks the principal may read: offered to them (even if a colleague claimed it), done by
+    them, delegated by them (委派) or copied to them (抄送, read-only)."""
     return or_(
-        Task.assignee == principal.username, _granted(principal), Task.completed_by == principal.username
+        Task.assignee == principal.username,
+        _granted(principal),
+        Task.completed_by == principal.username,
+        Task.owner == principal.username,
+        _copied(principal),
     )
 
 
@@ -62,6 +79,8 @@ def can_see_task(principal: Principal, task: Task, observer_roles: tuple[str, ..
         or principal.has_any_role(set(task.candidate_roles))
         or principal.username in task.candidate_users
         or task.completed_by == principal.username
+        or task.owner == principal.username
+        or any(g.kind in READ_ONLY_GRANTS and g.value == principal.username for g in task.grants)
     )
 
 

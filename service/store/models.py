@@ -19,9 +19,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from service.timeutil import utcnow
@@ -175,7 +177,7 @@ class Instance(Base):
     definition_key: Mapped[str] = mapped_column(String(200))
     definition_version: Mapped[int] = mapped_column(Integer)
     business_key: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20))  # running | completed | error
+    status: Mapped[str] = mapped_column(String(20))  # running | completed | error | suspended | cancelled
     state: Mapped[str] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
@@ -225,10 +227,20 @@ class Task(Base):
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     # First day of the working-day period behind due_at; a calendar change inside it recomputes.
     due_period_start: Mapped[date | None] = mapped_column(Date)
+    # 委派 (services/task_operations.py): the person who delegated the task and gets it back,
+    # kept through re-delegation; delegation is "pending" while the delegate works on it.
+    owner: Mapped[str | None] = mapped_column(String(100))
+    delegation: Mapped[str | None] = mapped_column(String(20))  # pending | resolved
+    # What the delegate handed back, shown prefilled to the owner (not yet the case's data).
+    draft: Mapped[dict | None] = mapped_column(JSON)
+    # Last 催办, for its rate limit (XUANPIN_URGE_INTERVAL_MINUTES).
+    urged_at: Mapped[datetime | None]
 
     grants: Mapped[list[TaskGrant]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="task"
     )
+    # Kept by `_keep_inbox_entries` below; loaded only when the task changes.
+    inbox_entries: Mapped[list[InboxEntry]] = relationship(cascade="all, delete-orphan", lazy="select")
 
     __table_args__ = (
         Index("ix_tasks_status_created", "status", "created_at"),
@@ -247,15 +259,99 @@ class Task(Base):
 
 
 class TaskGrant(Base):
-    """Who may pick up an open task: a role (lane or candidateGroups) or a named user."""
+    """Who may pick up an open task: a role (lane or candidateGroups) or a named user; `cc` and
+    `delegate`: a user the task was copied (抄送) or delegated (委派) to, who may read it and its
+    case (services/visibility.py READ_ONLY_GRANTS) but holds no right to act from it."""
 
     __tablename__ = "task_grants"
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # role | user
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # role | user | cc | delegate
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
     task: Mapped[Task] = relationship(back_populates="grants")
 
     __table_args__ = (Index("ix_task_grants_kind_value", "kind", "value", "task_id"),)
+
+
+class InboxEntry(Base):
+    """One open task in one holder's inbox: `role:<name>` for each role it is offered to while
+    unclaimed, `user:<name>` for a named user or the assignee. The inbox reads a holder's entries
+    in (created_at, task_id) order off one index, so its pages cost the same at 1,000 open tasks
+    as at 100,000; completed and cancelled tasks have none."""
+
+    __tablename__ = "inbox_entries"
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120), primary_key=True)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_inbox_entries_holder_created", "holder", "created_at", "task_id"),)
+
+
+def inbox_holders(task: Task) -> set[str]:
+    """Whose inbox an open task is in: its assignee's once claimed, else every grant's."""
+    if task.status != "open":
+        return set()
+    if task.assignee:
+        return {f"user:{task.assignee}"}
+    # Delegates and cc recipients read the task; it is not in their inbox to act on.
+    return {f"{grant.kind}:{grant.value}" for grant in task.grants if grant.kind in ("role", "user")}
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_inbox_entries(session: Session, _context: object, _instances: object) -> None:
+    """Whatever changes a task (a save, a claim, a completion, an operation), its inbox entries
+    follow in the same flush: no use case has to remember them."""
+    for task in [*session.new, *session.dirty]:
+        if not isinstance(task, Task):
+            continue
+        if task in session.dirty and not _inbox_may_change(task):
+            continue
+        wanted = inbox_holders(task)
+        current = {entry.holder: entry for entry in task.inbox_entries}
+        for holder, entry in current.items():
+            if holder not in wanted:
+                task.inbox_entries.remove(entry)
+        created = task.created_at or utcnow()
+        for holder in sorted(wanted - current.keys()):
+            task.inbox_entries.append(InboxEntry(holder=holder, created_at=created))
+
+
+def _inbox_may_change(task: Task) -> bool:
+    state = inspect(task)
+    return any(state.attrs[name].history.has_changes() for name in ("status", "assignee", "grants"))
+
+
+class CcItem(Base):
+    """A 待阅 item: a task copied (抄送) to one person, read-only, unread until they open it."""
+
+    __tablename__ = "cc_items"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(100))
+    sent_by: Mapped[str] = mapped_column(String(100))
+    comment: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))  # unread | read
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (Index("ix_cc_items_recipient_status_created", "recipient", "status", "created_at"),)
+
+
+class TaskComment(Base):
+    """An approval opinion (审批意见) on a task, or the reason given with a task operation."""
+
+    __tablename__ = "task_comments"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # comment | transfer | delegate | resolve | cc
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_task_comments_instance_created", "instance_id", "created_at"),)
 
 
 class Timer(Base):

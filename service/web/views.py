@@ -5,12 +5,23 @@ message (and per-field errors beside the fields)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from service.api.context import container
-from service.services import accounts, instances, own_records, tasks
+from service.services import accounts, dossier, instances, own_records, tasks
 from service.services.errors import Invalid, ServiceError, TooManyRequests, Unauthorized
 from service.services.labels import collect_labels
 from service.web.auth import check_csrf, current_principal, login_required, safe_next, start_session
@@ -53,9 +64,7 @@ def login() -> Any:
         else:
             start_session(token)
             return redirect(safe_next(request.args.get("next")))
-    return render_template(
-        "login.html", error=error, username=request.form.get("username", "")
-    ), status
+    return render_template("login.html", error=error, username=request.form.get("username", "")), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -198,7 +207,26 @@ def case(instance_id: str) -> Any:
         case=summary,
         labels=collect_labels(summary.forms, detail.instance.definition_key),
         calendar=app.calendar.get(),
+        may_export=dossier.may_export(app, principal, instance_id),
     )
+
+
+@bp.route("/cases/<instance_id>/dossier")
+@login_required
+def case_dossier(instance_id: str) -> Any:
+    """The printable 纪实 dossier (the same template the API serves)."""
+    return render_template(
+        "dossier.html", dossier=dossier.build(container(), current_principal(), instance_id, "html")
+    )
+
+
+@bp.route("/cases/<instance_id>/dossier.xlsx")
+@login_required
+def case_dossier_xlsx(instance_id: str) -> Any:
+    exported = dossier.export(container(), current_principal(), instance_id)
+    response = Response(exported.content, mimetype=exported.content_type)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(exported.filename)}"
+    return response
 
 
 @bp.route("/cases/<instance_id>/diagram.json")
