@@ -60,6 +60,22 @@ def builtin_sources() -> tuple[dict[str, bytes], dict[str, dict], dict[str, byte
     return bpmn, forms, dmn
 
 
+# Variables the engine itself writes in any process whose diagram asks for it (no script
+# assigns them, so no diagram scan finds them): variable -> (中文名, 含义, 写入步骤).
+ENGINE_VARIABLES = {
+    "qianpi_jieguo": (
+        "签批结果",
+        "设有签批规则（xuanpin:signOff：all 会签、any 或签、ratio:比例 或 count:人数 票签）的多实例步骤"
+        "结果已定时写入：buzhou 步骤、guize 规则、jieguo「通过」或「不通过」、tongguo 是否通过、"
+        "tongyi_shu 同意数、butongyi_shu 不同意数、weiban_shu 未办而撤销的任务数、zong_shu 任务总数、"
+        "xuyao_tongyi 通过所需同意数；同意与否读各人提交的 xuanpin:approvalField（默认 tongyi）。"
+        "后一个签批步骤覆盖前一个的结果。",
+        "设有 xuanpin:signOff 的多实例步骤（引擎写入）",
+    ),
+}
+ENGINE_SECTION = ("引擎按流程图设置写入的变量（所有流程）", "engine")
+
+
 def parse_glossary(text: str) -> dict[str, dict[str, tuple[str, str, str]]]:
     """process key -> variable -> (中文名, 含义, 写入步骤)."""
     sections: dict[str, dict[str, tuple[str, str, str]]] = {}
@@ -96,4 +112,11 @@ def render_glossary(text: str) -> str:
             label, meaning, steps = rows[variable]
             parts.append(f"| `{variable}` | {label} | {meaning} | {steps} |\n")
         parts.append("\n")
+    title, key = ENGINE_SECTION
+    kept = existing.get(key, {})
+    parts.append(f"## {title} `{key}`\n\n{_HEADER}")
+    for variable in sorted(ENGINE_VARIABLES):
+        label, meaning, steps = ENGINE_VARIABLES[variable]
+        label, meaning, _ = kept.get(variable, (label, meaning, steps))
+        parts.append(f"| `{variable}` | {label} | {meaning} | {steps} |\n")
     return "".join(parts).rstrip("\n") + "\n"

@@ -28,6 +28,7 @@ from service.services.calendar import SEED, seed_from_chinesecalendar
 from service.store.db import Database
 from service.store.migrate import upgrade
 from service.store.models import Base, CalendarDay, CalendarYear, Role, User
+from service.timeutil import SHANGHAI, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -331,6 +332,19 @@ class Api:
 
         data = with_uploads(self, user, data)
         return self.post(f"/api/v1/tasks/{task_id}/complete", user=user, json={"data": data})
+
+    def post_publicity(
+        self, user: str, riqi: str | None = None, instance_id: str | None = None, expect: int = 200
+    ) -> Any:
+        """Passes 公示's first step 「登记公示张贴」 (X-04): `user` (the role receiving objections)
+        enters the posting date, today's date in Beijing time by default. Returns the response."""
+        query = {"instance_id": instance_id} if instance_id else {}
+        tasks = [t for t in self.inbox(user, **query) if t["title"] == "登记公示张贴"]
+        assert len(tasks) == 1, [t["title"] for t in self.inbox(user, **query)]
+        day = riqi or utcnow().astimezone(SHANGHAI).date().isoformat()
+        response = self.complete(tasks[0]["id"], user, gongshi_zhangtie_riqi=day)
+        assert response.status_code == expect, response.json
+        return response
 
 
 @pytest.fixture()

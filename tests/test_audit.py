@@ -297,7 +297,7 @@ CHECKER = "wang_hecha"  # a 党工部 investigator with a display name of their 
 def _jb_case(api) -> str:
     """揭榜挂帅 from the call to its end: a judge declares a conflict (X-02), the speaking order and
     the questions are drawn with a seed (JB-08, JB-10), a real-name objection during the
-    pre-appointment publicity is investigated and upheld (JB-16, X-04): 不予任命."""
+    pre-appointment publicity is investigated and sustained by 党委 (JB-16, X-04): 不予任命."""
     created = api.post(
         "/api/v1/users",
         json={"username": CHECKER, "password": PASSWORD, "display_name": "王核查", "roles": ["党工部"]},
@@ -308,11 +308,11 @@ def _jb_case(api) -> str:
         scores = {judge: {"张建国": 90, "李明华": 85, "王志强": 82} for judge in jb.PINGWEI}
         jb.interview(api, scores, huibi={"pingwei3": ("王志强",)})
         jb.appoint_after_interview(api, traveller, instance_id, "张建国")
+        api.post_publicity("dangweigongzuobu")
         jb.do(
             api,
             "dangweigongzuobu",
             "受理公示异议",
-            you_yiyi=True,
             jubaoren="刘强",
             lianxi_fangshi="13904140000",
             shishi="反映张建国在原单位任职期间存在违规采购问题。",
@@ -327,6 +327,7 @@ def _jb_case(api) -> str:
             hecha_shuoming="经调查核实，反映问题属实，已报党委。",
             fankui_jubaoren="已于2026年3月25日当面向刘强反馈核查结果。",
         )
+        jb.sustain(api)
     assert jb.ended_at(api, instance_id) == "不予任命"
     return instance_id
 

@@ -339,6 +339,7 @@ def _to_publicity(api, instance_id):
                 }
             ],
         )
+        api.post_publicity("renshi", instance_id=instance_id)  # X-04: posted on 12/1
 
 
 def test_main_path_plan_to_hire_filing_and_archive(fh):
@@ -1043,6 +1044,7 @@ def _recruit_two(api, people, bianhao="002", fangkuan_dazhuan=False, refused=())
         ]
         _do(api, "renshi", "组织体检", instance_id, tijian_riqi="2026-12-01", tijian_jieguo=verdicts)
         _do(api, "jituan", "组织考察", instance_id, kaocha_jieguo=verdicts)
+        api.post_publicity("renshi", instance_id=instance_id)
     with time_machine.travel(datetime(2026, 12, 9, 0, 0, 1, tzinfo=SHANGHAI)):
         assert _tick(api) == 1
     with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):
@@ -1143,7 +1145,6 @@ def test_nobody_passes_physical_exam(fh):
 
 
 YIYI = {
-    "you_yiyi": True,
     "jubaoren": "林国强",
     "lianxi_fangshi": "13805741234",
     "shishi": "王晓东报名所附会计从业经历证明系伪造，原单位未出具过该证明，附原单位人事部门书面说明。",
@@ -1151,9 +1152,10 @@ YIYI = {
 
 
 def test_upheld_objection_stops_the_hire(fh):
-    """X-04: a real-name objection to 王晓东 received by 企业人事 during the publicity goes to
-    区属集团 for investigation; while it is open the period's end does not close the publicity and
-    nobody is offered the hiring decision; upheld (「异议成立」), the recruitment ends at
+    """X-04: a real-name objection to 王晓东 received by 企业人事 during the publicity is
+    investigated by 企业人事 and decided by 区属集团; while it is open the period's end does not
+    close the publicity and nobody is offered the hiring decision; sustained (「异议成立」) by
+    区属集团 after the finding, the recruitment ends at
     「异议成立，不予聘用」 with the objection, the finding and the feedback to the reporter
     recorded: no hire, no contract, no filing, no archive, and the runner-up is not moved up."""
     api = fh
@@ -1165,27 +1167,37 @@ def test_upheld_objection_stops_the_hire(fh):
 
     with time_machine.travel(datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI)):
         _do(api, "renshi", "受理公示异议", instance_id, **YIYI)
-    assert _titles(api, "renshi", instance_id) == []
-    assert _titles(api, "jituan", instance_id) == ["核查异议"]
+    # X-04: 企业人事 investigates and may register further objections until the period ends.
+    assert sorted(_titles(api, "renshi", instance_id)) == sorted(["受理公示异议", "核查异议"])
+    assert _titles(api, "jituan", instance_id) == []
     assert _titles(api, "guozi", instance_id) == [] and _titles(api, "kaoguan1", instance_id) == []
 
-    # The period (12/2 … 12/8) runs out while the objection is investigated: nothing fires, the
+    # The period (12/2 … 12/8) runs out while the objection is investigated: receiving stops, the
     # instance waits on the investigation and no hiring decision is offered.
     with time_machine.travel(datetime(2026, 12, 9, 0, 0, 1, tzinfo=SHANGHAI)):
-        assert _tick(api) == 0
+        assert _tick(api) == 1
     detail = _data(api, instance_id)
     assert detail["status"] == "running" and [t["title"] for t in detail["open_tasks"]] == ["核查异议"]
     assert "gongshi_jieguo" not in detail["data"]
 
     with time_machine.travel(datetime(2026, 12, 10, 15, 0, tzinfo=SHANGHAI)):
-        done = _do(
+        _do(
             api,
-            "jituan",
+            "renshi",
             "核查异议",
             instance_id,
             hecha_jieguo="异议成立",
             hecha_shuoming="经向原单位核实，所附从业经历证明非原单位出具，异议属实。",
             fankui_jubaoren="2026年12月10日电话告知举报人核查结论",
+        )
+        assert _titles(api, "jituan", instance_id) == ["决定异议处理"]  # JB-16: the finding decides nothing
+        done = _do(
+            api,
+            "jituan",
+            "决定异议处理",
+            instance_id,
+            yiyi_jueding="异议成立",
+            yiyi_jueding_shuoming="集团党委会议研究，异议成立。",
         )
     assert (done["status"], done["open_tasks"]) == ("completed", [])
 
@@ -1193,7 +1205,12 @@ def test_upheld_objection_stops_the_hire(fh):
     assert detail["status"] == "completed" and detail["open_tasks"] == [] and detail["timers"] == []
     data = detail["data"]
     assert data["gongshi_jieguo"] == "异议成立"
-    assert data["gongshi_yiyi"] == [
+    [yiyi] = data["gongshi_yiyi"]
+    assert (yiyi["yiyi_bianhao"], yiyi["hecha_yuqi"]) == ("YY-001", False)
+    assert (yiyi["hecha_jiezhi"], yiyi["yiyi_jueding"]) == ("2026-12-17T23:59:59+08:00", "异议成立")
+    assert yiyi["yiyi_jueding_shuoming"] == "集团党委会议研究，异议成立。"
+    kept = ("jubaoren", "lianxi_fangshi", "shishi", "hecha_jieguo", "hecha_shuoming", "fankui_jubaoren")
+    assert [{k: yiyi[k] for k in kept}] == [
         {
             "jubaoren": "林国强",
             "lianxi_fangshi": "13805741234",
@@ -1206,18 +1223,22 @@ def test_upheld_objection_stops_the_hire(fh):
     assert not {"pinyong_wenhao", "ruzhi_riqi", "hetong_riqi", "beian_jieguo", "guidang_cailiao"} & set(data)
     steps = [s["title"] for s in detail["completed_steps"]]
     assert steps[-1] == "异议成立，不予聘用"
-    assert steps.index("核查异议") < steps.index("认定公示未通过") < steps.index("拟聘人员公示")
+    assert steps.index("核查异议") < steps.index("决定异议处理") < steps.index("确定公示结果")
+    assert steps.index("确定公示结果") < steps.index("拟聘人员公示")
     assert not {"作出聘用决定", "签订劳动合同", "办理人员备案", "招聘资料归档", "招聘完成"} & set(steps)
     for user in ("renshi", "jituan", "guozi", "kaoguan1"):
         assert api.inbox(user, instance_id=instance_id) == []
 
-    # The finding is also in the append-only audit trail, under the investigator's name.
+    # The finding and the decision are also in the append-only audit trail, under the names of
+    # the investigator (企业人事) and of the deciding body (区属集团).
     with api.client.application.extensions["xuanpin"].db.transaction() as session:
         events = session.scalars(
             select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
         ).all()
     finding = [e for e in events if e.action == "task.completed" and e.detail["title"] == "核查异议"]
-    assert [(e.actor, e.detail["data"]["hecha_jieguo"]) for e in finding] == [("jituan", "异议成立")]
+    assert [(e.actor, e.detail["data"]["hecha_jieguo"]) for e in finding] == [("renshi", "异议成立")]
+    decision = [e for e in events if e.action == "task.completed" and e.detail["title"] == "决定异议处理"]
+    assert [(e.actor, e.detail["data"]["yiyi_jueding"]) for e in decision] == [("jituan", "异议成立")]
     assert (events[-1].actor, events[-1].action) == ("jituan", "instance.completed")
 
     # Nobody was hired, so the year's bachelor-share report counts no hire from this recruitment.
@@ -1271,6 +1292,7 @@ def test_labour_post_goes_straight_to_interview_and_is_left_out_of_the_bachelor_
         ]
         _do(api, "renshi", "组织体检", instance_id, tijian_riqi="2026-12-01", tijian_jieguo=hires)
         _do(api, "jituan", "组织考察", instance_id, kaocha_jieguo=hires)
+        api.post_publicity("renshi", instance_id=instance_id)
     with time_machine.travel(datetime(2026, 12, 9, 0, 0, 1, tzinfo=SHANGHAI)):
         assert _tick(api) == 1  # 公示期满 (12/2 … 12/8)
     with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)):

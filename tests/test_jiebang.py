@@ -182,7 +182,6 @@ NAMES = ["张建国", "李明华", "王志强"]
 def start_to_interview(api, traveller, names=NAMES, extra=()) -> str:
     """建榜 → 发榜 → 揭榜 (window closes by its timer) → 定榜公示 → panel and questions."""
     instance_id = _to_list_publicity(api, traveller, names, extra)
-    do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
     traveller.move_to(at("2026-03-14", "00:00"))  # JB-06: 3 days from 3/10
     assert tick(api) == 1
     traveller.move_to(at("2026-03-16"))
@@ -192,8 +191,8 @@ def start_to_interview(api, traveller, names=NAMES, extra=()) -> str:
 
 
 def _to_list_publicity(api, traveller, names=NAMES, extra=()) -> str:
-    """建榜 → 发榜 → 揭榜 (window closes by its timer) → the list is proposed; on 3/10 the
-    定榜公示 is open with 受理公示异议 in 党委工作部's inbox."""
+    """建榜 → 发榜 → 揭榜 (window closes by its timer) → the list is proposed; on 3/10 党委工作部
+    registers the 定榜公示 as posted that day (X-04) and 受理公示异议 is in its inbox."""
     assert api.deploy(*files()).status_code == 201
     response = api.start("jiebang_guashuai", user="gongzuozu", business_key="GT-JB-2026-01")
     assert response.status_code == 201, response.json
@@ -216,6 +215,7 @@ def _to_list_publicity(api, traveller, names=NAMES, extra=()) -> str:
         niding_duixiang=list(names),
         shenhe_yijian="经审核，符合揭榜条件。",
     )
+    api.post_publicity("dangweigongzuobu")
     return instance_id
 
 
@@ -224,6 +224,17 @@ def interview(
 ) -> None:
     for judge, scores in scores_by_judge.items():
         do(api, judge, "面试评分", pingfen=pingfen(scores, (huibi or {}).get(judge, ())))
+
+
+def sustain(api) -> None:
+    """JB-16: 党委, the deciding body, sustains the objection on 党工部's finding."""
+    do(
+        api,
+        "dangwei",
+        "决定异议处理",
+        yiyi_jueding="异议成立",
+        yiyi_jueding_shuoming="党委会议研究，异议成立。",
+    )
 
 
 def kaocha(api, winner: str) -> None:
@@ -290,7 +301,7 @@ def test_main_path_from_call_to_formal_appointment(api):
         assert state["pingfen_biao"][0]["pingfen"][0]["yanjiang"] == yanjiang(90)
         appoint_after_interview(api, traveller, instance_id, "张建国")
         # JB-16: 任前公示 5 working days from 3/16 → 3/23
-        do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
+        api.post_publicity("dangweigongzuobu")
         assert due_timers(api, instance_id) == ["2026-03-23T23:59:59+08:00"]
         traveller.move_to(at("2026-03-23", "23:59"))
         assert tick(api) == 0
@@ -344,14 +355,17 @@ TEMPORARIES = {
     "zige_shuoming",
     "pingfen",
     "pingwei",
-    "you_yiyi",
     "jubaoren",
     "lianxi_fangshi",
     "shishi",
     "hecha_jieguo",
     "hecha_shuoming",
     "fankui_jubaoren",
-    "yiyi_chengli",
+    "yiyi_bianhao",
+    "hecha_jiezhi",
+    "yiyi_jueding",
+    "yiyi_jueding_shuoming",
+    "gongshi_dengji_kaishi",
 }
 
 
@@ -365,7 +379,7 @@ def test_main_path_leaves_no_script_temporaries_in_the_data(api):
         interview(api, {j: {"张建国": 90, "李明华": 85, "王志强": 82} for j in PINGWEI})
         assert not TEMPORARIES & set(data(api, instance_id))
         appoint_after_interview(api, traveller, instance_id, "张建国")
-        do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
+        api.post_publicity("dangweigongzuobu")
         traveller.move_to(at("2026-03-24", "00:00"))
         assert tick(api) == 1
         do(api, "shuibeng", "安排到岗试用", renzhi_riqi="2026-04-01")
@@ -613,19 +627,20 @@ def _to_pre_appointment_publicity(api, traveller) -> str:
     instance_id = start_to_interview(api, traveller)
     interview(api, {j: {"张建国": 90, "李明华": 85, "王志强": 82} for j in PINGWEI})
     appoint_after_interview(api, traveller, instance_id, "张建国")
+    api.post_publicity("dangweigongzuobu")  # X-04: 任前公示 posted on 3/16
     return instance_id
 
 
 def test_objection_during_pre_appointment_publicity_blocks_appointment(api):
-    """JB-16, X-04: a real-name objection with facts is investigated; while it is open the
-    publicity cannot end and nobody is appointed; an upheld objection ends in 不予任命."""
+    """JB-16, X-04: a real-name objection with facts is investigated by 党工部 and decided by
+    党委; while it is open the publicity cannot end and nobody is appointed; an objection 党委
+    sustains ends in 不予任命."""
     with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
         instance_id = _to_pre_appointment_publicity(api, traveller)
         do(
             api,
             "dangweigongzuobu",
             "受理公示异议",
-            you_yiyi=True,
             jubaoren="刘强",
             lianxi_fangshi="13904140000",
             shishi="反映张建国在原单位任职期间存在违规采购问题。",
@@ -642,6 +657,9 @@ def test_objection_during_pre_appointment_publicity_blocks_appointment(api):
             hecha_shuoming="经调查核实，反映问题属实，已报党委。",
             fankui_jubaoren="已于2026年3月25日当面向刘强反馈核查结果。",
         )
+        assert titles(api, "shuibeng") == []  # JB-16: the finding alone decides nothing
+        assert titles(api, "dangwei") == ["决定异议处理"]
+        sustain(api)
         assert ended_at(api, instance_id) == "不予任命"
         assert data(api, instance_id)["gongshi_jieguo"] == "异议成立"
         assert titles(api, "shuibeng") == []
@@ -718,7 +736,6 @@ def test_panel_must_be_active_accounts_of_the_judging_role(api):
     person without the role is refused on the spot, with the field, and nothing is saved."""
     with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
         _to_list_publicity(api, traveller)
-        do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
         traveller.move_to(at("2026-03-14", "00:00"))
         assert tick(api) == 1
         panel = task(api, "dangwei", "确定面试评审组")
@@ -775,16 +792,16 @@ def test_upheld_objection_to_the_list_sends_it_back_for_a_new_proposal(api):
             api,
             "dangweigongzuobu",
             "受理公示异议",
-            you_yiyi=True,
             jubaoren="刘强",
             lianxi_fangshi="13904140000",
             shishi="反映王志强提供的现岗位任职年限证明与实际不符。",
         )
         hecha = task(api, "danggongbu", "核查异议")
+        # X-04: further objections can still be registered until the period ends.
+        assert titles(api, "dangweigongzuobu") == ["受理公示异议"]
+        traveller.move_to(at("2026-03-14", "00:00"))  # past the 3 days: receiving stops
+        assert tick(api) == 1
         assert titles(api, "dangweigongzuobu") == []
-        assert due_timers(api, instance_id) == []
-        traveller.move_to(at("2026-03-14", "00:00"))  # past the 3 days
-        assert tick(api) == 0
         assert titles(api, "dangwei") == []  # X-04: the list is not final while the objection is open
         traveller.move_to(at("2026-03-16"))
         do(
@@ -795,14 +812,19 @@ def test_upheld_objection_to_the_list_sends_it_back_for_a_new_proposal(api):
             hecha_shuoming="经调查核实，王志强现岗位任职不满1年，反映问题属实，已报党委。",
             fankui_jubaoren="已于2026年3月16日当面向刘强反馈核查结果。",
         )
+        assert titles(api, "dangwei") == ["决定异议处理"]  # JB-16: 党委 decides on the finding
+        sustain(api)
         state = data(api, instance_id)
         assert state["gongshi_jieguo"] == "异议成立"
         [yiyi] = state["gongshi_yiyi"]
         assert (yiyi["jubaoren"], yiyi["hecha_jieguo"]) == ("刘强", "异议成立")
+        assert yiyi["yiyi_jueding"] == "异议成立"
         [diyici] = state["gongshi_lishi"]
         assert diyici == {
             "gongshi_neirong": BANGDAN["jingpin_zhiwei"] + "拟参与揭榜对象：张建国、李明华、王志强",
             "gongshi_kaishi": "2026-03-10",
+            "gongshi_zhangtie_riqi": "2026-03-10",
+            "gongshi_kaiqi_riqi": "2026-03-10",
             "gongshi_jiezhi": "2026-03-13T23:59:59+08:00",
             "gongshi_tianshu": 3,
             "gongshi_gongzuori": False,
@@ -828,8 +850,8 @@ def test_upheld_objection_to_the_list_sends_it_back_for_a_new_proposal(api):
         assert state["niding_duixiang"] == ["张建国", "李明华"]
         assert state["gongshi_neirong"].endswith("拟参与揭榜对象：张建国、李明华")
         assert state["gongshi_kaishi"] == "2026-03-16"
+        api.post_publicity("dangweigongzuobu")  # X-04: the new list is posted on 3/16
         assert due_timers(api, instance_id) == ["2026-03-19T23:59:59+08:00"]  # JB-06: 3 new days
-        do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
         traveller.move_to(at("2026-03-19", "23:59"))
         assert tick(api) == 0 and titles(api, "dangwei") == []
         traveller.move_to(at("2026-03-20", "00:00"))

@@ -344,6 +344,7 @@ def _batch_one_to_publicity(api, clock) -> str:
     gongshi = _data(api, iid)
     assert gongshi["gongshi_tianshu"] == 5 and gongshi["gongshi_gongzuori"] is True
     assert "王晓东，拟聘投资促进局副局长" in gongshi["gongshi_neirong"]
+    api.post_publicity("lingdaoban", instance_id=iid)  # X-04: the notice is posted today
     return iid
 
 
@@ -793,21 +794,21 @@ def test_kf09_total_below_sixty_is_not_inspected(kf, clock):
 
 
 def test_x04_upheld_objection_blocks_appointment_and_returns_to_the_proposal(kf, clock):
-    """X-04, KF-13, KF-12: a real-name objection during publicity is checked; upheld, nobody
-    is appointed and the office proposes again."""
+    """X-04, KF-13, KF-12: a real-name objection during publicity is checked by the inspection
+    group and decided by the 党工委; sustained, nobody is appointed and, once the period is over,
+    the office proposes again."""
     iid = _batch_one_to_publicity(kf, clock)
     _do(
         kf,
         "lingdaoban",
         "受理公示异议",
         iid,
-        you_yiyi=True,
         jubaoren="陈立新",
         lianxi_fangshi="13904141234",
         shishi="反映王晓东报名材料中的工作经历与档案记载不一致",
     )
     clock.move_to(_now() + timedelta(days=25))
-    assert _tick(kf) == 0  # the open objection holds the publicity open
+    assert _tick(kf) == 1  # the period ends (receiving stops), the objection is still open
     assert [t["title"] for t in kf.inbox("lingdaoban", instance_id=iid)] == []
     _do(
         kf,
@@ -818,9 +819,23 @@ def test_x04_upheld_objection_blocks_appointment_and_returns_to_the_proposal(kf,
         hecha_shuoming="经查档案，工作经历填报不实",
         fankui_jubaoren="已电话反馈举报人",
     )
+    assert "gongshi_jieguo" not in _data(kf, iid)  # the open objection holds the publicity open
+    _decide_objection(kf, iid)
     data = _data(kf, iid)
     assert data["gongshi_jieguo"] == "异议成立" and "pinyong_jieguo" not in data
     assert [t["title"] for t in kf.inbox("lingdaoban", instance_id=iid)] == ["提出拟聘用人选建议"]
+
+
+def _decide_objection(api, iid: str, jueding: str = "异议成立") -> dict[str, Any]:
+    """KF-13, X-04: the 党工委 decides the objection on the inspection group's finding."""
+    return _do(
+        api,
+        "danggongwei",
+        "决定异议处理",
+        iid,
+        yiyi_jueding=jueding,
+        yiyi_jueding_shuoming="党工委会议研究决定",
+    )
 
 
 def _inbox(api, user: str, instance_id: str) -> list[str]:
@@ -1062,7 +1077,7 @@ def test_kf12_leading_group_sends_the_proposal_back_to_the_office(kf, clock):
     data = _data(kf, iid)
     assert data["nipin_renxuan"] == both
     assert data["gongshi_neirong"].endswith("王晓东，拟聘投资促进局副局长；刘佳，拟聘党政办公室工作人员")
-    assert _inbox(kf, "lingdaoban", iid) == ["受理公示异议"]
+    assert _inbox(kf, "lingdaoban", iid) == ["登记公示张贴"]
     steps = _steps(kf, iid)
     assert steps.count("提出拟聘用人选建议") == 2 and steps.count("研究拟聘用人选") == 2
     assert [d["yanjiu_tongguo"] for d in _submitted(kf, "lingdaozu", "研究拟聘用人选", iid)] == [False, True]
@@ -1103,6 +1118,7 @@ def test_kf12_party_committee_rejects_the_proposal_and_it_goes_round_again(kf, c
         "不同意",
         "同意",
     ]
+    kf.post_publicity("lingdaoban", instance_id=iid)  # X-04: the new proposal is posted
     clock.move_to(_now() + timedelta(days=25))
     assert _tick(kf) == 1
     done = _appoint(kf, iid, (WANG, ZHAO))
@@ -1175,7 +1191,6 @@ def test_kf12_after_an_upheld_objection_the_new_proposal_is_decided_and_publicis
         "lingdaoban",
         "受理公示异议",
         iid,
-        you_yiyi=True,
         jubaoren="陈立新",
         lianxi_fangshi="13904141234",
         shishi="反映王晓东报名材料中的工作经历与档案记载不一致",
@@ -1189,6 +1204,10 @@ def test_kf12_after_an_upheld_objection_the_new_proposal_is_decided_and_publicis
         hecha_shuoming="经查档案，工作经历填报不实",
         fankui_jubaoren="已电话反馈举报人",
     )
+    _decide_objection(kf, iid)
+    assert _inbox(kf, "lingdaoban", iid) == ["受理公示异议"]  # X-04: the period runs on
+    clock.move_to(_now() + timedelta(days=8))
+    assert _tick(kf) == 1
     assert _inbox(kf, "lingdaoban", iid) == ["提出拟聘用人选建议"]
     second = [_nominee(LIU, FUGUANZHANG), _nominee(ZHAO, GONGZUO)]
     _decide_proposal(
@@ -1198,7 +1217,8 @@ def test_kf12_after_an_upheld_objection_the_new_proposal_is_decided_and_publicis
     data = _data(kf, iid)
     assert data["gongshi_neirong"].endswith("刘佳，拟聘投资促进局副局长；赵静，拟聘党政办公室工作人员")
     assert "王晓东" not in data["gongshi_neirong"]
-    assert _inbox(kf, "lingdaoban", iid) == ["受理公示异议"]
+    assert _inbox(kf, "lingdaoban", iid) == ["登记公示张贴"]
+    kf.post_publicity("lingdaoban", instance_id=iid)
     assert _steps(kf, iid).count("任前公示") == 1  # the first call is done, the second is open
     # the upheld objection of the first publicity stays on record in the task history
     [hecha] = _submitted(kf, "kaochazu", "核查异议", iid)

@@ -47,6 +47,8 @@ CONTENT_CHECKED = {
     # A period whose start falls after its end is refused (422 naming from/to): a rule between
     # two parameters, which OpenAPI 3.0 cannot state.
     "GET /api/v1/audit",
+    # `after` takes only a cursor the service gave out as next_cursor (422 otherwise).
+    "GET /api/v1/tasks",
 }
 
 

@@ -185,7 +185,6 @@ def test_jb05_a_complete_application_is_kept_with_every_field_of_form_2(api):
 
 def _jb_panel_task(api, traveller) -> dict:
     _to_list_publicity(api, traveller)
-    do(api, "dangweigongzuobu", "受理公示异议", you_yiyi=False)
     traveller.move_to(at("2026-03-14", "00:00"))
     assert tick(api) == 1
     return task(api, "dangwei", "确定面试评审组")

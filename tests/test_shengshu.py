@@ -235,6 +235,7 @@ def _to_contract(api) -> str:
     _through_approvals(api)
     with time_machine.travel(JUEDING_TIME):
         _complete(api, DONGSHIHUI, "作出聘任决定", **JUEDING)
+        api.post_publicity(DONGSHIHUI)
     assert _tick(api, JUST_AFTER_END) == 1
     return instance_id
 
@@ -281,6 +282,7 @@ def test_ss_main_path_to_contract_and_filing(ss):
 
     with time_machine.travel(JUEDING_TIME):
         _complete(api, DONGSHIHUI, "作出聘任决定", **JUEDING)
+        api.post_publicity(DONGSHIHUI)  # X-04: posted the day of the decision
     publicity = _only(api, DONGSHIHUI, "受理公示异议")
     assert publicity["due_at"] == GONGSHI_JIEZHI
     data = _data(api, instance_id)
@@ -459,7 +461,8 @@ def test_ss_09_pay_structure_out_of_bounds_goes_back_to_the_board(ss, pay, messa
     assert "gongshi_neirong" not in _data(api, instance_id)
     with time_machine.travel(JUEDING_TIME):
         _complete(api, DONGSHIHUI, "作出聘任决定", **JUEDING)
-    assert _data(api, instance_id)["xinchou_weigui"] == []
+        assert _data(api, instance_id)["xinchou_weigui"] == []
+        api.post_publicity(DONGSHIHUI)
     _only(api, DONGSHIHUI, "受理公示异议")
     assert _tick(api, JUST_AFTER_END) == 1
     task = _only(api, DONGSHIHUI, "签订聘任合同")
@@ -657,18 +660,19 @@ def test_ss_10_exit_reason_recorded(ss):
 
 def test_ss_07_upheld_objection_in_publicity_goes_back_to_the_party_committee(ss):
     """SS-07, X-04, X-01: a real-name objection during the publicity is checked by the enterprise's
-    party committee (纪检监督 oversees and works on nothing); when upheld there is no contract:
-    the party committee revises the candidate or ends the selection."""
+    party committee (纪检监督 oversees and works on nothing) and decided by the board; when
+    sustained there is no contract once the period is over: the party committee revises the
+    candidate or ends the selection."""
     api = ss
     instance_id = _to_proposal(api)
     _through_approvals(api)
     with time_machine.travel(JUEDING_TIME):
         _complete(api, DONGSHIHUI, "作出聘任决定", **JUEDING)
+        api.post_publicity(DONGSHIHUI)
         _complete(
             api,
             DONGSHIHUI,
             "受理公示异议",
-            you_yiyi=True,
             jubaoren="赵敏",
             lianxi_fangshi="13904001234",
             shishi="拟聘任人选在原任职期间违规在下属企业兼职取酬，附工资流水。",
@@ -687,6 +691,14 @@ def test_ss_07_upheld_objection_in_publicity_goes_back_to_the_party_committee(ss
             hecha_shuoming="经核查，兼职取酬情况属实。",
             fankui_jubaoren="已于2026年9月30日电话反馈举报人。",
         )
+        # The board both receives objections (still open until the period ends) and decides them.
+        [jueding] = [t for t in api.inbox(DONGSHIHUI) if t["title"] == "决定异议处理"]
+        done = api.complete(
+            jueding["id"], DONGSHIHUI, yiyi_jueding="异议成立", yiyi_jueding_shuoming="董事会会议研究决定。"
+        )
+        assert done.status_code == 200, done.json
+    assert "gongshi_jieguo" not in _data(api, instance_id)  # X-04: settled when the period ends
+    assert _tick(api, JUST_AFTER_END) == 1
     assert _data(api, instance_id)["gongshi_jieguo"] == "异议成立"
     assert api.inbox(DONGSHIHUI) == []
     final = _complete(

@@ -6,9 +6,11 @@ from flask import Flask
 from flask_smorest import Api
 
 from service.api import (
+    account_operations,
     audit,
     auth,
     calendar,
+    case_operations,
     definitions,
     engine_rest,
     events,
@@ -21,6 +23,7 @@ from service.api import (
     problems,
     reports,
     task_operations,
+    task_return,
     tasks,
     tokens,
     users,
@@ -80,12 +83,15 @@ def init_api(app: Flask) -> Api:
         instances,
         tasks,
         task_operations,
+        task_return,
         files,
         calendar,
         reports,
         events,
         audit,
         engine_rest,
+        case_operations,
+        account_operations,
     ):
         api.register_blueprint(module.blp)
     app.before_request(authenticate_request)

@@ -34,7 +34,7 @@ class OwnApplicationSchema(Schema):
     definition_key = fields.String()
     definition_name = fields.String(metadata={"description": "流程名称，如「揭榜挂帅」"})
     business_key = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": "running | completed | error"})
+    status = fields.String(metadata={"description": "running | completed | error | suspended | cancelled"})
     person_name = fields.String()
     applications = fields.List(fields.Nested(ApplicationRecordSchema))
     results = fields.List(fields.Nested(ResultGroupSchema))

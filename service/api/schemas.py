@@ -146,7 +146,8 @@ class InstanceSchema(Schema):
     business_key = fields.String(allow_none=True)
     status = fields.String(
         metadata={
-            "description": "running 运行中 / completed 已结束 / error 出错待处理",
+            "description": "running 运行中 / completed 已结束 / error 出错待处理 / suspended 已挂起 / "
+            "cancelled 已撤销",
             "enum": [status.value for status in InstanceStatus],
         }
     )
@@ -247,7 +248,10 @@ class TimerSchema(Schema):
 
 class InstanceDetailSchema(InstanceSchema):
     data = fields.Dict()
-    error = fields.String(allow_none=True)
+    error = fields.String(
+        allow_none=True,
+        metadata={"description": "出错的原因；已撤销或已挂起的实例为撤销或挂起的原因"},
+    )
     timers = fields.List(fields.Nested(TimerSchema), metadata={"description": "等待中的定时器"})
     open_tasks = fields.List(fields.Nested(TaskSchema))
     completed_steps = fields.List(fields.Nested(StepSchema))

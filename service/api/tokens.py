@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from service.api.context import container, principal
 from service.api.schemas import RequestSchema
 from service.services import accounts
-from service.services.errors import Forbidden
+from service.services.authorization import require_admin
 
 blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="系统接入令牌（管理员）")
 
@@ -32,7 +32,6 @@ class SystemTokenSchema(Schema):
 @blp.response(201, SystemTokenSchema)
 def create_token(body: dict[str, Any]) -> dict[str, Any]:
     """为接入系统（如 OA）签发 API 令牌"""
-    if not principal().is_admin:
-        raise Forbidden("只有管理员可以签发系统令牌")
+    require_admin(principal(), "签发系统令牌")
     token = accounts.create_system_token(container().db, body["name"], body["roles"], is_admin=body["admin"])
     return {**body, "access_token": token, "token_type": "Bearer"}

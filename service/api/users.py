@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from service.api.context import container, principal
 from service.api.schemas import RequestSchema
 from service.services import accounts
-from service.services.errors import Forbidden
+from service.services.authorization import require_admin
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="用户（管理员）")
 
@@ -47,8 +47,7 @@ class UserSchema(Schema):
 @blp.response(201, UserSchema)
 def create_user(body: dict[str, Any]) -> dict[str, Any]:
     """新增用户；应聘人员可同时关联身份证号（须由组织报名的部门核实身份）"""
-    if not principal().is_admin:
-        raise Forbidden("只有管理员可以新增用户")
+    require_admin(principal(), "新增用户")
     roles = accounts.add_user(
         container().db,
         body["username"],

@@ -15,6 +15,8 @@ on the process element, editable in Camunda Modeler's properties panel).
 - `xuanpin:retention` = `permanent` — the procedure's cases and their audit are archived
   permanently (FH-07): a retention policy an admin configures never purges them
   (services/retention.py). Every built-in procedure declares it.
+- `xuanpin:starterMayCancel` = `true` — the person who started a case may cancel it
+  (`POST /api/v1/instances/{id}/cancel`); otherwise only an administrator may.
 """
 
 from __future__ import annotations
@@ -33,9 +35,17 @@ SETTING_PREFIX = "xuanpin:setting."
 PERSONAL_FIELDS = "xuanpin:personalFields"
 PERSONAL_DATA_ROLES = "xuanpin:personalDataRoles"
 RETENTION = "xuanpin:retention"
+STARTER_MAY_CANCEL = "xuanpin:starterMayCancel"
 PERMANENT = "permanent"
 _OWN_RECORDS_KEYS = ("xuanpin:applications", "xuanpin:results", "xuanpin:hiddenFields")
-KNOWN_KEYS = (*_OWN_RECORDS_KEYS, PERSONAL_FIELDS, PERSONAL_DATA_ROLES, START_FIELDS, RETENTION)
+KNOWN_KEYS = (
+    *_OWN_RECORDS_KEYS,
+    PERSONAL_FIELDS,
+    PERSONAL_DATA_ROLES,
+    START_FIELDS,
+    RETENTION,
+    STARTER_MAY_CANCEL,
+)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _SEPARATORS = re.compile(r"\s*[,，;；\n]\s*")
 
@@ -89,6 +99,11 @@ def parse_declarations(properties: Mapping[str, str]) -> Declarations:
         start_fields=_start_fields(properties),
         permanent=is_permanent(properties),
     )
+
+
+def starter_may_cancel(properties: Mapping[str, str]) -> bool:
+    """`xuanpin:starterMayCancel`: `true` lets the starter cancel their own case."""
+    return properties.get(STARTER_MAY_CANCEL, "").strip().lower() == "true"
 
 
 def is_permanent(properties: Mapping[str, str]) -> bool:

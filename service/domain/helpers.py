@@ -33,6 +33,16 @@ from service.domain.kaifaqu import (
     kf_unfilled_posts,
 )
 from service.domain.pay import pay_structure_violations
+from service.domain.publicity import (
+    gs_check_days,
+    gs_mark_overdue,
+    gs_objection_list,
+    gs_outcome,
+    gs_posting_start,
+    gs_record_decision,
+    gs_record_finding,
+    gs_register_objection,
+)
 from service.domain.ranking import above_threshold, all_below, inspection_targets, rank, top_tied
 from service.domain.ratios import hiring_ratio_decision, meets_ratio, ratio
 from service.domain.recusal import (
@@ -101,6 +111,14 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         ss_check_inspection,
         ss_proposal,
         ss_publicity_start,
+        gs_check_days,
+        gs_posting_start,
+        gs_register_objection,
+        gs_mark_overdue,
+        gs_record_finding,
+        gs_record_decision,
+        gs_objection_list,
+        gs_outcome,
         refuse,
     )
 }

@@ -11,6 +11,11 @@ class InstanceStatus(StrEnum):
     # Stopped at its last good state: a step failed, or its work killed a worker; an
     # administrator retries it once the cause is mended.
     ERROR = "error"
+    # Held by an administrator: no task can be completed and no timer fires until resumed;
+    # timers that fell due meanwhile fire on resume.
+    SUSPENDED = "suspended"
+    # Ended by its starter or an administrator before its end; the reason is in `error`.
+    CANCELLED = "cancelled"
 
 
 class TaskStatus(StrEnum):

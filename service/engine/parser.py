@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
@@ -20,6 +21,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from service.domain.declarations import Declarations, is_permanent, parse_declarations
+from service.domain.sign_off import parse_rule
 from service.domain.start_rights import StartRights
 from service.engine.errors import DefinitionError
 from service.engine.sandbox import SandboxError, compile_sandboxed
@@ -163,6 +165,7 @@ def parse_definitions(files: Iterable[SourceFile]) -> list[ParsedProcess]:
         all_specs = [spec, *subprocess_specs.values()]
         for process_spec in all_specs:
             _prepare_expressions(process_spec, process_parser.filename, trees)
+            _check_sign_off_rules(process_spec, process_parser.filename)
         node = process_parser.node
         declarations = _declarations(node, process_parser.filename)
         # Each process keeps its own settings, also when it runs as a called subprocess.
@@ -412,6 +415,29 @@ def _decision_files(parser: XuanpinParser, specs: list) -> set[str]:  # type: ig
             if table is not None and table.id in table_files:
                 files.add(table_files[table.id])
     return files
+
+
+def _check_sign_off_rules(process_spec: Any, filename: str) -> None:
+    """`xuanpin:signOff` (service/domain/sign_off.py) belongs on a multi-instance user task and
+    must be a rule the engine can apply; refused at deployment rather than at the first vote."""
+    repeated = {getattr(spec, "task_spec", None) for spec in process_spec.task_specs.values()}
+    for task_spec in process_spec.task_specs.values():
+        rule = (getattr(task_spec, "extensions", {}) or {}).get("xuanpin:signOff")
+        if not rule:
+            continue
+        title = task_spec.bpmn_name or task_spec.bpmn_id
+        if task_spec.name not in repeated or not getattr(task_spec, "manual", False):
+            raise DefinitionError(
+                f"步骤「{title}」设置了签批规则 xuanpin:signOff，但它不是多实例用户任务",
+                filename=filename,
+                element_id=task_spec.bpmn_id,
+            )
+        try:
+            parse_rule(rule)
+        except ValueError as error:
+            raise DefinitionError(
+                f"步骤「{title}」的{error}", filename=filename, element_id=task_spec.bpmn_id
+            ) from None
 
 
 def _task_roles(specs: list) -> dict[str, list[str]]:  # type: ignore[type-arg]

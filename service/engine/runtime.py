@@ -10,7 +10,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from service.domain.plain_data import ENGINE, find_problem
 from service.domain.refusal import Refusal
-from service.engine import multi_instance
+from service.engine import multi_instance, rewind, sign_off
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.engine.parser import VARIABLE, normalise_timer_expression, split_list
 from service.engine.sandbox import (
@@ -99,6 +99,9 @@ class WorkflowRun:
     engine: ProcessEngine
     # Steps already completed when this run was loaded; their changes are in the stored case data.
     completed_before: frozenset[UUID] = frozenset()
+    # User tasks this run cancelled for a reason people are told (a return, a decided
+    # sign-off), by engine id; the inbox records it when it cancels their rows.
+    cancel_reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def completed(self) -> bool:
@@ -218,10 +221,34 @@ class WorkflowRun:
         # SpiffWorkflow's run() does not check state; running a non-READY task corrupts the tree.
         if task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskNotReady(task_id)
+        with _explained(task):
+            sign_off.check_submission(task, dict(data))
         task.data.update(data)
         with _explained():
             task.run()
+            self.cancel_reasons.update(sign_off.after_instance_completed(task))
         self.advance()
+
+    def return_targets(self, task_id: str) -> list[rewind.ReturnTarget]:
+        """Earlier user tasks on the path taken to the open task (退回 targets), nearest first."""
+        return rewind.return_targets(self.workflow, task_id)
+
+    def return_to(self, task_id: str, element_id: str, reason: str) -> rewind.Rewound:
+        """退回: the open task goes back to the earlier step `element_id`; what was done after it
+        is dropped (sibling branches and all instances of a multi-instance step included)."""
+        with _explained():
+            rewound = rewind.return_to(self.workflow, task_id, element_id)
+        self.cancel_reasons.update(dict.fromkeys(rewound.dropped, reason))
+        self.advance()
+        return rewound
+
+    def withdraw(self, task_id: str, reason: str) -> rewind.Rewound:
+        """撤回: the completed task opens again, while no later step has been worked on."""
+        with _explained():
+            rewound = rewind.withdraw(self.workflow, task_id)
+        self.cancel_reasons.update(dict.fromkeys(rewound.dropped, reason))
+        self.advance()
+        return rewound
 
     def completed_steps(self) -> list[CompletedStep]:
         # An unfiltered walk: get_tasks(state=COMPLETED) skips tasks under a waiting parent.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from types import SimpleNamespace
 from typing import Any
 
@@ -9,8 +10,10 @@ from SpiffWorkflow import task as _task_module
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer
 from SpiffWorkflow.bpmn.specs.mixins import multiinstance_task as _mi
+from SpiffWorkflow.bpmn.specs.mixins import subworkflow_task as _subworkflow
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
-from SpiffWorkflow.util.task import TaskIterator
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from service.engine import multi_instance
 from service.timeutil import REHEARSAL_CLOCK_FILE, SHANGHAI, utcnow
@@ -130,3 +133,38 @@ def _bounded_instances(update_hook: Any) -> Any:
 
 for _multi in (_mi.SequentialMultiInstanceTask, _mi.ParallelMultiInstanceTask):
     _multi._update_hook = _bounded_instances(_multi._update_hook)  # type: ignore[method-assign]
+
+
+# An embedded subprocess hands back the data of the step that finished last. When its parallel
+# branches end separately (公示期: the registration loop and each objection's investigation),
+# each branch holds its own copy of a dict keyed by id (gongshi_yiyi_jilu) and the last one would
+# drop what the others wrote. Dicts are therefore united, entry by entry, over every end event the
+# subprocess reached; the last branch still wins where two wrote the same field.
+def _union(earlier: Any, later: Any) -> Any:
+    if not (isinstance(earlier, dict) and isinstance(later, dict)):
+        return later
+    merged = dict(earlier)
+    for key, value in later.items():
+        merged[key] = _union(earlier[key], value) if key in earlier else value
+    return merged
+
+
+def _united_branches(self: Any, my_task: Any, subworkflow: Any) -> None:
+    last = subworkflow.last_task
+    data = deepcopy(last.data)
+    ends = sorted(
+        (
+            task
+            for task in subworkflow.get_tasks(state=TaskState.COMPLETED)
+            if task.workflow is subworkflow and isinstance(task.task_spec, EndEvent) and task is not last
+        ),
+        key=lambda task: task.last_state_change,
+    )
+    for end in ends:
+        for key, value in end.data.items():
+            if isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key] = _union(deepcopy(value), data[key])
+    my_task.data = data
+
+
+_subworkflow.SubWorkflowTask.update_data = _united_branches  # type: ignore[method-assign]

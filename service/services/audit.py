@@ -20,7 +20,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from service.domain.audit_chain import GENESIS, event_hash, normalised_detail
-from service.services.errors import Forbidden, Invalid
+from service.services.authorization import require_overseer
+from service.services.errors import Invalid
 from service.services.labels import ACTION_LABELS, case_labels
 from service.services.pagination import Page
 from service.services.principal import Principal
@@ -294,6 +295,11 @@ _OPEN_DETAILS = {
     "instance.started",
     "instance.completed",
     "instance.retried",
+    "instance.cancelled",
+    "instance.suspended",
+    "instance.resumed",
+    "instance.moved",
+    "instance.migrated",
     "task.opened",
     "task.claimed",
     "task.unclaimed",
@@ -305,6 +311,10 @@ _OPEN_DETAILS = {
     "deadlines.recompute_failed",
     "work.interrupted",
     "dossier.exported",
+    "task.returned",
+    "task.withdrawn",
+    "task.cancelled",
+    "task.assigned_back",
 }
 
 
@@ -475,11 +485,41 @@ def describe(
         return cause + ("期限改为：" + "；".join(moved) if moved else "重算期限，期限未变")
     if action == "instance.retried":
         return f"{who}在排除原因后重试出错的实例"
+    if action in ("instance.cancelled", "instance.suspended", "instance.resumed"):
+        why = f"，原因：{detail['reason']}" if detail.get("reason") else ""
+        return f"{who}{action_label(action)}{why}"
+    if action == "instance.moved":
+        return (
+            f"{who}将办理位置从「{detail.get('from_title', '')}」移到「{detail.get('to_title', '')}」，"
+            f"原因：{detail.get('reason', '')}"
+        )
+    if action == "instance.migrated":
+        return f"{who}将实例从第 {detail.get('from_version')} 版迁移到第 {detail.get('to_version')} 版"
     if action == "dossier.exported":
         return f"{who}导出纪实档案"
+    if action == "data.reverted":
+        keys = [*(detail.get("removed") or []), *sorted(detail.get("changed") or {})]
+        return f"退回/撤回到「{detail.get('step', '')}」后，撤销其后步骤对{_names(keys, labels)}的变更"
+    if action in ("task.returned", "task.withdrawn", "task.cancelled", "task.assigned_back"):
+        return _describe_going_back(action, who, step, detail, names)
     if detail.get("summary"):  # written by the service for everyone who may see the case
         return str(detail["summary"])
     return f"{who}：{action_label(action)}"
+
+
+def _describe_going_back(
+    action: str, who: str, step: str, detail: Mapping[str, Any], names: Mapping[str, str]
+) -> str:
+    """退回, 撤回 and what they (or a decided sign-off) cancelled, with the reason given."""
+    comment = f"，意见：{detail['comment']}" if detail.get("comment") else ""
+    if action == "task.returned":
+        return f"{who}将「{step}」退回到「{detail.get('target_title', '')}」{comment}"
+    if action == "task.withdrawn":
+        return f"{who}撤回已办结的「{step}」{comment}"
+    if action == "task.assigned_back":
+        to = detail.get("to", "")
+        return f"「{step}」交回原办理人 {names.get(to, to)}"
+    return f"「{step}」已撤销：{detail.get('reason', '')}"
 
 
 @dataclass(frozen=True)
@@ -570,6 +610,4 @@ def _moment(value: date | datetime | None, end_of_day: bool) -> datetime | None:
 
 
 def _require_overseer(app: Container, principal: Principal) -> None:
-    if not sees_everything(principal, app.settings.observer_roles):
-        roles = "、".join(app.settings.observer_roles)
-        raise Forbidden(f"审计记录只提供给监督角色（{roles}）和管理员查阅")
+    require_overseer(principal, app.settings.observer_roles, "审计记录")

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from service.domain.workdays import MAX_WORKDAYS, Deadline, WorkCalendar, add_workdays, workdays_between
 from service.services import audit, calendar_csv
+from service.services.authorization import require_admin
 from service.services.calendar_csv import MAX_YEAR, MIN_YEAR, NOTE_MAX
-from service.services.errors import Forbidden, Invalid, NotFound
+from service.services.errors import Invalid, NotFound
 from service.services.principal import Principal
 from service.store.db import Database
 from service.store.models import CalendarDay, CalendarYear
@@ -234,8 +235,7 @@ def count_workdays(calendar: WorkCalendar, start: date, end: date) -> tuple[int,
 
 
 def _require_admin(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise Forbidden("只有管理员可以维护工作日历")
+    require_admin(principal, "维护工作日历")
 
 
 def check_year(year: int, field: str = "year") -> None:

@@ -16,7 +16,8 @@ from service.engine.errors import DefinitionError
 from service.engine.parser import ParsedProcess, SourceFile, canonical_json, parse_definitions
 from service.forms import FormSchemaError, form_key_of, load_form_schema
 from service.services import audit
-from service.services.errors import Conflict, Forbidden, Invalid, NotFound
+from service.services.authorization import require_admin_or_roles
+from service.services.errors import Conflict, Invalid, NotFound
 from service.services.principal import Principal
 from service.store.db import Database
 from service.store.models import Deployment, DeploymentFile, Instance, ProcessDefinition
@@ -43,10 +44,7 @@ def deploy(
 ) -> list[DeployedVersion]:
     """`designer_roles` may deploy besides admins (process designers, 设计人员); no user task may
     be given to one of the `observer_roles` (X-01: they oversee, they do not work)."""
-    if not (principal.is_admin or principal.has_any_role(set(designer_roles))):
-        raise Forbidden(
-            f"只有管理员{'或' + '、'.join(designer_roles) if designer_roles else ''}可以部署流程定义"
-        )
+    require_admin_or_roles(principal, designer_roles, "部署流程定义")
     files = list(files)
     if not files:
         raise Invalid(
@@ -245,7 +243,7 @@ def versions(db: Database, key: str) -> list[VersionInfo]:
     with db.transaction() as session:
         running = (
             select(Instance.definition_id, func.count().label("n"))
-            .where(Instance.definition_key == key, Instance.status != "completed")
+            .where(Instance.definition_key == key, Instance.status.notin_(("completed", "cancelled")))
             .group_by(Instance.definition_id)
             .subquery()
         )

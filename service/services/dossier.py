@@ -39,7 +39,13 @@ if TYPE_CHECKING:
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-_STATUS = {"running": "进行中", "completed": "已结束", "error": "出错待处理"}
+_STATUS = {
+    "running": "进行中",
+    "completed": "已结束",
+    "error": "出错待处理",
+    "suspended": "已挂起",
+    "cancelled": "已撤销",
+}
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _MAX_WIDTH, _MIN_WIDTH = 70, 6  # a hash (64) fits on one line

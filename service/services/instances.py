@@ -15,6 +15,7 @@ from service.domain.start_rights import Starter, StartRights, refusal_to_start
 from service.domain.status import InstanceStatus, TimerStatus
 from service.engine.runtime import CompletedStep, ElementState
 from service.services import audit, files
+from service.services.authorization import require_admin
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound, too_large
 from service.services.pagination import Page, bounded_count
 from service.services.principal import Principal
@@ -201,7 +202,8 @@ def _check_business_key_free(session: Session, key: str, business_key: str) -> N
         select(Instance.id).where(
             Instance.definition_key == key,
             Instance.business_key == business_key,
-            Instance.status == "running",
+            # A suspended case goes on once resumed: its business key stays taken.
+            Instance.status.in_(("running", "suspended")),
         )
     )
     if taken:
@@ -339,8 +341,7 @@ def diagram(app: Container, principal: Principal, instance_id: str) -> CaseDiagr
 def retry(app: Container, principal: Principal, instance_id: str) -> InstanceDetail:
     """Run an instance in `error` again from its last good state, once its cause is mended (an
     account created for an assignee, a calendar entry, a new diagram version is not applied)."""
-    if not principal.is_admin:
-        raise Forbidden("只有管理员可以重试出错的流程实例")
+    require_admin(principal, "重试出错的流程实例")
 
     def not_in_error(instance: Instance) -> None:
         raise Conflict(f"流程实例 {instance_id} 没有出错（状态：{instance.status}），无需重试")

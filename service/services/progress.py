@@ -103,6 +103,11 @@ def _sync_tasks(
             # Withdrawn by the engine (interrupting event, cancelled branch, ended instance).
             row.status = TaskStatus.CANCELLED
             row.completed_at = now
+            reason = run.cancel_reasons.get(row.id)
+            if reason:  # a return, a decided sign-off: the trail says why the work went
+                audit.record(
+                    session, "engine", "task.cancelled", instance.id, row.id, title=row.title, reason=reason
+                )
     _check_assignees(session, list(ready.values()))
     _check_no_work_for_observers(list(ready.values()), app.settings.observer_roles)
     for view in ready.values():

@@ -103,7 +103,8 @@ def apply(
                 Instance.business_key,
                 Instance.completed_at,
             )
-            .where(Instance.status == "completed", Instance.completed_at < cutoff)
+            # A cancelled case has ended too (its completed_at is when it was cancelled).
+            .where(Instance.status.in_(("completed", "cancelled")), Instance.completed_at < cutoff)
             .order_by(Instance.completed_at)
         ).all()
         expired = [Expired(*row) for row in finished]

@@ -36,6 +36,7 @@ from service.domain.task_operations import (
 )
 from service.engine.task_properties import user_task_properties
 from service.services import audit
+from service.services.authorization import require_not_observer
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from service.services.instances import check_data, check_size, reserved_data_names, visible_instance
 from service.services.pagination import Page
@@ -550,8 +551,7 @@ def _lock(
 
 
 def _refuse_observer(app: Container, principal: Principal, doing: str) -> None:
-    if not principal.is_admin and principal.has_any_role(set(app.settings.observer_roles)):
-        raise Forbidden(f"监督角色只查看、不办理（X-01），不能{doing}")
+    require_not_observer(principal, app.settings.observer_roles, doing)
 
 
 def _not_yours(task: Task, doing: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, object_session
 
 from service.container import Container
-from service.domain.status import TimerStatus
+from service.domain.status import InstanceStatus, TimerStatus
 from service.engine.errors import ExecutionError
 from service.engine.runtime import WorkflowRun
 from service.services import audit
@@ -26,6 +26,8 @@ from service.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 120
+# A suspended case's timers wait, unclaimed, until it is resumed; then the overdue ones fire.
+_SUSPENDED = select(Instance.id).where(Instance.status == InstanceStatus.SUSPENDED)
 
 
 def worker_name() -> str:
@@ -52,6 +54,7 @@ def claim_due(
                 Timer.status == "waiting",
                 Timer.due_at <= now,
                 (Timer.claimed_until.is_(None)) | (Timer.claimed_until < now),
+                Timer.instance_id.notin_(_SUSPENDED),
             )
             .order_by(Timer.due_at)
             .limit(limit)
@@ -85,7 +88,9 @@ def fire(app: Container, claimed: Claimed, worker: str) -> bool:
         session = object_session(instance)
         assert session is not None
         timer = ours(session)
-        if timer is not None:
+        if timer is not None and instance.status == InstanceStatus.SUSPENDED:
+            timer.claimed_by = timer.claimed_until = None  # suspended meanwhile: fires on resume
+        elif timer is not None:
             timer.status = TimerStatus.CANCELLED
         return False
 
@@ -164,6 +169,8 @@ def next_due(app: Container) -> datetime | None:
     with app.db.transaction() as session:
         return session.scalar(
             select(func.min(Timer.due_at)).where(
-                Timer.status == "waiting", Timer.claimed_until.is_(None) | (Timer.claimed_until < now)
+                Timer.status == "waiting",
+                Timer.claimed_until.is_(None) | (Timer.claimed_until < now),
+                Timer.instance_id.notin_(_SUSPENDED),
             )
         )

@@ -178,7 +178,7 @@ class Instance(Base):
     definition_key: Mapped[str] = mapped_column(String(200))
     definition_version: Mapped[int] = mapped_column(Integer)
     business_key: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20))  # running | completed | error
+    status: Mapped[str] = mapped_column(String(20))  # running | completed | error | suspended | cancelled
     state: Mapped[str] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
