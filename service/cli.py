@@ -203,7 +203,7 @@ def audit() -> None:
     "verify", help="重新计算整条审计链：完整时退出码 0；否则报告第一个断开之处（位置、事件编号），退出码 1"
 )
 def audit_verify() -> None:
-    from service.services.audit import verify_chain
+    from service.services.audit_trail import verify_chain
 
     report = verify_chain(_container().db)
     if report.broken is not None:

@@ -12,7 +12,7 @@ from service.domain.workdays import add_workdays
 from service.engine.runtime import ProcessEngine
 from service.engine.script_limits import ScriptLimits, platform_read
 from service.engine.timers import calendar_helpers
-from service.services.calendar import CalendarCache
+from service.services.calendar_cache import CalendarCache
 from service.store.db import Database
 from service.timeutil import utcnow
 

@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from service.cli import main as cli
 from service.domain.audit_chain import GENESIS, event_hash
-from service.services.audit import verify_chain
+from service.services.audit_trail import verify_chain
 from service.store.db import Database
 from service.store.migrate import upgrade
 from service.store.models import AuditEvent

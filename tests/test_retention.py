@@ -14,7 +14,7 @@ from sqlalchemy import select
 from service.cli import main as cli
 from service.config import Settings
 from service.engine.parser import declares_permanent
-from service.services.audit import verify_chain
+from service.services.audit_trail import verify_chain
 from service.store.models import AuditEvent, Instance, Task
 from service.timeutil import SHANGHAI
 from tests import bpmn

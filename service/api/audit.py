@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from service.api.context import container, principal
 from service.api.problems import problem_responses
 from service.api.schemas import PageQuerySchema, ShanghaiDateTime
-from service.services import audit
+from service.services import audit_trail
 
 blp = Blueprint(
     "audit",
@@ -128,7 +128,7 @@ class HistorySchema(Schema):
 @problem_responses(blp, 403, 422)
 def list_events(query: dict[str, Any]) -> Any:
     """审计记录（分页，按链中位置排序），可按实例、操作人、操作、时间筛选"""
-    return audit.list_events(container(), principal(), **query)
+    return audit_trail.list_events(container(), principal(), **query)
 
 
 @blp.route("/verify")
@@ -136,4 +136,4 @@ def list_events(query: dict[str, Any]) -> Any:
 @problem_responses(blp, 403)
 def verify_chain() -> Any:
     """重新计算整条审计链：完整时 ok 为 true，否则给出第一个断开之处（位置、事件编号、原因）"""
-    return audit.verify(container(), principal())
+    return audit_trail.verify(container(), principal())

@@ -14,6 +14,7 @@ from service.api.context import container, principal
 from service.api.schemas import RequestSchema, ShanghaiDateTime
 from service.domain.workdays import MAX_WORKDAYS, Deadline
 from service.services import calendar
+from service.services.calendar_cache import CalendarCache
 from service.services.calendar_csv import MAX_YEAR, MIN_YEAR, NOTE_MAX
 from service.services.errors import Invalid
 
@@ -22,7 +23,7 @@ blp = Blueprint(
 )
 
 
-def calendar_cache() -> calendar.CalendarCache:
+def calendar_cache() -> CalendarCache:
     return container().calendar
 
 

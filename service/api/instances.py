@@ -17,7 +17,7 @@ from service.api.schemas import (
     InstanceSchema,
     raw_fields,
 )
-from service.services import audit, dossier, instances
+from service.services import audit_trail, dossier, instances
 
 blp = Blueprint("instances", __name__, url_prefix="/api/v1/instances", description="流程实例")
 
@@ -65,7 +65,7 @@ def retry_instance(instance_id: str) -> dict[str, Any]:
 def instance_history(instance_id: str) -> dict[str, Any]:
     """实例的办理过程：每个事件的时间、操作（中文）、操作人姓名、步骤与说明；能查看该实例的人及监督角色可读，
     无权查看的详情（如其他评委的评分表）为 null"""
-    return {"instance_id": instance_id, "events": audit.history(container(), principal(), instance_id)}
+    return {"instance_id": instance_id, "events": audit_trail.history(container(), principal(), instance_id)}
 
 
 @blp.route("/<string:instance_id>/dossier.xlsx")

@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
-from service.engine import multi_instance
+from service.engine.multi_instance import install as install_multi_instance_fix
 from service.timeutil import REHEARSAL_CLOCK_FILE, SHANGHAI, utcnow
 
 # Naive timer date-times are read in the server's local zone; our designers write Beijing
@@ -42,7 +42,7 @@ for _iterator in (TaskIterator, BpmnTaskIterator):
 
 # Camunda multi-instances rewrote their shared spec when an instance reached them, so workers
 # disagreed on how to merge a finished child (the jam of issue 8); settle once, never mutate.
-multi_instance.install()
+install_multi_instance_fix()
 
 
 class _RehearsalDatetime(_timer.datetime):  # type: ignore[misc,name-defined]

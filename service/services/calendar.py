@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-import weakref
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -13,13 +11,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import chinese_calendar
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from service.domain.workdays import MAX_WORKDAYS, Deadline, WorkCalendar, add_workdays, workdays_between
 from service.services import audit, calendar_csv
 from service.services.authorization import require_admin
+from service.services.calendar_cache import HOLIDAY, WORKDAY, invalidate_all
 from service.services.calendar_csv import MAX_YEAR, MIN_YEAR, NOTE_MAX
+from service.services.deadlines import recompute_deadlines
 from service.services.errors import Invalid, NotFound
 from service.services.principal import Principal
 from service.store.db import Database
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HOLIDAY, WORKDAY = "holiday", "workday"
 KINDS = (HOLIDAY, WORKDAY)
 SEED, ADMIN, IMPORT = "chinesecalendar", "admin", "import"
 
@@ -143,74 +142,12 @@ def seed_from_chinesecalendar(db: Database) -> int:
     return written
 
 
-# Reading and caching -----------------------------------------------------------------------
-
-
-def _read_calendar(session: Session) -> WorkCalendar:
-    overrides = {
-        day: kind == WORKDAY for day, kind in session.execute(select(CalendarDay.day, CalendarDay.kind))
-    }
-    return WorkCalendar(
-        overrides=overrides, official_years=frozenset(session.scalars(select(CalendarYear.year)))
-    )
-
-
-def _change_marker(session: Session) -> tuple[Any, ...]:
-    """Changes whenever any replica writes: newest update time and row count of both tables."""
-    return tuple(
-        session.execute(
-            select(
-                select(func.max(CalendarDay.updated_at)).scalar_subquery(),
-                select(func.count()).select_from(CalendarDay).scalar_subquery(),
-                select(func.max(CalendarYear.updated_at)).scalar_subquery(),
-                select(func.count()).select_from(CalendarYear).scalar_subquery(),
-            )
-        ).one()
-    )
-
-
-def load_calendar(db: Database) -> WorkCalendar:
-    with db.transaction() as session:
-        return _read_calendar(session)
-
-
-_CACHES: weakref.WeakSet[CalendarCache] = weakref.WeakSet()
-
-
-class CalendarCache:
-    """One per process: the calendar is reread only when the change marker moved."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-        self._lock = threading.Lock()
-        self._cached: tuple[tuple[Any, ...], WorkCalendar] | None = None
-        _CACHES.add(self)
-
-    def get(self) -> WorkCalendar:
-        with self._db.transaction() as session:
-            # Marker before data: a write in between only causes one extra reload later.
-            marker = _change_marker(session)
-            cached = self._cached
-            if cached is not None and cached[0] == marker:
-                return cached[1]
-            with self._lock:
-                cached = self._cached
-                if cached is not None and cached[0] == marker:
-                    return cached[1]
-                calendar = _read_calendar(session)
-                self._cached = (marker, calendar)
-                return calendar
-
-    def invalidate(self) -> None:
-        self._cached = None
+# Reading and caching: services.calendar_cache (the container holds one; it imports no use case).
 
 
 def _changed(app: Container, dates: list[date]) -> None:
     """After commit: drop cached calendars, then move every pending deadline the change affects."""
-    for calendar_cache in list(_CACHES):
-        calendar_cache.invalidate()
-    from service.services.deadlines import recompute_deadlines
-
+    invalidate_all()
     try:
         recompute_deadlines(app, dates)
     except Exception:  # the change is committed; the next change or a restart recomputes again

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from service.domain.declarations import DataPolicy
 from service.domain.tables import Scalar, case_tables, cell, is_attachment, is_records, recusals
-from service.services import audit
+from service.services import audit, audit_trail
 from service.services.errors import Forbidden
 from service.services.labels import case_labels
 from service.services.principal import Principal
@@ -113,7 +113,7 @@ def build(app: Container, principal: Principal, instance_id: str, fmt: str = "xl
         definition = session.get(ProcessDefinition, instance.definition_id)
         assert definition is not None
         _check_may_export(app, principal, definition, instance)
-        events, broken = audit.case_chain(session, instance.id)
+        events, broken = audit_trail.case_chain(session, instance.id)
         tasks = {t.id: t for t in session.scalars(select(Task).where(Task.instance_id == instance.id))}
         data = personal_data_view(principal, definition.data_policy, app.settings.observer_roles)(
             dict(instance.data or {})
@@ -121,7 +121,7 @@ def build(app: Container, principal: Principal, instance_id: str, fmt: str = "xl
         panels = _panel_fields(definition.forms)
         accounts = {instance.started_by, principal.username, *(e.actor for e in events)}
         accounts |= {name for field in panels for name in _usernames(data.get(field))}
-        names = audit.actor_names(session, accounts)
+        names = audit_trail.actor_names(session, accounts)
         labels = case_labels(definition.forms, definition.key)
         now = utcnow()
         derived = case_tables(data, labels)
@@ -229,7 +229,7 @@ def _cover(
     instance: Instance,
     definition: ProcessDefinition,
     events: list[AuditEvent],
-    broken: audit.BrokenLink | None,
+    broken: audit_trail.BrokenLink | None,
     names: Mapping[str, str],
     principal: Principal,
     now: datetime,
@@ -272,10 +272,10 @@ def _timeline(
         [
             event.seq,
             _beijing(event.at),
-            audit.action_label(event.action),
+            audit_trail.action_label(event.action),
             names.get(event.actor, event.actor),
-            audit.step_title(event, tasks) or "",
-            audit.describe(event, names, labels, tasks),
+            audit_trail.step_title(event, tasks) or "",
+            audit_trail.describe(event, names, labels, tasks),
             event.hash,
         ]
         for event in events

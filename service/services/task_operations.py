@@ -35,7 +35,7 @@ from service.domain.task_operations import (
     urge_wait_seconds,
 )
 from service.engine.task_properties import user_task_properties
-from service.services import audit
+from service.services import audit, audit_trail
 from service.services.authorization import require_not_observer
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from service.services.instances import check_data, check_size, reserved_data_names, visible_instance
@@ -128,7 +128,7 @@ def transfer(
         if task.owner is not None:  # handed on after a delegation came back: the new holder owns it
             task.owner, task.delegation = None, None
         _add_comment(session, task, principal.username, CommentKind.TRANSFER, comment)
-        names = audit.actor_names(session, [principal.username, transferor, to_user])
+        names = audit_trail.actor_names(session, [principal.username, transferor, to_user])
         audit.record(
             session,
             principal.username,
@@ -182,7 +182,7 @@ def delegate(
         if not any(g.kind == "delegate" and g.value == to_user for g in task.grants):
             task.grants.append(TaskGrant(kind="delegate", value=to_user))
         _add_comment(session, task, principal.username, CommentKind.DELEGATE, comment)
-        names = audit.actor_names(session, [principal.username, to_user])
+        names = audit_trail.actor_names(session, [principal.username, to_user])
         audit.record(
             session,
             principal.username,
@@ -218,7 +218,7 @@ def resolve(
         task.draft = draft or None
         task.assignee, task.delegation = task.owner, Delegation.RESOLVED
         _add_comment(session, task, principal.username, CommentKind.RESOLVE, comment)
-        names = audit.actor_names(session, [principal.username, task.owner or ""])
+        names = audit_trail.actor_names(session, [principal.username, task.owner or ""])
         audit.record(
             session,
             principal.username,
@@ -316,7 +316,7 @@ def cc(
         granted = {g.value for g in task.grants if g.kind == "cc"}
         task.grants.extend(TaskGrant(kind="cc", value=name) for name in recipients if name not in granted)
         _add_comment(session, task, principal.username, CommentKind.CC, comment)
-        names = audit.actor_names(session, [principal.username, *recipients])
+        names = audit_trail.actor_names(session, [principal.username, *recipients])
         audit.record(
             session,
             principal.username,
@@ -354,7 +354,7 @@ def list_cc(
                 .limit(per_page)
             )
         )
-        names = audit.actor_names(session, [row.sent_by for row in rows])
+        names = audit_trail.actor_names(session, [row.sent_by for row in rows])
         return Page([_cc_view(row, row.task, names) for row in rows], total, page, per_page)
 
 
@@ -376,7 +376,7 @@ def read_cc(app: Container, principal: Principal, cc_id: int) -> CcView:
                 title=item.task.title,
                 cc_id=item.id,
             )
-        names = audit.actor_names(session, [item.sent_by])
+        names = audit_trail.actor_names(session, [item.sent_by])
         return _cc_view(item, item.task, names)
 
 
@@ -405,7 +405,9 @@ def urge(app: Container, principal: Principal, task_id: str, message: str | None
                 retry_after=wait,
             )
         task.urged_at = now
-        names = audit.actor_names(session, [principal.username, *([task.assignee] if task.assignee else [])])
+        names = audit_trail.actor_names(
+            session, [principal.username, *([task.assignee] if task.assignee else [])]
+        )
         # For the OA push: whom to remind (the holder, or everyone the task is offered to) and why.
         session.add(
             OutboxEvent(
@@ -691,7 +693,7 @@ def _cc_view(item: CcItem, task: Task, names: dict[str, str]) -> CcView:
 
 def _comment_views(session: Session, rows: Any, tasks: dict[str, Task]) -> list[CommentView]:
     rows = list(rows)
-    names = audit.actor_names(session, [row.author for row in rows])
+    names = audit_trail.actor_names(session, [row.author for row in rows])
     return [
         CommentView(
             id=row.id,
