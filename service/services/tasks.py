@@ -13,7 +13,7 @@ from service.container import Container
 from service.domain.status import InstanceStatus, TaskStatus
 from service.engine.errors import TaskNotReady
 from service.forms import declared_fields, form_context, named_users, validate_submission
-from service.services import accounts, audit, files, task_operations
+from service.services import accounts, audit, files, signers, task_operations
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound
 from service.services.inbox import Cursor, read_inbox
 from service.services.instances import check_data, check_size, reserved_data_names
@@ -201,6 +201,8 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
         if not can_work_on(principal, task):
             who = f"已由 {task.assignee} 认领" if task.assignee else "不属于您的角色"
             raise Forbidden(f"任务「{task.title}」{who}，您不能办理")
+        if (waiting := signers.completion_refusal(unit.session, task)) is not None:
+            raise Conflict(waiting)  # 加签 still to sign first, or a disagreement standing
         run = unit.run
         try:
             if task.form_key:
@@ -215,6 +217,8 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
             files.admit(
                 unit.session, principal, data, form, app.settings.observer_roles, unit.instance.id, task.id
             )
+            if signers.hold(unit.session, task, principal, data):  # 后加签/并加签 sign next
+                return Completion(unit.instance, signers.open_tasks(unit))
             run.complete_user_task(task.id, data)
         except TaskNotReady:
             raise Conflict(f"任务「{task.title}」已不在待办状态，请刷新") from None

@@ -33,12 +33,16 @@ def _granted(principal: Principal) -> ColumnElement[bool]:
 
 
 def offered_to(principal: Principal) -> ColumnElement[bool]:
-    """The inbox: tasks assigned to the principal, or unassigned and offered to a role or to them."""
-    return or_(Task.assignee == principal.username, and_(Task.assignee.is_(None), _granted(principal)))
+    """The inbox: tasks assigned to the principal, or unassigned and offered to a role or to them;
+    not one submitted and waiting for its signers (加签)."""
+    held = Task.signoff.is_(None)
+    return and_(
+        held, or_(Task.assignee == principal.username, and_(Task.assignee.is_(None), _granted(principal)))
+    )
 
 
-# Grants to read a task, never to act on it: copied to them (抄送), or delegated to them (委派).
-READ_ONLY_GRANTS = ("cc", "delegate")
+# Grants to read a task, never to act on it: copied (抄送), delegated (委派) or to sign (加签).
+READ_ONLY_GRANTS = ("cc", "delegate", "signer")
 
 
 def _copied(principal: Principal) -> ColumnElement[bool]:

@@ -236,6 +236,9 @@ class Task(Base):
     draft: Mapped[dict | None] = mapped_column(JSON)
     # Last 催办, for its rate limit (XUANPIN_URGE_INTERVAL_MINUTES).
     urged_at: Mapped[datetime | None]
+    # 加签 (services/signers.py): "submitted" while the holder's data (in `submitted`) waits for
+    # the signers; the task is then out of the holder's inbox.
+    signoff: Mapped[str | None] = mapped_column(String(20))
 
     grants: Mapped[list[TaskGrant]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="task"
@@ -266,7 +269,7 @@ class TaskGrant(Base):
 
     __tablename__ = "task_grants"
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # role | user | cc | delegate
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # role | user | cc | delegate | signer
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
     task: Mapped[Task] = relationship(back_populates="grants")
 
@@ -289,7 +292,7 @@ class InboxEntry(Base):
 
 def inbox_holders(task: Task) -> set[str]:
     """Whose inbox an open task is in: its assignee's once claimed, else every grant's."""
-    if task.status != "open":
+    if task.status != "open" or task.signoff is not None:  # submitted, waiting for its signers
         return set()
     if task.assignee:
         return {f"user:{task.assignee}"}
@@ -318,7 +321,9 @@ def _keep_inbox_entries(session: Session, _context: object, _instances: object) 
 
 def _inbox_may_change(task: Task) -> bool:
     state = inspect(task)
-    return any(state.attrs[name].history.has_changes() for name in ("status", "assignee", "grants"))
+    return any(
+        state.attrs[name].history.has_changes() for name in ("status", "assignee", "grants", "signoff")
+    )
 
 
 class CcItem(Base):
@@ -338,6 +343,31 @@ class CcItem(Base):
     task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)
 
     __table_args__ = (Index("ix_cc_items_recipient_status_created", "recipient", "status", "created_at"),)
+
+
+class TaskSigner(Base):
+    """加签: one extra sign-off on an open task (services/signers.py, domain/signers.py)."""
+
+    __tablename__ = "task_signers"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(100))
+    position: Mapped[str] = mapped_column(String(10))  # before | after | parallel
+    status: Mapped[str] = mapped_column(String(10))  # pending | agreed | disagreed | removed
+    opinion: Mapped[str | None] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(100))
+    comment: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    signed_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime | None]
+
+    task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        UniqueConstraint("task_id", "username", name="uq_task_signers_task_username"),
+        Index("ix_task_signers_username_status_added", "username", "status", "added_at"),
+    )
 
 
 class TaskComment(Base):
