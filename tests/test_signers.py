@@ -133,6 +133,8 @@ def test_after_signers_sign_after_the_submission_and_the_step_completes_with_the
     again = assert_problem(api.complete(task_id, "renshi", opinion="改"), 409)
     assert "等待加签人" in again["detail"]
 
+    # The signer reads what they sign off: the holder's kept submission.
+    assert api.get(f"/api/v1/tasks/{task_id}", user="guozi").json["data"]["opinion"] == "拟同意"
     signed = _sign(api, task_id, "guozi", comment="无异议")
     assert signed.status_code == 200, signed.json
     assert _open_titles(signed) == ["复核"]
@@ -204,6 +206,23 @@ def test_a_disagreement_gives_the_task_back_and_the_holder_removes_the_signer(si
     assert instance["data"]["opinion"] == "已补材料"
     events = [e for e in _history(api, instance_id) if e["action"] == "task.signed"]
     assert "不同意" in events[0]["summary"] and "退回" in events[0]["summary"]
+
+
+def test_after_a_disagreement_the_holder_may_transfer_and_the_new_holder_decides(signing):
+    """不同意, the other way out: the holder transfers the task (转办); the dissent stays attached
+    and still blocks until the new holder removes the dissenter; the step completes as theirs."""
+    api = signing
+    _instance_id, task_id = _start(api)
+    assert _add(api, task_id, ["guozi"], "parallel").status_code == 200
+    assert _sign(api, task_id, "guozi", agree=False, comment="人选不合适").status_code == 200
+    moved = api.post(f"/api/v1/tasks/{task_id}/transfer", user="renshi", json={"to_user": "renshi2"})
+    assert moved.status_code == 200, moved.json
+    assert "guozi" in assert_problem(api.complete(task_id, "renshi2"), 409)["detail"]
+    assert_problem(api.delete(f"/api/v1/tasks/{task_id}/signers/guozi", user="renshi"), 403)
+    assert api.delete(f"/api/v1/tasks/{task_id}/signers/guozi", user="renshi2").status_code == 200
+    done = api.complete(task_id, "renshi2")
+    assert _open_titles(done) == ["复核"]
+    assert api.get(f"/api/v1/tasks/{task_id}", user="renshi2").json["completed_by"] == "renshi2"
 
 
 def test_removing_signers_before_they_sign_and_refused_after(signing):

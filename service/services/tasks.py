@@ -141,6 +141,8 @@ def get_task(app: Container, principal: Principal, task_id: str) -> TaskDetail:
         run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
         # What a delegate handed back (委派) shows prefilled to the owner.
         data = {**run.task_data(task.id), **(task.draft or {})}
+        if task.signoff:  # 加签: the holder's kept submission, what the signers sign off
+            data.update(task.submitted or {})
         context_names = form_context(form) if form is not None else None
         fields = declared_fields(form) if form is not None else set()
         # A field another step answered (an earlier body's opinion) opens blank here.
