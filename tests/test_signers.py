@@ -132,6 +132,7 @@ def test_after_signers_sign_after_the_submission_and_the_step_completes_with_the
     assert task_id not in [t["id"] for t in api.inbox("renshi", instance_id=instance_id)]
     again = assert_problem(api.complete(task_id, "renshi", opinion="改"), 409)
     assert "等待加签人" in again["detail"]
+    assert_problem(api.post(f"/api/v1/tasks/{task_id}/unclaim", user="renshi"), 409)
 
     # The signer reads what they sign off: the holder's kept submission.
     assert api.get(f"/api/v1/tasks/{task_id}", user="guozi").json["data"]["opinion"] == "拟同意"

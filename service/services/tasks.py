@@ -178,6 +178,8 @@ def unclaim(app: Container, principal: Principal, task_id: str) -> Task:
             return task
         if (delegated := task_operations.completion_refusal(task)) is not None:
             raise Conflict(f"任务「{task.title}」正在委派中，不能退回认领：{delegated}")
+        if task.signoff:  # the kept submission is the holder's: the step completes as theirs
+            raise Conflict(f"任务「{task.title}」已提交，正在等待加签人签署，不能退回认领")
         if task.assignee != principal.username and not principal.is_admin:
             raise Forbidden(f"任务「{task.title}」由 {task.assignee} 认领，只有本人或管理员可以退回")
         audit.record(
