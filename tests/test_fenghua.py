@@ -1572,3 +1572,37 @@ def test_main_path_on_a_multi_worker_server(fh):
     """Issue 8: the whole 奉化 recruitment, examiners' multi-instance included, over real HTTP
     against `xuanpin serve` with several worker processes."""
     test_main_path_plan_to_hire_filing_and_archive(fh)
+
+
+def test_a_filing_sent_back_and_withdrawn_runs_on_to_its_record(fh):
+    """退回 and 撤回 on the real filing procedure, whose steps carry FH-09 deadline timers: the
+    group sends 集团审核 back to 填报备案材料 (the review's 督办 timer goes with it), the clerk
+    files again, withdraws and files once more, and the filing is recorded."""
+    api = fh
+    instance_id = api.start("fenghua_beian", user="renshi", business_key="FH-LZ-TH").json["id"]
+    _do(api, "renshi", "填报备案材料", instance_id, **LIZHI, biandong_riqi="2026-11-16")
+    [review] = _beian_tasks(api, "jituan", instance_id, "集团审核")
+    targets = api.get(f"/api/v1/tasks/{review['id']}/return-targets", user="jituan").json
+    assert [t["title"] for t in targets] == ["填报备案材料"]
+    returned = api.post(
+        f"/api/v1/tasks/{review['id']}/return",
+        user="jituan",
+        json={"target": targets[0]["element_id"], "comment": "缺离职证明"},
+    )
+    assert returned.status_code == 200, returned.json
+    assert [t["title"] for t in returned.json["open_tasks"]] == ["填报备案材料"]
+    assert _beian_tasks(api, "jituan", instance_id, "集团审核") == []
+    _do(api, "renshi", "填报备案材料", instance_id, **LIZHI, biandong_riqi="2026-11-16")
+    [filed] = [
+        t
+        for t in api.get("/api/v1/tasks", user="renshi", query_string={"status": "completed"}).json["items"]
+        if t["instance_id"] == instance_id
+    ][:1]
+    withdrawn = api.post(f"/api/v1/tasks/{filed['id']}/withdraw", user="renshi", json={"comment": "补充材料"})
+    assert withdrawn.status_code == 200, withdrawn.json
+    _do(api, "renshi", "填报备案材料", instance_id, **LIZHI, biandong_riqi="2026-11-16")
+    _do(api, "jituan", "集团审核", instance_id, jituan_tongguo=True, jituan_yijian="材料齐全")
+    _do(api, "guozi", "国资中心备案", instance_id, beian_jieguo="准予备案")
+    detail = _data(api, instance_id)
+    assert detail["status"] == "completed" and detail["timers"] == []
+    assert detail["data"]["beian_jilu"]["beian_jieguo"] == "准予备案"

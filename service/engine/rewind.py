@@ -170,9 +170,13 @@ def _fresh_ids(workflow: BpmnWorkflow, before: dict[UUID, int]) -> None:
             parent._children = [new if child == old else child for child in parent._children]
         for child in children:
             child._parent = new
-    # Waiting events are kept by id too (a reset boundary timer is waiting again already).
+    # Waiting events are kept by id too (a reset boundary timer is waiting again already). The
+    # reset drops the later part of the tree but leaves its waiting events registered (a 督办
+    # timer of a dropped step); refreshing timers would then reach a task without a parent.
     manager = workflow.event_manager
-    manager.tasks = {task.id: task for task in manager.tasks.values()}
+    manager.tasks = {
+        task.id: task for task in manager.tasks.values() if task.workflow.tasks.get(task.id) is task
+    }
 
 
 def _path(workflow: BpmnWorkflow, task: Any) -> list[Any]:

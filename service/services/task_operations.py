@@ -444,6 +444,18 @@ def urge(app: Container, principal: Principal, task_id: str, message: str | None
         return _result(session, task, instance)
 
 
+def may_urge_case(app: Container, principal: Principal, instance_id: str) -> bool:
+    """Whether `urge` would let the principal remind holders of this case (the web shows 催办 only then)."""
+    with app.db.transaction() as session:
+        instance = session.get(Instance, instance_id)
+        if instance is None:
+            return False
+        deciding = _deciding_roles(session, instance.id)
+        return may_urge(
+            principal.username, principal.roles, principal.is_admin, instance.started_by, deciding
+        )
+
+
 # 审批意见 -----------------------------------------------------------------------------------
 
 

@@ -16,8 +16,8 @@ from service.services.authorization import require_may_act_on
 from service.services.errors import Conflict, Forbidden, Invalid
 from service.services.principal import Principal
 from service.services.task_operations import completion_refusal
-from service.services.tasks import Completion, _require_open, _visible_task
-from service.services.unit_of_work import Advancing, advance
+from service.services.tasks import Completion, _require_open, _visible_task, advance_task
+from service.services.unit_of_work import Advancing
 from service.store.models import Instance, ProcessDefinition, Task
 from service.timeutil import utcnow
 
@@ -66,12 +66,8 @@ def return_task(
     app: Container, principal: Principal, task_id: str, target: str, comment: str | None
 ) -> Completion:
     """退回: only someone who may work on the task (or an admin) sends it back."""
-    with app.db.transaction() as session:
-        task = _visible_task(app, session, principal, task_id)
-        instance_id, title = task.instance_id, task.title
 
-    def work(unit: Advancing) -> Completion:
-        task = _visible_task(app, unit.session, principal, task_id)
+    def work(unit: Advancing, task: Task) -> Completion:
         _require_open(task)
         _may_return(principal, task)
         if (delegated := completion_refusal(task)) is not None:
@@ -99,17 +95,13 @@ def return_task(
         )
         return _saved(unit, rewound, principal.username)
 
-    return advance(app, instance_id, work, actor=principal.username, doing=f"退回「{title}」")
+    return advance_task(app, principal, task_id, work, doing=lambda title: f"退回「{title}」")
 
 
 def withdraw(app: Container, principal: Principal, task_id: str, comment: str | None) -> Completion:
     """撤回: the person who completed the task takes it back while nobody acted after it."""
-    with app.db.transaction() as session:
-        task = _visible_task(app, session, principal, task_id)
-        instance_id, title = task.instance_id, task.title
 
-    def work(unit: Advancing) -> Completion:
-        task = _visible_task(app, unit.session, principal, task_id)
+    def work(unit: Advancing, task: Task) -> Completion:
         if task.status != TaskStatus.COMPLETED:
             word = "尚未办结" if task.status == TaskStatus.OPEN else "已被流程撤销"
             raise Conflict(f"任务「{task.title}」{word}，不能撤回")
@@ -139,7 +131,7 @@ def withdraw(app: Container, principal: Principal, task_id: str, comment: str | 
         )
         return _saved(unit, rewound, principal.username)
 
-    return advance(app, instance_id, work, actor=principal.username, doing=f"撤回「{title}」")
+    return advance_task(app, principal, task_id, work, doing=lambda title: f"撤回「{title}」")
 
 
 def _saved(unit: Advancing, rewound: Rewound, actor: str) -> Completion:

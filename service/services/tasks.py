@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
@@ -30,6 +31,8 @@ from service.services.visibility import (
 )
 from service.store.models import Instance, ProcessDefinition, Task
 from service.timeutil import SHANGHAI, utcnow
+
+T = TypeVar("T")
 
 _STATUS_WORDS = {"completed": "已办结", "cancelled": "已被流程撤销"}
 
@@ -189,16 +192,31 @@ def unclaim(app: Container, principal: Principal, task_id: str) -> Task:
         return task
 
 
-def complete(app: Container, principal: Principal, task_id: str, data: Any) -> Completion:
-    data = check_data(data, reserved_data_names(app))
-    check_size(app, data)
+def advance_task(
+    app: Container,
+    principal: Principal,
+    task_id: str,
+    act: Callable[[Advancing, Task], T],
+    doing: Callable[[str], str],
+) -> T:
+    """Advance the instance of a task the principal may see (404 otherwise): `act` gets the task
+    read again under the instance lock, since another request may have completed it meanwhile.
+    `doing(title)` names the work for the in-flight mark."""
     with app.db.transaction() as session:
         task = _visible_task(app, session, principal, task_id)
         instance_id, title = task.instance_id, task.title
 
-    def work(unit: Advancing) -> Completion:
-        # Read again under the instance lock: another request may have completed it meanwhile.
-        task = _visible_task(app, unit.session, principal, task_id)
+    def work(unit: Advancing) -> T:
+        return act(unit, _visible_task(app, unit.session, principal, task_id))
+
+    return advance(app, instance_id, work, actor=principal.username, doing=doing(title))
+
+
+def complete(app: Container, principal: Principal, task_id: str, data: Any) -> Completion:
+    data = check_data(data, reserved_data_names(app))
+    check_size(app, data)
+
+    def work(unit: Advancing, task: Task) -> Completion:
         _require_open(task)
         if (delegated := task_operations.completion_refusal(task)) is not None:
             raise Forbidden(delegated)
@@ -247,7 +265,7 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
         unit.session.flush()
         return Completion(unit.instance, open_tasks)
 
-    return advance(app, instance_id, work, actor=principal.username, doing=f"办理「{title}」")
+    return advance_task(app, principal, task_id, work, doing=lambda title: f"办理「{title}」")
 
 
 def _visible_task(app: Container, session: Session, principal: Principal, task_id: str) -> Task:

@@ -19,6 +19,7 @@ from service.web.secret import session_key
 
 
 def init_web(app: Flask, settings: Settings) -> None:
+    from service.web import operations  # noqa: F401  (its routes join the blueprint)
     from service.web.views import bp
 
     app.config.update(

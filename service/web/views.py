@@ -24,6 +24,7 @@ from service.api.context import container
 from service.services import accounts, dossier, instances, own_records, tasks
 from service.services.errors import Invalid, ServiceError, TooManyRequests, Unauthorized
 from service.services.labels import collect_labels
+from service.web import actions
 from service.web.auth import check_csrf, current_principal, login_required, safe_next, start_session
 from service.web.formdata import form_to_data
 
@@ -137,7 +138,8 @@ def task(task_id: str) -> Any:
         errors=errors,
         case=case,
         labels=collect_labels(case.forms, detail.task.definition_key),
-        can_act=tasks.can_act(principal, detail.task),
+        can_act=tasks.can_act(principal, detail.task) and detail.task.delegation != "pending",
+        ops=actions.for_task(app, principal, detail.task, case.instance.status == "running"),
         calendar=app.calendar.get(),
     ), 422 if errors else 200
 
@@ -208,6 +210,7 @@ def case(instance_id: str) -> Any:
         labels=collect_labels(summary.forms, detail.instance.definition_key),
         calendar=app.calendar.get(),
         may_export=dossier.may_export(app, principal, instance_id),
+        ops=actions.for_case(app, principal, detail.instance, detail.completed_steps),
     )
 
 
