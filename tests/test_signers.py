@@ -133,6 +133,12 @@ def test_after_signers_sign_after_the_submission_and_the_step_completes_with_the
     again = assert_problem(api.complete(task_id, "renshi", opinion="改"), 409)
     assert "等待加签人" in again["detail"]
     assert_problem(api.post(f"/api/v1/tasks/{task_id}/unclaim", user="renshi"), 409)
+    # Handed on or sent back now, it would complete in another's name with this holder's data.
+    for operation, body in (("transfer", {"to_user": "renshi2"}), ("delegate", {"to_user": "renshi2"})):
+        refused = assert_problem(
+            api.post(f"/api/v1/tasks/{task_id}/{operation}", user="renshi", json=body), 409
+        )
+        assert "等待加签人签署" in refused["detail"]
 
     # The signer reads what they sign off: the holder's kept submission.
     assert api.get(f"/api/v1/tasks/{task_id}", user="guozi").json["data"]["opinion"] == "拟同意"

@@ -41,6 +41,14 @@ class SignOff(StrEnum):
     SUBMITTED = "submitted"  # the holder's data is kept; the step waits for its signers
 
 
+def waiting_refusal(signoff: str | None, title: str, doing: str) -> str | None:
+    """Why a submitted step that waits for its signers cannot be handed on or sent back: it
+    would complete later in another holder's name with this holder's data."""
+    if signoff == SignOff.SUBMITTED:
+        return f"任务「{title}」已提交、正在等待加签人签署，不能{doing}；如需{doing}，请先减签或等待签署完毕"
+    return None
+
+
 POSITION_LABELS = {Position.BEFORE: "前加签", Position.AFTER: "后加签", Position.PARALLEL: "并加签"}
 STATUS_LABELS = {
     SignerStatus.PENDING: "待签署",

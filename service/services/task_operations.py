@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.container import Container
+from service.domain.signers import waiting_refusal
 from service.domain.status import InstanceStatus, TaskStatus
 from service.domain.task_operations import (
     COMMENT_KIND_LABELS,
@@ -113,6 +114,8 @@ def transfer(
     with app.db.transaction(write=True) as session:
         task, instance = _lock(app, session, principal, task_id, "转办")
         _refuse_observer(app, principal, "转办")
+        if (waiting := waiting_refusal(task.signoff, task.title, "转办")) is not None:
+            raise Conflict(waiting)
         if task.delegation == Delegation.PENDING:
             raise Conflict(f"任务「{task.title}」已委派给 {task.assignee} 办理，待其交回后再转办")
         if not (principal.is_admin or can_work_on(principal, task)):
@@ -157,6 +160,8 @@ def delegate(
     with app.db.transaction(write=True) as session:
         task, instance = _lock(app, session, principal, task_id, "委派")
         _refuse_observer(app, principal, "委派")
+        if (waiting := waiting_refusal(task.signoff, task.title, "委派")) is not None:
+            raise Conflict(waiting)
         if task.delegation == Delegation.PENDING:
             # Re-delegation by the delegate (or the owner, or an admin): the owner stays.
             if not (principal.is_admin or principal.username in (task.assignee, task.owner)):

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from service.container import Container
+from service.domain.signers import waiting_refusal
 from service.domain.status import TaskStatus
 from service.engine.errors import TaskNotReady
 from service.engine.rewind import ActedOn, NotReturnable, Rewound
@@ -72,6 +73,8 @@ def return_task(
         _may_return(principal, task)
         if (delegated := completion_refusal(task)) is not None:
             raise Conflict(f"任务「{task.title}」正在委派中，不能退回：{delegated}")
+        if (waiting := waiting_refusal(task.signoff, task.title, "退回")) is not None:
+            raise Conflict(waiting)
         reason = f"「{task.title}」由 {principal.username} 退回" + (f"：{comment}" if comment else "")
         try:
             rewound = unit.run.return_to(task.id, target, reason)
