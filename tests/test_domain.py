@@ -495,3 +495,18 @@ def test_bachelor_share_warns_strictly_below_three_quarters():
     part_time = bachelor_share([hire("大学本科"), hire("大学本科", quanrizhi=False)])
     assert part_time["below_minimum"] is True and "1/2" in part_time["warning"]
     assert bachelor_share([])["share"] is None and bachelor_share([])["below_minimum"] is False
+
+
+def test_a_window_that_a_date_would_close_at_once_is_refused_on_its_field():
+    """JB-02, JB-03: the refusal names the period's end and the field; an open window passes."""
+    from service.domain.dates import check_window_open
+    from service.domain.refusal import Refusal
+
+    with pytest.raises(Refusal) as refused:
+        check_window_open(
+            "2026-03-02", "2026-03-09T23:59:59+08:00", "2026-03-20T10:00:00+08:00", "揭榜期", "fabu_riqi"
+        )
+    assert refused.value.field == "fabu_riqi" and "2026-03-09 23:59" in refused.value.message
+    check_window_open(
+        "2026-03-02", "2026-03-09T23:59:59+08:00", "2026-03-09T23:00:00+08:00", "揭榜期", "fabu_riqi"
+    )

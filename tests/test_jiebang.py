@@ -956,3 +956,32 @@ def test_main_path_on_a_multi_worker_server(api):
     """Issue 8: the whole 揭榜挂帅 procedure over real HTTP against `xuanpin serve` with several
     worker processes."""
     test_main_path_from_call_to_formal_appointment(api)
+
+
+def test_a_publication_date_that_would_close_the_window_at_once_is_refused(api):
+    """JB-02, JB-03: on 3/20 a call dated 3/02 (its 5 working days ended on 3/09) would close as
+    无人揭榜 the moment it is sent, with the JB-02 notice already out; it is refused on the date
+    field, nothing is sent and 发榜 waits; a date in the future is refused too; the real date
+    opens the window."""
+    with time_machine.travel(at("2026-03-20"), tick=False):
+        assert api.deploy(*files()).status_code == 201
+        instance_id = api.start("jiebang_guashuai", user="gongzuozu").json["id"]
+        do(api, "gongzuozu", "建榜", **BANGDAN)
+        publish = task(api, "gongzuozu", "发榜")
+        stale = assert_problem(
+            api.complete(publish["id"], "gongzuozu", fabu_riqi="2026-03-02", fabu_qudao="本溪市国资委网站"),
+            422,
+        )
+        assert "揭榜期已于 2026-03-09 23:59 届满" in stale["detail"] and "fabu_riqi" in stale["errors"]
+        future = assert_problem(
+            api.complete(publish["id"], "gongzuozu", fabu_riqi="2026-03-23", fabu_qudao="本溪市国资委网站"),
+            422,
+        )
+        assert "fabu_riqi" in future["errors"]
+        assert task(api, "gongzuozu", "发榜")["id"] == publish["id"]
+        oa = api.post("/api/v1/tokens", json={"name": "集团门户网站"}).json["access_token"]
+        events = api.client.get("/api/v1/events", headers={"Authorization": f"Bearer {oa}"}).json["items"]
+        assert events == []
+        do(api, "gongzuozu", "发榜", fabu_riqi="2026-03-20", fabu_qudao="本溪市国资委网站")
+        assert data(api, instance_id)["jiebang_jiezhi"] == "2026-03-27T23:59:59+08:00"
+        assert titles(api, "dangweigongzuobu") == ["登记揭榜申请"]

@@ -11,6 +11,7 @@ import calendar
 from datetime import date, datetime, time
 from typing import Any
 
+from service.domain.refusal import refuse
 from service.timeutil import SHANGHAI
 
 
@@ -78,6 +79,19 @@ def past_deadline(deadline: Any, moment: Any) -> bool:
     end = _moment(deadline, "期限", end_of_day=True)
     when = _moment(moment, "办结时间", end_of_day=False)
     return when > end
+
+
+def check_window_open(start: Any, deadline: Any, moment: Any, window: str, field: str) -> None:
+    """A date a person enters that would close its window at once is refused, saying so: a
+    揭榜 call published so long ago that its 5 working days are over would end as 无人揭榜 the
+    moment it is sent (JB-02, JB-03). `window` names the period, `field` the date's form field."""
+    if past_deadline(deadline, moment):
+        end = _moment(deadline, "期限", end_of_day=True).strftime("%Y-%m-%d %H:%M")
+        refuse(
+            f"按{as_date(start).isoformat()}起算，{window}已于 {end} 届满，提交后将立即结束；"
+            "请填写实际发布日期，或如确已逾期，请重新组织发布",
+            field,
+        )
 
 
 def _moment(value: Any, what: str, end_of_day: bool) -> datetime:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from service.domain.dates import age_on, months_between, past_deadline, years_between
+from service.domain.dates import age_on, check_window_open, months_between, past_deadline, years_between
 from service.domain.draws import draw_order, draw_questions, new_seed
 from service.domain.fenghua import (
     fh_approved_plan,
@@ -93,6 +93,7 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         months_between,
         statutory_retirement,
         past_deadline,
+        check_window_open,
         fh_filing_record,
         fh_record_hire,
         fh_approved_plan,
