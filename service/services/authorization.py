@@ -42,6 +42,22 @@ def require_overseer(principal: Principal, observer_roles: Iterable[str], what: 
         raise Forbidden(f"{what}只提供给监督角色（{'、'.join(roles)}）和管理员查阅")
 
 
+def require_overseer_or_roles(
+    principal: Principal, observer_roles: Iterable[str], roles: Iterable[str], doing: str
+) -> None:
+    """The observer roles, admins and the holders of `roles` (the body a report is for)."""
+    roles = tuple(roles)
+    if not (sees_everything(principal, tuple(observer_roles)) or principal.has_any_role(set(roles))):
+        raise Forbidden(f"只有{'、'.join(roles)}、监督角色和管理员可以{doing}")
+
+
+def require(allowed: bool, refusal: str) -> None:
+    """A check only its use case can state (the organisers of a case, a system token): the
+    refusal says who may and what to do instead."""
+    if not allowed:
+        raise Forbidden(refusal)
+
+
 def require_not_observer(principal: Principal, observer_roles: Iterable[str], doing: str) -> None:
     if is_observer(principal, observer_roles):
         raise Forbidden(f"监督角色只查看、不办理（X-01），不能{doing}")

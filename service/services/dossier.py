@@ -27,6 +27,7 @@ from sqlalchemy import select
 from service.domain.declarations import DataPolicy
 from service.domain.tables import Scalar, case_tables, cell, is_attachment, is_records, recusals
 from service.services import audit, audit_trail
+from service.services.authorization import require
 from service.services.errors import Forbidden
 from service.services.labels import case_labels
 from service.services.principal import Principal
@@ -187,14 +188,13 @@ def _check_may_export(
 ) -> None:
     policy = DataPolicy.from_json(definition.data_policy)
     organisers = set(definition.starter_groups) | (set(policy.personal_data_roles) if policy else set())
-    if (
+    who = "、".join(sorted(organisers)) or "发起人"
+    require(
         sees_everything(principal, app.settings.observer_roles)
         or instance.started_by == principal.username
-        or principal.has_any_role(organisers)
-    ):
-        return
-    who = "、".join(sorted(organisers)) or "发起人"
-    raise Forbidden(f"纪实档案只提供给组织单位（{who}）、监督角色和管理员；如需查阅请联系组织单位")
+        or principal.has_any_role(organisers),
+        f"纪实档案只提供给组织单位（{who}）、监督角色和管理员；如需查阅请联系组织单位",
+    )
 
 
 def _panel_fields(forms: Mapping[str, Any]) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from service.container import Container
-from service.services.errors import Forbidden
+from service.services.authorization import require
 from service.services.principal import Principal
 from service.services.visibility import sees_everything
 from service.store.models import OutboxEvent
@@ -13,8 +13,10 @@ from service.store.models import OutboxEvent
 
 def list_events(app: Container, principal: Principal, after: int, limit: int) -> list[OutboxEvent]:
     """Events with an id greater than `after`, oldest first: a consumer keeps the last id it saw."""
-    if not (principal.is_system or sees_everything(principal, app.settings.observer_roles)):
-        raise Forbidden("流程事件供接入系统读取：请使用系统令牌（管理员可用 POST /api/v1/tokens 签发）")
+    require(
+        principal.is_system or sees_everything(principal, app.settings.observer_roles),
+        "流程事件供接入系统读取：请使用系统令牌（管理员可用 POST /api/v1/tokens 签发）",
+    )
     with app.db.transaction() as session:
         rows = session.scalars(
             select(OutboxEvent).where(OutboxEvent.id > after).order_by(OutboxEvent.id).limit(limit)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from service.container import Container
 from service.domain.own_records import OwnRecordsSpec, own_records
 from service.security import id_number_digest
-from service.services.errors import Forbidden
+from service.services.authorization import require
 from service.services.pagination import Page
 from service.services.principal import Principal
 from service.store.models import Instance, OwnRecord, ProcessDefinition
@@ -81,10 +81,10 @@ def refresh(
 
 def list_mine(app: Container, principal: Principal, page: int, per_page: int) -> Page[OwnApplication]:
     """The caller's own applications across all procedures, most recently changed first."""
-    if principal.id_number_digest is None:
-        raise Forbidden(
-            "您的账号尚未关联身份证号，无法查看报名和成绩：请联系组织报名的部门核实身份后由管理员关联"
-        )
+    require(
+        principal.id_number_digest is not None,
+        "您的账号尚未关联身份证号，无法查看报名和成绩：请联系组织报名的部门核实身份后由管理员关联",
+    )
     query = (
         select(OwnRecord, Instance, ProcessDefinition.name)
         .join(Instance, Instance.id == OwnRecord.instance_id)

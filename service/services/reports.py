@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from service.container import Container
 from service.domain.reports import bachelor_share
-from service.services.errors import Forbidden, Invalid
+from service.services.authorization import require_overseer_or_roles
+from service.services.errors import Invalid
 from service.services.principal import Principal
-from service.services.visibility import sees_everything
 from service.store.models import Instance
 from service.timeutil import SHANGHAI
 
@@ -21,10 +21,9 @@ FENGHUA_READERS = frozenset({"区国资管理中心"})
 
 def fenghua_bachelor_share(app: Container, principal: Principal, year: int) -> dict[str, Any]:
     """FH-10: the year's management/technical hires of completed 奉化 recruitments."""
-    if not (
-        sees_everything(principal, app.settings.observer_roles) or principal.has_any_role(FENGHUA_READERS)
-    ):
-        raise Forbidden("只有区国资管理中心、纪检监督和管理员可以查看年度招聘学历结构")
+    require_overseer_or_roles(
+        principal, app.settings.observer_roles, sorted(FENGHUA_READERS), "查看年度招聘学历结构"
+    )
     if not 2000 <= year <= 2100:
         raise Invalid(f"年份 {year} 超出范围", errors={"year": ["应在 2000–2100 年之间"]})
     start = datetime(year, 1, 1, tzinfo=SHANGHAI)
