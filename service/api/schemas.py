@@ -119,6 +119,20 @@ class XmlQuerySchema(RequestSchema):
     version = fields.Integer(validate=validate.Range(min=1, max=INT32_MAX))
 
 
+# A username as the operations take it (转办 to, 加签 whom).
+USERNAME = validate.Length(min=1, max=100)
+
+
+def comment_field(description: str = "说明或理由") -> fields.String:
+    """The optional comment every task operation takes."""
+    return fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": description},
+    )
+
+
 class PageQuerySchema(RequestSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -282,7 +296,7 @@ class CompleteSchema(RequestSchema):
             stray = sorted(str(key) for key in body if key not in self.fields)
             if stray:
                 raise ValidationError(
-                    f"表单字段须放在 data 中提交，如 {{\"data\": {{\"{stray[0]}\": …}}}}", "data"
+                    f'表单字段须放在 data 中提交，如 {{"data": {{"{stray[0]}": …}}}}', "data"
                 )
         return body
 

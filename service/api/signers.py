@@ -8,7 +8,15 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service.api.context import container, principal
-from service.api.schemas import CompletionSchema, PageQuerySchema, RequestSchema, ShanghaiDateTime, TaskSchema
+from service.api.schemas import (
+    USERNAME,
+    CompletionSchema,
+    PageQuerySchema,
+    RequestSchema,
+    ShanghaiDateTime,
+    TaskSchema,
+    comment_field,
+)
 from service.domain.signers import Position
 from service.services import signers as ops
 
@@ -19,18 +27,12 @@ blp = Blueprint(
     description="加签、减签：给本步骤附加签署人（前加签 before、后加签 after、并加签 parallel），不改流程图",
 )
 
-_USERNAME = validate.Length(min=1, max=100)
-_COMMENT = fields.String(
-    load_default=None,
-    allow_none=True,
-    validate=validate.Length(max=2000),
-    metadata={"description": "说明或意见"},
-)
+_COMMENT = comment_field("说明或意见")
 
 
 class AddSignersSchema(RequestSchema):
     users = fields.List(
-        fields.String(validate=_USERNAME),
+        fields.String(validate=USERNAME),
         required=True,
         validate=validate.Length(min=1, max=50),
         metadata={"description": "加签人的用户名"},

@@ -11,11 +11,13 @@ from service.api.context import container, principal
 from service.api.problems import problem_responses
 from service.api.schemas import (
     DATA_NAME,
+    USERNAME,
     CompletionSchema,
     PageQuerySchema,
     RequestSchema,
     ShanghaiDateTime,
     TaskSchema,
+    comment_field,
 )
 from service.services import task_operations as ops
 
@@ -26,17 +28,11 @@ blp = Blueprint(
     description="任务操作：转办、委派、抄送（待阅）、催办、审批意见",
 )
 
-_USERNAME = validate.Length(min=1, max=100)
-_COMMENT = fields.String(
-    load_default=None,
-    allow_none=True,
-    validate=validate.Length(max=2000),
-    metadata={"description": "说明或理由"},
-)
+_COMMENT = comment_field("说明或理由")
 
 
 class TransferSchema(RequestSchema):
-    to_user = fields.String(required=True, validate=_USERNAME, metadata={"description": "接收任务的用户名"})
+    to_user = fields.String(required=True, validate=USERNAME, metadata={"description": "接收任务的用户名"})
     comment = _COMMENT
 
 
@@ -54,11 +50,9 @@ class ResolveSchema(RequestSchema):
 
 class CcSchema(RequestSchema):
     users = fields.List(
-        fields.String(validate=_USERNAME), load_default=list, validate=validate.Length(max=200)
+        fields.String(validate=USERNAME), load_default=list, validate=validate.Length(max=200)
     )
-    roles = fields.List(
-        fields.String(validate=_USERNAME), load_default=list, validate=validate.Length(max=50)
-    )
+    roles = fields.List(fields.String(validate=USERNAME), load_default=list, validate=validate.Length(max=50))
     comment = _COMMENT
 
 

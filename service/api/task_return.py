@@ -8,12 +8,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service.api.context import container, principal
-from service.api.schemas import CompletionSchema, RequestSchema
+from service.api.schemas import CompletionSchema, RequestSchema, comment_field
 from service.services import task_return
 
 blp = Blueprint("task_return", __name__, url_prefix="/api/v1/tasks", description="待办任务：退回与撤回")
 
-COMMENT = {"description": "意见或理由，记入审计轨迹"}
+_COMMENT = comment_field("意见或理由，记入审计轨迹")
 
 
 class ReturnTargetSchema(Schema):
@@ -28,15 +28,11 @@ class ReturnSchema(RequestSchema):
     target = fields.String(
         required=True, validate=validate.Length(1, 200), metadata={"description": "退回到的步骤 ID"}
     )
-    comment = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=2000), metadata=COMMENT
-    )
+    comment = _COMMENT
 
 
 class WithdrawSchema(RequestSchema):
-    comment = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=2000), metadata=COMMENT
-    )
+    comment = _COMMENT
 
 
 def _answer(result: Any) -> dict[str, Any]:

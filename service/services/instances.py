@@ -19,7 +19,7 @@ from service.services.authorization import require_admin
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound, too_large
 from service.services.pagination import Page, bounded_count
 from service.services.principal import Principal
-from service.services.progress import new_instance_id, save_progress
+from service.services.progress import new_instance_id, open_task_rows, save_progress
 from service.services.unit_of_work import Advancing, advance, engine_refusals
 from service.services.visibility import instance_visible, personal_data_view, sees_everything
 from service.store.models import Instance, ProcessDefinition, Task, Timer
@@ -243,13 +243,7 @@ def get_instance(app: Container, principal: Principal, instance_id: str) -> Inst
         instance = visible_instance(app, session, principal, instance_id)
         definition = session.get(ProcessDefinition, instance.definition_id)
         assert definition is not None
-        open_tasks = list(
-            session.scalars(
-                select(Task)
-                .where(Task.instance_id == instance.id, Task.status == "open")
-                .order_by(Task.created_at)
-            )
-        )
+        open_tasks = open_task_rows(session, instance.id)
         timers = list(
             session.scalars(
                 select(Timer)
@@ -292,13 +286,7 @@ def summary(app: Container, principal: Principal, instance_id: str) -> CaseSumma
 
 def open_tasks_of(app: Container, instance_id: str) -> list[Task]:
     with app.db.transaction() as session:
-        return list(
-            session.scalars(
-                select(Task)
-                .where(Task.instance_id == instance_id, Task.status == "open")
-                .order_by(Task.created_at)
-            )
-        )
+        return open_task_rows(session, instance_id)
 
 
 def process_names(app: Container) -> dict[str, str]:

@@ -49,6 +49,19 @@ def save_progress(
     return open_tasks
 
 
+def open_task_rows(session: Session, instance_id: str) -> list[Task]:
+    """The instance's open inbox rows in the order they opened; flushed first, since the caller
+    may just have changed some."""
+    session.flush()
+    return list(
+        session.scalars(
+            select(Task)
+            .where(Task.instance_id == instance_id, Task.status == TaskStatus.OPEN)
+            .order_by(Task.created_at, Task.id)
+        )
+    )
+
+
 def _store_state(
     app: Container, session: Session, instance: Instance, run: WorkflowRun, actor: str, now: datetime
 ) -> None:

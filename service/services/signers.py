@@ -41,6 +41,7 @@ from service.services.authorization import require_may_act_on, require_not_obser
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound
 from service.services.pagination import Page
 from service.services.principal import Principal
+from service.services.progress import open_task_rows
 from service.services.unit_of_work import Advancing, advance
 from service.services.visibility import can_see_task, can_work_on
 from service.store.models import Instance, Task, TaskComment, TaskGrant, TaskSigner, User
@@ -489,17 +490,6 @@ def _views(session: Session, rows: list[TaskSigner]) -> list[SignerView]:
     ]
 
 
-def open_tasks(unit: Advancing) -> list[Task]:
-    unit.session.flush()
-    return list(
-        unit.session.scalars(
-            select(Task)
-            .where(Task.instance_id == unit.instance.id, Task.status == TaskStatus.OPEN)
-            .order_by(Task.created_at, Task.id)
-        )
-    )
-
-
 def _result(unit: Advancing, task: Task) -> SignersResult:
-    tasks = open_tasks(unit)
+    tasks = open_task_rows(unit.session, unit.instance.id)
     return SignersResult(task, unit.instance, tasks, _views(unit.session, _rows(unit.session, task)))

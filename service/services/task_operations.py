@@ -42,6 +42,7 @@ from service.services.errors import Conflict, Forbidden, Invalid, NotFound, TooM
 from service.services.instances import check_data, check_size, reserved_data_names, visible_instance
 from service.services.pagination import Page
 from service.services.principal import Principal
+from service.services.progress import open_task_rows
 from service.services.visibility import can_see_task, can_work_on
 from service.store.models import (
     CcItem,
@@ -679,15 +680,7 @@ def _add_comment(
 
 
 def _result(session: Session, task: Task, instance: Instance) -> Operation:
-    session.flush()
-    open_tasks = list(
-        session.scalars(
-            select(Task)
-            .where(Task.instance_id == instance.id, Task.status == TaskStatus.OPEN)
-            .order_by(Task.created_at, Task.id)
-        )
-    )
-    return Operation(task, instance, open_tasks)
+    return Operation(task, instance, open_task_rows(session, instance.id))
 
 
 def _cc_view(item: CcItem, task: Task, names: dict[str, str]) -> CcView:

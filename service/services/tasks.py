@@ -20,6 +20,7 @@ from service.services.inbox import Cursor, read_inbox
 from service.services.instances import check_data, check_size, reserved_data_names
 from service.services.pagination import Page, bounded_count
 from service.services.principal import Principal
+from service.services.progress import open_task_rows
 from service.services.unit_of_work import Advancing, advance
 from service.services.visibility import (
     can_see_task,
@@ -240,7 +241,7 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
                 unit.session, principal, data, form, app.settings.observer_roles, unit.instance.id, task.id
             )
             if signers.hold(unit.session, task, principal, data):  # 后加签/并加签 sign next
-                return Completion(unit.instance, signers.open_tasks(unit))
+                return Completion(unit.instance, open_task_rows(unit.session, unit.instance.id))
             run.complete_user_task(task.id, data)
         except TaskNotReady:
             raise Conflict(f"任务「{task.title}」已不在待办状态，请刷新") from None
