@@ -25,9 +25,19 @@ from service.domain.own_records import check_digit
 from service.security import hash_password, id_number_digest
 from service.services import calendar as calendar_service
 from service.services.calendar import SEED, seed_from_chinesecalendar
+from service.services.organisations import DEFAULT_ORGANISATION_ID
 from service.store.db import Database
 from service.store.migrate import upgrade
-from service.store.models import Base, CalendarDay, CalendarYear, Role, User
+from service.store.models import (
+    ApiToken,
+    Base,
+    CalendarDay,
+    CalendarYear,
+    Organisation,
+    Role,
+    RoleGrant,
+    User,
+)
 from service.timeutil import SHANGHAI, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +108,15 @@ assert len(set(CANDIDATE_ID_NUMBERS.values())) == len(CANDIDATE_ID_NUMBERS)
 # The calendar is seeded by upgrade() once per worker; reset_calendar undoes a test's overrides.
 pytest_plugins = ["tests.live"]
 
-KEPT_TABLES = {"users", "roles", "user_roles", "api_tokens", "calendar_days", "calendar_years"}
+KEPT_TABLES = {
+    "users",
+    "roles",
+    "user_roles",
+    "api_tokens",
+    "calendar_days",
+    "calendar_years",
+    "organisations",
+}
 
 
 def _admin_dsn(base: str) -> str:
@@ -176,7 +194,9 @@ def _add_users(db: Database) -> None:
                     display_name=username,
                     password_hash=password_hash,
                     is_admin=admin,
-                    roles=[roles[name] for name in names],
+                    grants=[
+                        RoleGrant(role=roles[name], organisation_id=DEFAULT_ORGANISATION_ID) for name in names
+                    ],
                     id_number_digest=(
                         id_number_digest(CANDIDATE_ID_NUMBERS[username])
                         if username in CANDIDATE_ID_NUMBERS
@@ -209,11 +229,25 @@ def app(settings: Settings) -> Iterator[Flask]:
         # The database refuses to delete audit events; the test database lifts its guard for the
         # emptying only, in the same transaction, and puts back exactly what the migration made.
         guards = _lift_audit_guards(connection)
+        _forget_organisations(connection)
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in KEPT_TABLES:
                 connection.execute(table.delete())
         _restore_audit_guards(connection, guards)
     db.dispose()
+
+
+def _forget_organisations(connection: Connection) -> None:
+    """Users are kept across tests; what a test placed in its own organisations is not: the
+    tree goes back to the default organisation alone."""
+    others = Organisation.id != DEFAULT_ORGANISATION_ID
+    connection.execute(
+        RoleGrant.__table__.delete().where(RoleGrant.organisation_id != DEFAULT_ORGANISATION_ID)
+    )
+    connection.execute(User.__table__.update().values(organisation_id=None, admin_organisation_id=None))
+    connection.execute(ApiToken.__table__.delete().where(ApiToken.organisation_id.is_not(None)))
+    connection.execute(Organisation.__table__.update().where(others).values(parent_id=None))
+    connection.execute(Organisation.__table__.delete().where(others))
 
 
 def _lift_audit_guards(connection: Connection) -> list[tuple[str, str]]:

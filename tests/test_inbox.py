@@ -84,6 +84,7 @@ def test_the_total_stops_counting_at_the_cap(api, db):
             state="{}",
             data={},
             started_by="admin",
+            organisation_id=1,
         )
         session.add(instance)
         start = utcnow()
@@ -93,12 +94,13 @@ def test_the_total_stops_counting_at_the_cap(api, db):
                     id=str(uuid.uuid4()),
                     instance_id=instance.id,
                     definition_key=definition.key,
+                    organisation_id=1,
                     name="S1",
                     title=f"评审 {n}",
                     role="评委",
                     status="open",
                     created_at=start + timedelta(seconds=n),
-                    grants=[TaskGrant(kind="role", value="评委")],
+                    grants=[TaskGrant(kind="role", value="评委", organisation_id=1)],
                 )
             )
     body = api.get("/api/v1/tasks", user="pingwei").json

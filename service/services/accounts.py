@@ -14,23 +14,47 @@ from sqlalchemy.orm import Session, joinedload
 from service.config import Settings
 from service.domain.own_records import has_valid_check_digit, normalise_id_number
 from service.security import hash_password, id_number_digest, new_token, token_digest, verify_password
-from service.services import audit
+from service.services import audit, organisations
 from service.services.errors import Conflict, Invalid, TooManyRequests, Unauthorized
 from service.services.principal import Principal
 from service.store.db import Database
-from service.store.models import ApiToken, LoginFailure, Role, User
+from service.store.models import ApiToken, LoginFailure, Organisation, Role, RoleGrant, User
 from service.timeutil import utcnow
 
 
-def _roles(session: Session, names: list[str]) -> list[Role]:
-    roles = []
-    for name in dict.fromkeys(n.strip() for n in names if n.strip()):
-        role = session.scalar(select(Role).where(Role.name == name))
-        if role is None:
-            role = Role(name=name)
-            session.add(role)
-        roles.append(role)
-    return roles
+def _role(session: Session, name: str) -> Role:
+    role = session.scalar(select(Role).where(Role.name == name))
+    if role is None:
+        role = Role(name=name)
+        session.add(role)
+    return role
+
+
+def _grants(session: Session, specs: list[str], field: str = "roles") -> list[RoleGrant]:
+    """`角色`, `角色@机构代码` or `角色@机构代码*` (and its subordinates); a role without an
+    organisation is held in the default one."""
+    grants: dict[tuple[str, int], RoleGrant] = {}
+    for spec in (s.strip() for s in specs if s.strip()):
+        name, _, where = spec.partition("@")
+        name, where = name.strip(), where.strip()
+        if not name:
+            raise Invalid(f"角色「{spec}」缺少角色名，格式为 角色@机构代码", errors={field: [spec]})
+        below = where.endswith("*")
+        org = (
+            organisations.by_code(session, where.rstrip("*"), field)
+            if where.rstrip("*")
+            else session.get(Organisation, organisations.DEFAULT_ORGANISATION_ID)
+        )
+        role = _role(session, name)
+        grants[(name, org.id)] = RoleGrant(role=role, organisation=org, with_subordinates=below)
+    return list(grants.values())
+
+
+def grant_specs(user: User) -> list[str]:
+    """The user's grants written the way they are given: 角色@机构代码[*]."""
+    return sorted(
+        f"{g.role.name}@{g.organisation.code}{'*' if g.with_subordinates else ''}" for g in user.grants
+    )
 
 
 def add_user(
@@ -43,6 +67,8 @@ def add_user(
     replace: bool = False,
     id_number: str | None = None,
     actor: str = "system",
+    organisation: str | None = None,
+    admin_organisation: str | None = None,
 ) -> list[str]:
     """Create a person; with replace=True an existing user gets the new password and roles.
     An ID number links a candidate to their applications (X-03); None keeps the current link."""
@@ -55,7 +81,16 @@ def add_user(
     password_hash = hash_password(password)
     try:
         return _save_user(
-            db, username, password_hash, roles or [], is_admin, display_name, replace, digest, actor
+            db,
+            username,
+            password_hash,
+            roles or [],
+            is_admin,
+            display_name,
+            replace,
+            digest,
+            actor,
+            Placement(organisation, admin_organisation),
         )
     except IntegrityError:  # the same username or ID number saved concurrently
         raise Conflict(f"用户 {username} 或其身份证号刚被另一个请求保存，请核对后重试") from None
@@ -71,6 +106,7 @@ def _save_user(
     replace: bool,
     digest: str | None,
     actor: str,
+    placement: Placement,
 ) -> list[str]:
     with db.transaction(write=True) as session:
         user = session.scalar(select(User).where(User.username == username))
@@ -83,7 +119,8 @@ def _save_user(
         user.password_hash = password_hash
         user.is_admin = is_admin
         user.display_name = display_name or username
-        user.roles = _roles(session, roles)
+        user.grants = _grants(session, roles)
+        placement.apply(session, user)
         if digest is not None:
             _check_id_number_free(session, digest, username)
             user.id_number_digest = digest
@@ -92,11 +129,30 @@ def _save_user(
             actor,
             "user.created" if created else "user.saved",
             username=username,
-            roles=sorted(roles),
+            roles=grant_specs(user),
             admin=is_admin,
             linked_id_number=user.id_number_digest is not None,
         )
-        return user.role_names
+        return grant_specs(user)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a user works (their cases' default organisation) and, for an admin, the tree they
+    administer (None: everything)."""
+
+    organisation: str | None = None
+    admin_organisation: str | None = None
+
+    def apply(self, session: Session, user: User) -> None:
+        user.organisation_id = (
+            organisations.by_code(session, self.organisation).id if self.organisation else None
+        )
+        user.admin_organisation_id = (
+            organisations.by_code(session, self.admin_organisation, "admin_organisation").id
+            if self.admin_organisation
+            else None
+        )
 
 
 def _id_number_digest(id_number: str) -> str:
@@ -121,20 +177,41 @@ def _check_id_number_free(session: Session, digest: str, username: str) -> None:
 
 
 def create_system_token(
-    db: Database, name: str, roles: list[str] | None = None, is_admin: bool = False
+    db: Database,
+    name: str,
+    roles: list[str] | None = None,
+    is_admin: bool = False,
+    organisation: str | None = None,
 ) -> str:
-    """An API token for a system (OA integration). The token is shown once and stored hashed."""
+    """An API token for a system (OA integration), confined to `organisation`'s tree when given.
+    The token is shown once and stored hashed."""
     with db.transaction(write=True) as session:
         username = f"system:{name}"
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             user = User(username=username, display_name=name, is_system=True)
             session.add(user)
-        user.roles = _roles(session, roles or [])
+        user.grants = _grants(session, roles or [])
         user.is_admin = is_admin
+        scope = organisations.by_code(session, organisation).id if organisation else None
         token = new_token()
-        session.add(ApiToken(user=user, name=name, token_hash=token_digest(token), expires_at=None))
-        audit.record(session, "system", "token.created", name=name, roles=sorted(roles or []))
+        session.add(
+            ApiToken(
+                user=user,
+                name=name,
+                token_hash=token_digest(token),
+                expires_at=None,
+                organisation_id=scope,
+            )
+        )
+        audit.record(
+            session,
+            "system",
+            "token.created",
+            name=name,
+            roles=sorted(roles or []),
+            organisation=organisation,
+        )
     return token
 
 
@@ -281,7 +358,7 @@ def principal_for_token(db: Database, token: str) -> Principal:
         row = (
             session.execute(
                 select(ApiToken)
-                .options(joinedload(ApiToken.user).joinedload(User.roles))
+                .options(joinedload(ApiToken.user).selectinload(User.grants))
                 .where(ApiToken.token_hash == token_digest(token))
             )
             .unique()
@@ -291,15 +368,47 @@ def principal_for_token(db: Database, token: str) -> Principal:
             raise Unauthorized("令牌无效或已被吊销，请重新登录")
         if row.expires_at is not None and row.expires_at < utcnow():
             raise Unauthorized("令牌已过期，请重新登录")
-        user = row.user
-        return Principal(
-            username=user.username,
-            roles=frozenset(user.role_names),
-            is_admin=user.is_admin,
-            is_system=user.is_system,
-            display_name=user.display_name,
-            id_number_digest=user.id_number_digest,
+        return _principal(session, row.user, row.organisation_id)
+
+
+def _principal(session: Session, user: User, token_scope: int | None) -> Principal:
+    """Expands grants "with subordinates" and an admin's or a token's tree to organisation ids
+    once per request; a deployment with one organisation never reads the tree."""
+    confined = organisations.subtree_ids(session, [token_scope]) if token_scope is not None else None
+    pairs: set[tuple[str, int]] = set()
+    for grant in user.grants:
+        reach = (
+            organisations.subtree_ids(session, [grant.organisation_id])
+            if grant.with_subordinates
+            else {grant.organisation_id}
         )
+        pairs |= {(grant.role.name, org) for org in reach if confined is None or org in confined}
+    admin_tree = (
+        organisations.subtree_ids(session, [user.admin_organisation_id])
+        if user.admin_organisation_id is not None
+        else None
+    )
+    if confined is not None:
+        admin_tree = confined if admin_tree is None else admin_tree & confined
+    return Principal(
+        username=user.username,
+        roles=frozenset(role for role, _ in pairs),
+        is_admin=user.is_admin,
+        is_system=user.is_system,
+        display_name=user.display_name,
+        id_number_digest=user.id_number_digest,
+        role_organisations=frozenset(pairs),
+        organisation_id=user.organisation_id or _only_organisation(user),
+        admin_organisations=admin_tree if user.is_admin else None,
+        confined_to=confined,
+    )
+
+
+def _only_organisation(user: User) -> int:
+    """Without a stated workplace: the one organisation all the user's roles are held in, else
+    the default organisation."""
+    held = {grant.organisation_id for grant in user.grants}
+    return held.pop() if len(held) == 1 else organisations.DEFAULT_ORGANISATION_ID
 
 
 def check_named_users(

@@ -20,7 +20,7 @@ from service.services.instances import visible_instance
 from service.services.labels import ACTION_LABELS, case_labels
 from service.services.pagination import Page
 from service.services.principal import Principal
-from service.services.visibility import can_see_task, personal_data_view, sees_everything
+from service.services.visibility import can_see_task, oversees, personal_data_view
 from service.store.models import AuditChainHead, AuditEvent, ProcessDefinition, Task, User
 from service.timeutil import SHANGHAI, utcnow
 
@@ -250,7 +250,7 @@ def history(app: Container, principal: Principal, instance_id: str) -> list[Hist
                 select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.seq)
             )
         )
-        overseer = sees_everything(principal, app.settings.observer_roles)
+        overseer = oversees(principal, app.settings.observer_roles, instance.organisation_id)
         tasks = {
             task.id: task for task in session.scalars(select(Task).where(Task.instance_id == instance.id))
         }

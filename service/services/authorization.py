@@ -64,8 +64,8 @@ def require_not_observer(principal: Principal, observer_roles: Iterable[str], do
 
 
 def may_act_on(principal: Principal, task: Task) -> bool:
-    """The task's holder, one it is offered to, or an admin."""
-    return principal.is_admin or can_work_on(principal, task)
+    """The task's holder, one it is offered to, or an admin of the task's organisation."""
+    return principal.administers(task.organisation_id) or can_work_on(principal, task)
 
 
 def require_may_act_on(principal: Principal, task: Task, doing: str) -> None:

@@ -15,10 +15,11 @@ from service.domain.declarations import STARTER_MAY_CANCEL, starter_may_cancel
 from service.domain.status import InstanceStatus, TimerStatus
 from service.engine import case_operations as engine_ops
 from service.services import audit
-from service.services.authorization import require_admin
+from service.services.authorization import require, require_admin
 from service.services.definitions import definition_xml
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound
-from service.services.instances import InstanceDetail, get_instance, visible_instance
+from service.services.instances import InstanceDetail, get_instance, require_admin_of_case, visible_instance
+from service.services.organisations import RoleResolver
 from service.services.principal import Principal
 from service.services.progress import _task_row  # the one way an inbox row is built from a view
 from service.services.unit_of_work import Advancing, advance
@@ -49,7 +50,9 @@ def cancel(app: Container, principal: Principal, instance_id: str, reason: str) 
     the reason is recorded and shown on the instance. An administrator, or its starter where the
     diagram says so (`xuanpin:starterMayCancel`)."""
     reason = _reason(reason)
-    if not principal.is_admin:
+    if principal.is_admin:
+        require_admin_of_case(app, principal, instance_id, "撤销流程实例")
+    else:
         _check_starter_may_cancel(app, principal, instance_id)
 
     def work(unit: Advancing) -> None:
@@ -132,7 +135,7 @@ def _open_task_ids(unit: Advancing) -> list[str]:
 
 def suspend(app: Container, principal: Principal, instance_id: str, reason: str) -> InstanceDetail:
     """Hold a running case: no task can be completed and no timer fires until it is resumed."""
-    _require_admin(principal, "挂起流程实例")
+    require_admin_of_case(app, principal, instance_id, "挂起流程实例")
     reason = _reason(reason)
 
     def not_running(instance: Instance) -> None:
@@ -155,7 +158,7 @@ def resume(
 ) -> InstanceDetail:
     """Let a suspended case go on; timers that fell due meanwhile fire at the scheduler's next
     round (woken at once here)."""
-    _require_admin(principal, "恢复挂起的流程实例")
+    require_admin_of_case(app, principal, instance_id, "恢复挂起的流程实例")
 
     def not_suspended(instance: Instance) -> None:
         raise Conflict(f"流程实例没有挂起（当前状态：{instance.status}），无需恢复")
@@ -206,7 +209,7 @@ def move(
 ) -> InstanceDetail:
     """Cancel the activity at one element and start another (Camunda's process instance
     modification), for an administrator to repair a jammed case. A case in error goes on running."""
-    _require_admin(principal, "移动流程实例的办理位置")
+    require_admin_of_case(app, principal, instance_id, "移动流程实例的办理位置")
     reason = _reason(reason)
 
     def work(unit: Advancing) -> None:
@@ -285,6 +288,10 @@ def migrate(
     """Move running (or suspended) cases of one version to another version of the same process,
     each in its own transaction; a case that cannot move is left as it is and reported with why."""
     _require_admin(principal, "迁移流程实例到其他版本")
+    require(
+        principal.admin_organisations is None and principal.confined_to is None,
+        "迁移会改动所有机构的流程实例，只有全局管理员可以执行",
+    )
     with app.db.transaction() as session:
         versions = {
             d.version: d.id
@@ -403,14 +410,17 @@ def _refresh_task_rows(unit: Advancing) -> None:
     now = utcnow()
     rows = unit.save()
     views = {view.id: view for view in unit.run.ready_user_tasks()}
+    resolver = RoleResolver(unit.session)
     for row in rows:
         view = views.get(row.id)
         if view is None:
             continue
-        fresh = _task_row(unit.instance, view, now)
+        fresh = _task_row(unit.instance, view, now, resolver)
         row.name, row.title, row.role = fresh.name, fresh.title, fresh.role
         row.form_key, row.documentation = fresh.form_key, fresh.documentation
         if view.assignee:  # a person the diagram names; otherwise whoever claimed it keeps it
             row.assignee = view.assignee
-        if {(g.kind, g.value) for g in row.grants} != {(g.kind, g.value) for g in fresh.grants}:
+        if {(g.kind, g.value, g.organisation_id) for g in row.grants} != {
+            (g.kind, g.value, g.organisation_id) for g in fresh.grants
+        }:
             row.grants = fresh.grants

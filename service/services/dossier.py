@@ -31,7 +31,7 @@ from service.services.authorization import require
 from service.services.errors import Forbidden
 from service.services.labels import case_labels
 from service.services.principal import Principal
-from service.services.visibility import personal_data_view, sees_everything
+from service.services.visibility import oversees, personal_data_view
 from service.store.models import AuditEvent, Instance, ProcessDefinition, Task
 from service.timeutil import SHANGHAI, utcnow
 
@@ -190,7 +190,7 @@ def _check_may_export(
     organisers = set(definition.starter_groups) | (set(policy.personal_data_roles) if policy else set())
     who = "、".join(sorted(organisers)) or "发起人"
     require(
-        sees_everything(principal, app.settings.observer_roles)
+        oversees(principal, app.settings.observer_roles, instance.organisation_id)
         or instance.started_by == principal.username
         or principal.has_any_role(organisers),
         f"纪实档案只提供给组织单位（{who}）、监督角色和管理员；如需查阅请联系组织单位",

@@ -22,8 +22,8 @@ from service.services.principal import Principal
 from service.services.visibility import (
     can_see_task,
     instance_visible,
+    oversees,
     personal_data_view,
-    sees_everything,
     task_visible,
 )
 from service.store.models import FileReference, Instance, ProcessDefinition, StoredFile, Task
@@ -141,7 +141,8 @@ def may_read(
     """The uploader, admins and observers; otherwise whoever may read a task whose submitted
     data, or a case whose data, refers to the file — as much of it as they may read (X-05: a
     file in a personal field is not theirs to read when the field is withheld from them)."""
-    if stored.uploaded_by == principal.username or sees_everything(principal, observer_roles):
+    # A global admin reads any file; an overseer those of the cases overseen (below).
+    if stored.uploaded_by == principal.username or oversees(principal, observer_roles, None):
         return True
     referring = session.execute(
         select(FileReference.instance_id, FileReference.task_id).where(FileReference.file_id == stored.id)
@@ -166,7 +167,7 @@ def may_read(
             return True
     # The case's data as it is now: a record a script has since removed grants nothing.
     instances = session.scalars(
-        select(Instance).where(Instance.id.in_(instance_ids), instance_visible(principal))
+        select(Instance).where(Instance.id.in_(instance_ids), instance_visible(principal, observer_roles))
     )
     for instance in instances:
         definition = _definition(session, definitions, instance.definition_id)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from service.services.errors import Invalid
 from service.services.pagination import TOTAL_CAP
 from service.services.principal import Principal
-from service.store.models import InboxEntry, Task
+from service.store.models import InboxEntry, Task, role_holder
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,11 @@ class InboxPage:
 
 
 def holders(principal: Principal) -> list[str]:
-    return [f"user:{principal.username}", *(f"role:{role}" for role in sorted(principal.roles))]
+    """The principal's name and each role in each organisation it is held in."""
+    return [
+        f"user:{principal.username}",
+        *(role_holder(role, org) for role, org in sorted(principal.role_organisations)),
+    ]
 
 
 def read_inbox(

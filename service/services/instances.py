@@ -14,14 +14,15 @@ from service.domain.plain_data import size_problem
 from service.domain.start_rights import Starter, StartRights, refusal_to_start
 from service.domain.status import InstanceStatus, TimerStatus
 from service.engine.runtime import CompletedStep, ElementState
-from service.services import audit, files
+from service.services import audit, files, organisations
 from service.services.authorization import require_admin
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound, too_large
+from service.services.organisations import DEFAULT_ORGANISATION_ID
 from service.services.pagination import Page, bounded_count
 from service.services.principal import Principal
 from service.services.progress import new_instance_id, open_task_rows, save_progress
 from service.services.unit_of_work import Advancing, advance, engine_refusals
-from service.services.visibility import instance_visible, personal_data_view, sees_everything
+from service.services.visibility import instance_visible, personal_data_view
 from service.store.models import Instance, ProcessDefinition, Task, Timer
 from service.timeutil import to_shanghai, utcnow
 
@@ -81,10 +82,13 @@ def start(
     business_key: str | None,
     data: dict[str, Any] | None,
     source_instance_id: str | None = None,
+    organisation: str | None = None,
 ) -> Instance:
     """`source_instance_id`: a case the principal may read, handed to the new instance as the
     read-only snapshot `laiyuan_shili` (id, process, business key, status, data as the principal
-    may read it); the diagram decides whether it is the right kind of case."""
+    may read it); the diagram decides whether it is the right kind of case. `organisation`: the
+    code of the organisation the case belongs to, one where the principal may start it (by
+    default their own)."""
     data = check_data(data, reserved_data_names(app))
     check_size(app, data)
     try:
@@ -97,7 +101,7 @@ def start(
             )
             if definition is None:
                 raise NotFound(f"流程定义 {key} 不存在，请先部署")
-            _check_may_start(app, principal, definition)
+            organisation_id = _start_organisation(app, session, principal, definition, organisation)
             _check_start_data(definition, data)
             observers = app.settings.observer_roles
             file_ids = files.check_submitted_files(session, principal, data, None, observers)
@@ -114,6 +118,7 @@ def start(
                 business_key=business_key or None,
                 status=InstanceStatus.RUNNING,
                 started_by=principal.username,
+                organisation_id=organisation_id,
                 created_at=utcnow(),
             )
             session.add(instance)
@@ -129,6 +134,7 @@ def start(
                 version=definition.version,
                 business_key=business_key,
                 source_instance=source_instance_id,
+                organisation=organisation_id,
             )
             session.flush()
             return instance
@@ -173,8 +179,27 @@ def startable(app: Container, principal: Principal) -> list[ProcessDefinition]:
 
 
 def _check_may_start(app: Container, principal: Principal, definition: ProcessDefinition) -> None:
-    reason = refusal_to_start(
-        Starter(principal.username, principal.roles, principal.is_admin),
+    """May start a case of the process somewhere (the start page lists it)."""
+    if not any(_refusal_at(app, principal, definition, org) is None for org in _start_candidates(principal)):
+        reason = _refusal_at(app, principal, definition, None)
+        raise Forbidden(reason or f"您没有可以发起「{definition.name}」的机构")
+
+
+def _refusal_at(
+    app: Container, principal: Principal, definition: ProcessDefinition, organisation_id: int | None
+) -> str | None:
+    """Why the principal may not start the process in that organisation, with the roles they
+    hold there (None: with every role they hold)."""
+    roles = (
+        principal.roles
+        if organisation_id is None
+        else frozenset(role for role, org in principal.role_organisations if org == organisation_id)
+    )
+    admin = principal.is_admin if organisation_id is None else principal.administers(organisation_id)
+    if organisation_id is not None and not principal.reaches(organisation_id):
+        return "该令牌限定在其机构范围内，不能为范围外的机构发起流程"
+    return refusal_to_start(
+        Starter(principal.username, roles, admin),
         definition.name,
         definition.starter_groups,
         definition.starter_users,
@@ -182,8 +207,31 @@ def _check_may_start(app: Container, principal: Principal, definition: ProcessDe
         app.settings.observer_roles,
         app.settings.candidate_roles,
     )
-    if reason is not None:
-        raise Forbidden(reason)
+
+
+def _start_candidates(principal: Principal) -> list[int]:
+    """Where the principal might start a case: their own organisation first, then wherever
+    they hold a role or administer."""
+    home = principal.organisation_id or DEFAULT_ORGANISATION_ID
+    held = {org for _, org in principal.role_organisations} | (principal.admin_organisations or set())
+    return [home, *sorted(held - {home})]
+
+
+def _start_organisation(
+    app: Container, session: Session, principal: Principal, definition: ProcessDefinition, code: str | None
+) -> int:
+    if code:
+        org = organisations.by_code(session, code)
+        reason = _refusal_at(app, principal, definition, org.id)
+        if reason is not None:
+            raise Forbidden(f"不能在「{org.name}」发起：{reason}（请选择您具有相应角色的机构）")
+        return org.id
+    for org_id in _start_candidates(principal):
+        if _refusal_at(app, principal, definition, org_id) is None:
+            return org_id
+    raise Forbidden(
+        _refusal_at(app, principal, definition, None) or f"您没有可以发起「{definition.name}」的机构"
+    )
 
 
 def _check_start_data(definition: ProcessDefinition, data: dict[str, Any]) -> None:
@@ -226,8 +274,7 @@ def list_instances(
         query = query.where(Instance.status == status)
     if business_key:
         query = query.where(Instance.business_key == business_key)
-    if not sees_everything(principal, app.settings.observer_roles):
-        query = query.where(instance_visible(principal))
+    query = query.where(instance_visible(principal, app.settings.observer_roles))
     with app.db.transaction() as session:
         total, capped = bounded_count(session, query)
         rows = session.scalars(
@@ -297,13 +344,22 @@ def process_names(app: Container) -> dict[str, str]:
 
 
 def visible_instance(app: Container, session: Session, principal: Principal, instance_id: str) -> Instance:
-    query = select(Instance).where(Instance.id == instance_id)
-    if not sees_everything(principal, app.settings.observer_roles):
-        query = query.where(instance_visible(principal))
+    query = select(Instance).where(
+        Instance.id == instance_id, instance_visible(principal, app.settings.observer_roles)
+    )
     instance = session.scalar(query)
     if instance is None:
         raise NotFound(f"流程实例 {instance_id} 不存在或您无权查看")
     return instance
+
+
+def require_admin_of_case(app: Container, principal: Principal, instance_id: str, what: str) -> None:
+    """An admin of the case's organisation: a scoped admin (or token) finds a case outside its
+    tree as missing (404), as any other viewer would."""
+    require_admin(principal, f"{what}，请联系流程管理员")
+    if principal.admin_organisations is not None or principal.confined_to is not None:
+        with app.db.transaction() as session:
+            visible_instance(app, session, principal, instance_id)
 
 
 @dataclass
@@ -329,7 +385,7 @@ def diagram(app: Container, principal: Principal, instance_id: str) -> CaseDiagr
 def retry(app: Container, principal: Principal, instance_id: str) -> InstanceDetail:
     """Run an instance in `error` again from its last good state, once its cause is mended (an
     account created for an assignee, a calendar entry, a new diagram version is not applied)."""
-    require_admin(principal, "重试出错的流程实例")
+    require_admin_of_case(app, principal, instance_id, "重试出错的流程实例")
 
     def not_in_error(instance: Instance) -> None:
         raise Conflict(f"流程实例 {instance_id} 没有出错（状态：{instance.status}），无需重试")

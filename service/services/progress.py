@@ -19,6 +19,7 @@ from service.engine.runtime import UserTaskView, WorkflowRun
 from service.services import audit, own_records
 from service.services.accounts import check_named_users
 from service.services.errors import DataTooLarge
+from service.services.organisations import RoleResolver
 from service.store.db import after_commit
 from service.store.models import Instance, OutboxEvent, Task, TaskGrant, Timer
 from service.timeutil import utcnow
@@ -123,8 +124,9 @@ def _sync_tasks(
                 )
     _check_assignees(session, list(ready.values()))
     _check_no_work_for_observers(list(ready.values()), app.settings.observer_roles)
+    resolver = RoleResolver(session)
     for view in ready.values():
-        row = _task_row(instance, view, now)
+        row = _task_row(instance, view, now, resolver)
         session.add(row)
         still_open.append(row)
         audit.record(
@@ -248,20 +250,27 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _task_row(instance: Instance, view: UserTaskView, now: datetime) -> Task:
+def _task_row(instance: Instance, view: UserTaskView, now: datetime, resolver: RoleResolver) -> Task:
     roles = view.candidate_groups or ([view.lane] if view.lane else [])
     if view.assignee:
         # Assigned by the diagram to one person (a judge's score sheet): the role's other members
         # neither work on it nor read it, so no judge sees another's scores.
         grants = [TaskGrant(kind="user", value=view.assignee)]
     else:
-        grants = [TaskGrant(kind="role", value=role) for role in dict.fromkeys(roles)]
+        # Each role goes to its nearest holders from the case's organisation upwards (issue 12).
+        grants = [
+            TaskGrant(
+                kind="role", value=role, organisation_id=resolver.resolve(role, instance.organisation_id)
+            )
+            for role in dict.fromkeys(roles)
+        ]
         grants += [TaskGrant(kind="user", value=user) for user in dict.fromkeys(view.candidate_users)]
     return Task(
         id=view.id,
         instance_id=instance.id,
         definition_key=instance.definition_key,
         business_key=instance.business_key,
+        organisation_id=instance.organisation_id,
         name=view.name,
         title=view.title,
         role=roles[0] if roles else None,

@@ -119,7 +119,7 @@ def transfer(
             raise Conflict(waiting)
         if task.delegation == Delegation.PENDING:
             raise Conflict(f"任务「{task.title}」已委派给 {task.assignee} 办理，待其交回后再转办")
-        if not (principal.is_admin or can_work_on(principal, task)):
+        if not (principal.administers(task.organisation_id) or can_work_on(principal, task)):
             raise Forbidden(_not_yours(task, "转办"))
         transferor = task.assignee or principal.username
         if to_user == transferor:
@@ -165,15 +165,22 @@ def delegate(
             raise Conflict(waiting)
         if task.delegation == Delegation.PENDING:
             # Re-delegation by the delegate (or the owner, or an admin): the owner stays.
-            if not (principal.is_admin or principal.username in (task.assignee, task.owner)):
+            if not (
+                principal.administers(task.organisation_id)
+                or principal.username in (task.assignee, task.owner)
+            ):
                 raise Forbidden(
                     f"任务「{task.title}」已由 {task.owner} 委派给 {task.assignee}，只有他们或管理员可以改派"
                 )
             owner = task.owner
         else:
-            if task.assignee is None and principal.is_admin and not can_work_on(principal, task):
+            if (
+                task.assignee is None
+                and principal.administers(task.organisation_id)
+                and not can_work_on(principal, task)
+            ):
                 raise Invalid(f"任务「{task.title}」尚无人认领：请先转办给一名办理人，或由其认领后再委派")
-            if not (principal.is_admin or can_work_on(principal, task)):
+            if not (principal.administers(task.organisation_id) or can_work_on(principal, task)):
                 raise Forbidden(_not_yours(task, "委派"))
             owner = task.assignee or principal.username
         if to_user in (owner, task.assignee):

@@ -28,7 +28,7 @@ from service.services.visibility import (
     offered_to,
     personal_data_view,
     sees_everything,
-    task_visible,
+    task_filter,
 )
 from service.store.models import Instance, ProcessDefinition, Task
 from service.timeutil import SHANGHAI, utcnow
@@ -69,7 +69,7 @@ def list_tasks(
     cursor = Cursor.decode(after) if after else None
     everything = sees_everything(principal, app.settings.observer_roles)
     filtered = any(value is not None for value in (role, assignee, instance_id, overdue, definition_key))
-    if status == TaskStatus.OPEN and not everything and not filtered:
+    if status == TaskStatus.OPEN and not everything and not filtered and principal.confined_to is None:
         with app.db.transaction() as session:  # the inbox: one index range per holder
             found = read_inbox(session, principal, page, per_page, cursor)
             return Page(found.tasks, found.total, page, per_page, found.total_capped, found.next_cursor)
@@ -85,9 +85,10 @@ def list_tasks(
         query = query.where(Task.assignee == (principal.username if assignee == "me" else assignee))
     if instance_id:
         query = query.where(Task.instance_id == instance_id)
-    if not everything:
-        # Open: what the principal can act on now. Otherwise: what they could read.
-        query = query.where(offered_to(principal) if status == TaskStatus.OPEN else task_visible(principal))
+    # Open: what the principal can act on now. Otherwise: what they could read.
+    visible = task_filter(principal, app.settings.observer_roles, open_now=status == TaskStatus.OPEN)
+    if visible is not None:
+        query = query.where(visible)
     open_order = status == TaskStatus.OPEN
     order = (Task.created_at, Task.id) if open_order else (Task.completed_at.desc(), Task.id)
     if cursor is not None:

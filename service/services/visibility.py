@@ -5,26 +5,55 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from service.domain.declarations import DataPolicy, without_personal_fields
 from service.services.principal import Principal
 from service.store.models import Instance, Task, TaskGrant
 
+EVERYWHERE = None  # overseen_organisations: no organisation is out of reach
+
+
+def overseen_organisations(principal: Principal, observer_roles: tuple[str, ...]) -> frozenset[int] | None:
+    """Where the principal reads every case: a global admin everywhere (None); a scoped admin
+    their tree; an observer (纪检监督) the organisations of their observer grants (with the
+    subordinates where granted). An organisation-scoped token never beyond its tree."""
+    if principal.is_admin and principal.admin_organisations is None:
+        return principal.confined_to
+    reach = principal.organisations_of(observer_roles)
+    if principal.is_admin:
+        reach |= principal.admin_organisations or frozenset()
+    return reach
+
+
+def oversees(principal: Principal, observer_roles: tuple[str, ...], organisation_id: int | None) -> bool:
+    reach = overseen_organisations(principal, observer_roles)
+    return reach is None or organisation_id in reach
+
 
 def sees_everything(principal: Principal, observer_roles: tuple[str, ...]) -> bool:
+    """Oversees some organisations' cases (an admin or an observer): may open the overseers'
+    pages; which cases they then see is `oversees`/`overseen_organisations`."""
     return principal.is_admin or principal.has_any_role(set(observer_roles))
 
 
-def _granted(principal: Principal) -> ColumnElement[bool]:
-    granted_role = (
-        exists().where(
-            TaskGrant.task_id == Task.id,
-            TaskGrant.kind == "role",
-            TaskGrant.value.in_(sorted(principal.roles)),
+def _role_grant_matches(principal: Principal) -> ColumnElement[bool]:
+    by_role: dict[str, set[int]] = {}
+    for role, org in principal.role_organisations:
+        by_role.setdefault(role, set()).add(org)
+    if not by_role:
+        return false()
+    return or_(
+        *(
+            and_(TaskGrant.value == role, TaskGrant.organisation_id.in_(sorted(orgs)))
+            for role, orgs in sorted(by_role.items())
         )
-        if principal.roles
-        else false()
+    )
+
+
+def _granted(principal: Principal) -> ColumnElement[bool]:
+    granted_role = exists().where(
+        TaskGrant.task_id == Task.id, TaskGrant.kind == "role", _role_grant_matches(principal)
     )
     granted_user = exists().where(
         TaskGrant.task_id == Task.id, TaskGrant.kind == "user", TaskGrant.value == principal.username
@@ -65,22 +94,59 @@ def task_visible(principal: Principal) -> ColumnElement[bool]:
     )
 
 
-def instance_visible(principal: Principal) -> ColumnElement[bool]:
+def instance_visible(principal: Principal, observer_roles: tuple[str, ...] = ()) -> ColumnElement[bool]:
+    """Cases the principal started or takes part in, and every case of the organisations they
+    oversee; never one outside a scoped token's tree."""
     involved = exists(select(Task.id).where(Task.instance_id == Instance.id, task_visible(principal)))
-    return or_(Instance.started_by == principal.username, involved)
+    reach = (
+        overseen_organisations(principal, observer_roles) if observer_roles or principal.is_admin else None
+    )
+    visible = or_(Instance.started_by == principal.username, involved)
+    if principal.is_admin and reach is None:
+        visible = true()
+    elif reach:
+        visible = or_(visible, Instance.organisation_id.in_(sorted(reach)))
+    if principal.confined_to is not None:
+        visible = and_(visible, Instance.organisation_id.in_(sorted(principal.confined_to)))
+    return visible
+
+
+def task_filter(
+    principal: Principal, observer_roles: tuple[str, ...], open_now: bool
+) -> ColumnElement[bool] | None:
+    """Task lists: an overseer reads every task of the organisations overseen; everyone else
+    the open tasks they can act on now (`open_now`) or the tasks they could read. None: no
+    filter (a global admin)."""
+    own = offered_to(principal) if open_now else task_visible(principal)
+    reach = overseen_organisations(principal, observer_roles)
+    if principal.is_admin and reach is None:
+        return None
+    visible = or_(own, Task.organisation_id.in_(sorted(reach))) if reach else own
+    if principal.confined_to is not None:
+        visible = and_(visible, Task.organisation_id.in_(sorted(principal.confined_to)))
+    return visible
+
+
+def offered_role(principal: Principal, task: Task) -> bool:
+    """The task is offered to a role the principal holds in the organisation it went to."""
+    return any(g.kind == "role" and principal.acts_as(g.value, g.organisation_id) for g in task.grants)
 
 
 def can_work_on(principal: Principal, task: Task) -> bool:
+    if not principal.reaches(task.organisation_id):
+        return False
     if task.assignee is not None:
         return task.assignee == principal.username
-    return principal.has_any_role(set(task.candidate_roles)) or principal.username in task.candidate_users
+    return offered_role(principal, task) or principal.username in task.candidate_users
 
 
 def can_see_task(principal: Principal, task: Task, observer_roles: tuple[str, ...]) -> bool:
+    if not principal.reaches(task.organisation_id):
+        return False
     return (
-        sees_everything(principal, observer_roles)
+        oversees(principal, observer_roles, task.organisation_id)
         or can_work_on(principal, task)
-        or principal.has_any_role(set(task.candidate_roles))
+        or offered_role(principal, task)
         or principal.username in task.candidate_users
         or task.completed_by == principal.username
         or task.owner == principal.username
@@ -99,6 +165,6 @@ def personal_data_view(
         policy is None
         or sees_everything(principal, observer_roles)
         or principal.has_any_role(set(policy.personal_data_roles))
-    ):
+    ):  # the case itself is already one the principal may see (its organisation included)
         return lambda value: value
     return lambda value: without_personal_fields(value, policy.personal_fields)

@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -17,7 +16,6 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
-    Table,
     Text,
     UniqueConstraint,
     event,
@@ -54,12 +52,44 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
 
 
-user_roles = Table(
-    "user_roles",
-    Base.metadata,
-    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("role_id", ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
-)
+DEFAULT_ORGANISATION_CODE = "default"
+
+
+class Organisation(Base):
+    """A node of the organisation tree (省国资委 → 企业, 区国资管理中心 → 集团 → 企业, 开发区 …).
+    `path` lists the ids from the root down to this one ("/1/4/9/"), so a subtree is one
+    prefix and the ancestors are read off the node itself."""
+
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    path: Mapped[str] = mapped_column(String(500), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """From this organisation up to the root."""
+        return [int(part) for part in reversed(self.path.strip("/").split("/"))]
+
+
+class RoleGrant(Base):
+    """A user holds a role in an organisation, optionally with its subordinates (a district
+    inspector over every enterprise below)."""
+
+    __tablename__ = "user_roles"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    with_subordinates: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    role: Mapped[Role] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_user_roles_role_organisation", "role_id", "organisation_id"),)
 
 
 class Role(Base):
@@ -82,13 +112,19 @@ class User(Base):
     # A candidate's link to their applications (X-03): SHA-256 of the ID number, set by an admin.
     id_number_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+    # Where the person works: the organisation a case they start belongs to by default.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # An admin of this organisation tree only; None: a global admin.
+    admin_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    grants: Mapped[list[RoleGrant]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    # For joins only ("users holding role X"); grants are changed through `grants`.
+    roles: Mapped[list[Role]] = relationship(secondary="user_roles", viewonly=True, lazy="raise")
 
     __table_args__ = (UniqueConstraint("id_number_digest", name="uq_users_id_number_digest"),)
 
     @property
     def role_names(self) -> list[str]:
-        return sorted(role.name for role in self.roles)
+        return sorted({grant.role.name for grant in self.grants})
 
 
 class ApiToken(Base):
@@ -100,6 +136,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An OA system's token confined to this organisation tree; None: the user's own reach.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     user: Mapped[User] = relationship(lazy="joined")
 
 
@@ -183,6 +221,8 @@ class Instance(Base):
     data: Mapped[dict] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     started_by: Mapped[str] = mapped_column(String(100))
+    # The enterprise (or body) the case belongs to: its roles are resolved from here upwards.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
@@ -193,6 +233,7 @@ class Instance(Base):
         Index("ix_instances_key_status_created", "definition_key", "status", "created_at"),
         Index("ix_instances_status_created", "status", "created_at"),
         Index("ix_instances_business_key", "business_key"),
+        Index("ix_instances_organisation_status_created", "organisation_id", "status", "created_at"),
         Index(
             "uq_instances_running_business_key",
             "definition_key",
@@ -212,6 +253,7 @@ class Task(Base):
     instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
     definition_key: Mapped[str] = mapped_column(String(200))
     business_key: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(Integer)  # the case's (denormalised for lists)
     name: Mapped[str] = mapped_column(String(200))  # BPMN element id
     title: Mapped[str] = mapped_column(String(300))
     role: Mapped[str | None] = mapped_column(String(100))
@@ -271,16 +313,19 @@ class TaskGrant(Base):
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # role | user | cc | delegate | signer
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # A role grant: the organisation whose holders of the role receive the task (resolved from
+    # the case's organisation upwards, services/organisations.py).
+    organisation_id: Mapped[int | None] = mapped_column(Integer)
     task: Mapped[Task] = relationship(back_populates="grants")
 
     __table_args__ = (Index("ix_task_grants_kind_value", "kind", "value", "task_id"),)
 
 
 class InboxEntry(Base):
-    """One open task in one holder's inbox: `role:<name>` for each role it is offered to while
-    unclaimed, `user:<name>` for a named user or the assignee. The inbox reads a holder's entries
-    in (created_at, task_id) order off one index, so its pages cost the same at 1,000 open tasks
-    as at 100,000; completed and cancelled tasks have none."""
+    """One open task in one holder's inbox: `role:<name>@<organisation id>` for each role it is
+    offered to while unclaimed, `user:<name>` for a named user or the assignee. The inbox reads
+    a holder's entries in (created_at, task_id) order off one index, so its pages cost the same
+    at 1,000 open tasks as at 100,000; completed and cancelled tasks have none."""
 
     __tablename__ = "inbox_entries"
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
@@ -297,7 +342,17 @@ def inbox_holders(task: Task) -> set[str]:
     if task.assignee:
         return {f"user:{task.assignee}"}
     # Delegates and cc recipients read the task; it is not in their inbox to act on.
-    return {f"{grant.kind}:{grant.value}" for grant in task.grants if grant.kind in ("role", "user")}
+    return {grant_holder(grant) for grant in task.grants if grant.kind in ("role", "user")}
+
+
+def grant_holder(grant: TaskGrant) -> str:
+    if grant.kind == "role":
+        return role_holder(grant.value, grant.organisation_id)
+    return f"{grant.kind}:{grant.value}"
+
+
+def role_holder(role: str, organisation_id: int | None) -> str:
+    return f"role:{role}@{organisation_id}"
 
 
 @event.listens_for(Session, "before_flush")
