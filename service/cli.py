@@ -12,6 +12,7 @@ from service.config import Settings
 from service.container import Container
 from service.engine.parser import SourceFile
 from service.services import accounts, definitions, repairs
+from service.services import organisations as organisation_service
 from service.services.errors import ServiceError
 from service.services.principal import Principal
 from service.store import migrate
@@ -134,8 +135,15 @@ def users() -> None:
 @users.command("add", help="新增用户（已存在则更新密码和角色）")
 @click.argument("username")
 @click.option("--password", required=True, help="至少 8 个字符")
-@click.option("--role", "roles", multiple=True, help="角色，可重复，例如 --role 工作组")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    help="角色@机构代码，可重复，例如 --role 企业人事@fh-jiaotou-yunshu；代码后加 * 含下属机构；不写机构即默认机构",
+)
 @click.option("--admin", is_flag=True, help="管理员：可部署流程")
+@click.option("--org", "organisation", default=None, help="所在机构的代码：本人发起的流程默认属于该机构")
+@click.option("--admin-org", "admin_organisation", default=None, help="管理员只管理该机构及下属机构")
 @click.option("--name", "display_name", default="", help="显示名称")
 @click.option("--id-number", default=None, help="应聘人员的身份证号：关联后本人可查看自己的报名和成绩")
 def users_add(
@@ -143,11 +151,13 @@ def users_add(
     password: str,
     roles: tuple[str, ...],
     admin: bool,
+    organisation: str | None,
+    admin_organisation: str | None,
     display_name: str,
     id_number: str | None,
 ) -> None:
     try:
-        accounts.add_user(
+        grants = accounts.add_user(
             _container().db,
             username,
             password,
@@ -157,10 +167,12 @@ def users_add(
             replace=True,
             id_number=id_number,
             actor="cli",
+            organisation=organisation,
+            admin_organisation=admin_organisation,
         )
     except ServiceError as error:
         _fail(error)
-    click.echo(f"用户 {username} 已保存，角色：{'、'.join(roles) or '无'}{'，管理员' if admin else ''}")
+    click.echo(f"用户 {username} 已保存，角色：{'、'.join(grants) or '无'}{'，管理员' if admin else ''}")
 
 
 @main.group(help="系统接入令牌")
@@ -170,11 +182,42 @@ def tokens() -> None:
 
 @tokens.command("create", help="为接入系统（如 OA）创建 API 令牌，只显示一次")
 @click.argument("name")
-@click.option("--role", "roles", multiple=True, help="该系统可代办的角色，可重复")
+@click.option("--role", "roles", multiple=True, help="该系统可代办的角色（角色@机构代码），可重复")
 @click.option("--admin", is_flag=True, help="允许该系统部署流程")
-def tokens_create(name: str, roles: tuple[str, ...], admin: bool) -> None:
-    token = accounts.create_system_token(_container().db, name, list(roles), is_admin=admin)
+@click.option("--org", "organisation", default=None, help="令牌只能触及该机构及其下属机构")
+def tokens_create(name: str, roles: tuple[str, ...], admin: bool, organisation: str | None) -> None:
+    try:
+        token = accounts.create_system_token(
+            _container().db, name, list(roles), is_admin=admin, organisation=organisation
+        )
+    except ServiceError as error:
+        _fail(error)
     click.echo(token)
+
+
+@main.group(help="机构")
+def organisations() -> None:
+    pass
+
+
+@organisations.command("import", help="从 CSV 导入机构树（表头 code,name,kind,parent_code），已有代码则更新")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def organisations_import(file: Path) -> None:
+    operator = Principal(username=f"cli:{os.environ.get('USER', 'operator')}", is_admin=True)
+    try:
+        created, updated = organisation_service.import_csv(
+            _container().db, operator, file.read_text(encoding="utf-8-sig")
+        )
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"机构已导入：新建 {created} 个，更新 {updated} 个")
+
+
+@organisations.command("list", help="列出机构树")
+def organisations_list() -> None:
+    for org in organisation_service.list_organisations(_container().db):
+        depth = len(org.ancestor_ids) - 1
+        click.echo(f"{'  ' * depth}{org.code}  {org.name}  {org.kind}")
 
 
 @main.group(help="修复引擎缺陷造成的不一致实例")

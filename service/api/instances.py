@@ -34,6 +34,7 @@ def start_instance(body: dict[str, Any]) -> Any:
         body.get("business_key"),
         body.get("data"),
         body.get("source_instance_id"),
+        body.get("organisation"),
     )
 
 

@@ -19,8 +19,25 @@ class UserCreateSchema(RequestSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=100))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
     display_name = fields.String(load_default="", validate=validate.Length(max=100))
-    roles = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
+    roles = fields.List(
+        fields.String(validate=validate.Length(min=1, max=170)),
+        load_default=list,
+        metadata={
+            "description": "角色，写作 角色@机构代码（如 企业人事@fh-jiaotou-yunshu）；机构代码后加 * 表示"
+            "含下属机构（如 纪检监督@fh-guozi*）；不写机构即默认机构"
+        },
+    )
     admin = fields.Boolean(load_default=False)
+    organisation = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "所在机构的代码：本人发起的流程默认属于该机构"},
+    )
+    admin_organisation = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "管理员只管理该机构及其下属机构；不填即全局管理员"},
+    )
     id_number = fields.String(
         load_default=None,
         load_only=True,
@@ -35,8 +52,11 @@ class UserCreateSchema(RequestSchema):
 class UserSchema(Schema):
     username = fields.String()
     display_name = fields.String()
-    roles = fields.List(fields.String())
+    roles = fields.List(fields.String(), metadata={"description": "角色名"})
+    grants = fields.List(fields.String(), metadata={"description": "角色@机构代码（* 含下属机构）"})
+    organisation = fields.String(allow_none=True)
     admin = fields.Boolean()
+    admin_organisation = fields.String(allow_none=True)
     id_number_linked = fields.Boolean(
         metadata={"description": "是否已关联身份证号（可查看本人的报名和成绩）"}
     )
@@ -48,7 +68,7 @@ class UserSchema(Schema):
 def create_user(body: dict[str, Any]) -> dict[str, Any]:
     """新增用户；应聘人员可同时关联身份证号（须由组织报名的部门核实身份）"""
     require_admin(principal(), "新增用户")
-    roles = accounts.add_user(
+    grants = accounts.add_user(
         container().db,
         body["username"],
         body["password"],
@@ -57,11 +77,17 @@ def create_user(body: dict[str, Any]) -> dict[str, Any]:
         display_name=body["display_name"],
         id_number=body["id_number"],
         actor=principal().username,
+        organisation=body["organisation"],
+        admin_organisation=body["admin_organisation"],
+        manager=principal(),
     )
     return {
         "username": body["username"],
         "display_name": body["display_name"] or body["username"],
-        "roles": roles,
+        "roles": sorted({grant.partition("@")[0] for grant in grants}),
+        "grants": grants,
+        "organisation": body["organisation"],
         "admin": body["admin"],
+        "admin_organisation": body["admin_organisation"],
         "id_number_linked": body["id_number"] is not None,
     }

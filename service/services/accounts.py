@@ -15,7 +15,7 @@ from service.config import Settings
 from service.domain.own_records import has_valid_check_digit, normalise_id_number
 from service.security import hash_password, id_number_digest, new_token, token_digest, verify_password
 from service.services import audit, organisations
-from service.services.errors import Conflict, Invalid, TooManyRequests, Unauthorized
+from service.services.errors import Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
 from service.services.principal import Principal
 from service.store.db import Database
 from service.store.models import ApiToken, LoginFailure, Organisation, Role, RoleGrant, User
@@ -50,6 +50,18 @@ def _grants(session: Session, specs: list[str], field: str = "roles") -> list[Ro
     return list(grants.values())
 
 
+def _check_within_reach(
+    manager: Principal | None, grants: list[RoleGrant], places: list[int | None], global_admin: bool
+) -> None:
+    """An admin of one organisation tree places people only inside it and makes no global
+    admin; a global admin anywhere."""
+    if manager is None or (manager.admin_organisations is None and manager.confined_to is None):
+        return
+    orgs = [grant.organisation.id for grant in grants] + [org for org in places if org is not None]
+    if global_admin or not all(manager.administers(org) for org in orgs):
+        raise Forbidden("您只能管理本机构及下属机构的用户：角色、所在机构和管理范围都须在该范围内")
+
+
 def grant_specs(user: User) -> list[str]:
     """The user's grants written the way they are given: 角色@机构代码[*]."""
     return sorted(
@@ -69,6 +81,7 @@ def add_user(
     actor: str = "system",
     organisation: str | None = None,
     admin_organisation: str | None = None,
+    manager: Principal | None = None,
 ) -> list[str]:
     """Create a person; with replace=True an existing user gets the new password and roles.
     An ID number links a candidate to their applications (X-03); None keeps the current link."""
@@ -91,6 +104,7 @@ def add_user(
             digest,
             actor,
             Placement(organisation, admin_organisation),
+            manager,
         )
     except IntegrityError:  # the same username or ID number saved concurrently
         raise Conflict(f"用户 {username} 或其身份证号刚被另一个请求保存，请核对后重试") from None
@@ -107,6 +121,7 @@ def _save_user(
     digest: str | None,
     actor: str,
     placement: Placement,
+    manager: Principal | None,
 ) -> list[str]:
     with db.transaction(write=True) as session:
         user = session.scalar(select(User).where(User.username == username))
@@ -121,6 +136,12 @@ def _save_user(
         user.display_name = display_name or username
         user.grants = _grants(session, roles)
         placement.apply(session, user)
+        _check_within_reach(
+            manager,
+            user.grants,
+            [user.organisation_id, user.admin_organisation_id],
+            global_admin=is_admin and user.admin_organisation_id is None,
+        )
         if digest is not None:
             _check_id_number_free(session, digest, username)
             user.id_number_digest = digest
@@ -182,6 +203,7 @@ def create_system_token(
     roles: list[str] | None = None,
     is_admin: bool = False,
     organisation: str | None = None,
+    manager: Principal | None = None,
 ) -> str:
     """An API token for a system (OA integration), confined to `organisation`'s tree when given.
     The token is shown once and stored hashed."""
@@ -194,6 +216,7 @@ def create_system_token(
         user.grants = _grants(session, roles or [])
         user.is_admin = is_admin
         scope = organisations.by_code(session, organisation).id if organisation else None
+        _check_within_reach(manager, user.grants, [scope], global_admin=is_admin and scope is None)
         token = new_token()
         session.add(
             ApiToken(

@@ -266,6 +266,7 @@ def list_instances(
     definition_key: str | None = None,
     status: str | None = None,
     business_key: str | None = None,
+    organisation: str | None = None,
 ) -> Page[Instance]:
     query = select(Instance)
     if definition_key:
@@ -276,6 +277,9 @@ def list_instances(
         query = query.where(Instance.business_key == business_key)
     query = query.where(instance_visible(principal, app.settings.observer_roles))
     with app.db.transaction() as session:
+        if organisation:
+            tree = organisations.subtree_ids(session, [organisations.by_code(session, organisation).id])
+            query = query.where(Instance.organisation_id.in_(sorted(tree)))
         total, capped = bounded_count(session, query)
         rows = session.scalars(
             query.order_by(Instance.created_at.desc(), Instance.id)

@@ -54,6 +54,8 @@ ACTION_LABELS = {
     "calendar.imported": "导入全年日历",
     "definition.deployed": "部署流程",
     "user.created": "新建用户",
+    "organisation.created": "新建机构",
+    "organisation.updated": "修改机构",
     "user.saved": "修改用户",
     "token.created": "签发接入令牌",
     "token.revoked": "撤销接入令牌",

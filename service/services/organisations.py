@@ -95,6 +95,20 @@ class RoleResolver:
         return self._paths[organisation_id]
 
 
+_codes: dict[int, str] = {}
+
+
+def code_of(db: Database, organisation_id: int | None) -> str | None:
+    """An organisation's code, for showing a case's organisation in lists; codes never change,
+    so every replica may keep what it has read."""
+    if organisation_id is None:
+        return None
+    if organisation_id not in _codes:
+        with db.transaction() as session:
+            _codes.update(session.execute(select(Organisation.id, Organisation.code)).tuples().all())
+    return _codes.get(organisation_id)
+
+
 def list_organisations(db: Database) -> list[Organisation]:
     """The whole tree, parents before children: every signed-in user may read it (a starter
     chooses the case's organisation from it)."""
