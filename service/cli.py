@@ -139,7 +139,8 @@ def users() -> None:
     "--role",
     "roles",
     multiple=True,
-    help="角色@机构代码，可重复，例如 --role 企业人事@fh-jiaotou-yunshu；代码后加 * 含下属机构；不写机构即默认机构",
+    help="角色@机构代码，可重复，例如 --role 企业人事@fh-jiaotou-yunshu；"
+    "代码后加 * 含下属机构；不写机构即默认机构",
 )
 @click.option("--admin", is_flag=True, help="管理员：可部署流程")
 @click.option("--org", "organisation", default=None, help="所在机构的代码：本人发起的流程默认属于该机构")

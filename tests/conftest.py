@@ -24,6 +24,7 @@ from service.config import Settings
 from service.domain.own_records import check_digit
 from service.security import hash_password, id_number_digest
 from service.services import calendar as calendar_service
+from service.services import organisations
 from service.services.calendar import SEED, seed_from_chinesecalendar
 from service.services.organisations import DEFAULT_ORGANISATION_ID
 from service.store.db import Database
@@ -233,21 +234,26 @@ def app(settings: Settings) -> Iterator[Flask]:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in KEPT_TABLES:
                 connection.execute(table.delete())
+        _drop_test_organisations(connection)
         _restore_audit_guards(connection, guards)
     db.dispose()
+
+
+def _drop_test_organisations(connection: Connection) -> None:
+    others = Organisation.id != DEFAULT_ORGANISATION_ID
+    connection.execute(Organisation.__table__.update().where(others).values(parent_id=None))
+    connection.execute(Organisation.__table__.delete().where(others))
+    organisations.forget_codes()
 
 
 def _forget_organisations(connection: Connection) -> None:
     """Users are kept across tests; what a test placed in its own organisations is not: the
     tree goes back to the default organisation alone."""
-    others = Organisation.id != DEFAULT_ORGANISATION_ID
     connection.execute(
         RoleGrant.__table__.delete().where(RoleGrant.organisation_id != DEFAULT_ORGANISATION_ID)
     )
     connection.execute(User.__table__.update().values(organisation_id=None, admin_organisation_id=None))
     connection.execute(ApiToken.__table__.delete().where(ApiToken.organisation_id.is_not(None)))
-    connection.execute(Organisation.__table__.update().where(others).values(parent_id=None))
-    connection.execute(Organisation.__table__.delete().where(others))
 
 
 def _lift_audit_guards(connection: Connection) -> list[tuple[str, str]]:

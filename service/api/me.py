@@ -11,6 +11,7 @@ from service.api.context import container, principal
 from service.api.schemas import PageQuerySchema, ShanghaiDateTime
 from service.api.users import UserSchema
 from service.services import own_records
+from service.services.organisations import code_of
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="本人信息；应聘人员查看本人的报名和成绩")
 
@@ -57,6 +58,9 @@ def who_am_i() -> dict[str, Any]:
         "username": me.username,
         "display_name": me.display_name,
         "roles": sorted(me.roles),
+        # Where each role is held, grants "with subordinates" listed organisation by organisation.
+        "grants": sorted(f"{role}@{code_of(container().db, org)}" for role, org in me.role_organisations),
+        "organisation": code_of(container().db, me.organisation_id),
         "admin": me.is_admin,
         "system": me.is_system,
         "id_number_linked": me.id_number_digest is not None,

@@ -16,8 +16,26 @@ class YearQuerySchema(RequestSchema):
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
 
 
+class ShareSchema(Schema):
+    recruitments = fields.Integer(metadata={"description": "已完成的管理技术岗招聘次数"})
+    total = fields.Integer(metadata={"description": "聘用人数"})
+    full_time_bachelor_or_higher = fields.Integer()
+    share = fields.Float(allow_none=True)
+    minimum = fields.Float()
+    below_minimum = fields.Boolean()
+    warning = fields.String(allow_none=True)
+
+
+class OrganisationShareSchema(ShareSchema):
+    organisation = fields.String(metadata={"description": "机构代码"})
+    organisation_name = fields.String()
+
+
 class BachelorShareSchema(Schema):
     year = fields.Integer()
+    by_organisation = fields.List(
+        fields.Nested(OrganisationShareSchema), metadata={"description": "各企业（实例所属机构）分列"}
+    )
     recruitments = fields.Integer(metadata={"description": "已完成的管理技术岗招聘次数"})
     total = fields.Integer(metadata={"description": "聘用人数"})
     full_time_bachelor_or_higher = fields.Integer()

@@ -9,8 +9,9 @@ from marshmallow import Schema, fields, validate
 
 from service.api.context import container, principal
 from service.api.schemas import RequestSchema
-from service.services import accounts
+from service.services import accounts, organisations
 from service.services.authorization import require_admin
+from service.store.models import User
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="用户（管理员）")
 
@@ -91,3 +92,51 @@ def create_user(body: dict[str, Any]) -> dict[str, Any]:
         "admin_organisation": body["admin_organisation"],
         "id_number_linked": body["id_number"] is not None,
     }
+
+
+class UserPatchSchema(RequestSchema):
+    roles = fields.List(
+        fields.String(validate=validate.Length(min=1, max=170)),
+        metadata={"description": "新的全部角色（角色@机构代码，* 含下属机构），替换原有角色"},
+    )
+    organisation = fields.String(
+        validate=validate.Length(min=1, max=64), metadata={"description": "所在机构代码"}
+    )
+    admin_organisation = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "管理员的管理范围（机构代码）；null 为全局管理员"},
+    )
+
+
+def _shown(user: User) -> dict[str, Any]:
+    db = container().db
+    grants = accounts.grant_specs(user)
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "roles": sorted({grant.partition("@")[0] for grant in grants}),
+        "grants": grants,
+        "organisation": organisations.code_of(db, user.organisation_id),
+        "admin": user.is_admin,
+        "admin_organisation": organisations.code_of(db, user.admin_organisation_id),
+        "id_number_linked": user.id_number_digest is not None,
+    }
+
+
+@blp.route("/<string:username>", methods=["PATCH"])
+@blp.arguments(UserPatchSchema)
+@blp.response(200, UserSchema)
+def change_user(body: dict[str, Any], username: str) -> dict[str, Any]:
+    """调整用户的角色（角色@机构代码）、所在机构或管理范围；未给出的保持不变"""
+    me = principal()
+    placement = None
+    if "organisation" in body or "admin_organisation" in body:
+        placement = accounts.Placement(
+            body.get("organisation"),
+            body.get("admin_organisation"),
+            keep_organisation="organisation" not in body,
+            keep_admin_organisation="admin_organisation" not in body,
+        )
+    user = accounts.change_user(container().db, me, username, body.get("roles"), placement)
+    return _shown(user)

@@ -15,7 +15,8 @@ from service.config import Settings
 from service.domain.own_records import has_valid_check_digit, normalise_id_number
 from service.security import hash_password, id_number_digest, new_token, token_digest, verify_password
 from service.services import audit, organisations
-from service.services.errors import Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
+from service.services.authorization import require_admin
+from service.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from service.services.principal import Principal
 from service.store.db import Database
 from service.store.models import ApiToken, LoginFailure, Organisation, Role, RoleGrant, User
@@ -157,6 +158,47 @@ def _save_user(
         return grant_specs(user)
 
 
+def change_user(
+    db: Database,
+    manager: Principal,
+    username: str,
+    roles: list[str] | None = None,
+    placement: Placement | None = None,
+) -> User:
+    """An admin reassigns someone: their roles (角色@机构代码, replacing the old ones) and where
+    they work; what is not given stays. Open tasks stay where they were resolved."""
+    require_admin(manager, "修改用户的角色和机构")
+    with db.transaction(write=True) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"用户 {username} 不存在，请核对用户名")
+        _check_within_reach(manager, user.grants, [user.organisation_id], global_admin=False)
+        if roles is not None:
+            user.grants = _grants(session, roles)
+        if placement is not None:
+            placement.apply(session, user)
+        _check_within_reach(
+            manager,
+            user.grants,
+            [user.organisation_id, user.admin_organisation_id],
+            global_admin=user.is_admin and user.admin_organisation_id is None,
+        )
+        session.flush()
+        audit.record(
+            session,
+            manager.username,
+            "user.saved",
+            username=username,
+            roles=grant_specs(user),
+            admin=user.is_admin,
+        )
+        session.refresh(user)
+        for grant in user.grants:
+            session.expunge(grant)
+        session.expunge(user)
+        return user
+
+
 @dataclass(frozen=True)
 class Placement:
     """Where a user works (their cases' default organisation) and, for an admin, the tree they
@@ -164,16 +206,20 @@ class Placement:
 
     organisation: str | None = None
     admin_organisation: str | None = None
+    keep_organisation: bool = False  # a change that leaves the workplace as it is
+    keep_admin_organisation: bool = False
 
     def apply(self, session: Session, user: User) -> None:
-        user.organisation_id = (
-            organisations.by_code(session, self.organisation).id if self.organisation else None
-        )
-        user.admin_organisation_id = (
-            organisations.by_code(session, self.admin_organisation, "admin_organisation").id
-            if self.admin_organisation
-            else None
-        )
+        if not self.keep_organisation:
+            user.organisation_id = (
+                organisations.by_code(session, self.organisation).id if self.organisation else None
+            )
+        if not self.keep_admin_organisation:
+            user.admin_organisation_id = (
+                organisations.by_code(session, self.admin_organisation, "admin_organisation").id
+                if self.admin_organisation
+                else None
+            )
 
 
 def _id_number_digest(id_number: str) -> str:
@@ -392,6 +438,11 @@ def principal_for_token(db: Database, token: str) -> Principal:
         if row.expires_at is not None and row.expires_at < utcnow():
             raise Unauthorized("令牌已过期，请重新登录")
         return _principal(session, row.user, row.organisation_id)
+
+
+def principal_of(session: Session, user: User) -> Principal:
+    """Who a user is when they act (their roles where they hold them), without a token."""
+    return _principal(session, user, None)
 
 
 def _principal(session: Session, user: User, token_scope: int | None) -> Principal:

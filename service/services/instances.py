@@ -178,6 +178,18 @@ def startable(app: Container, principal: Principal) -> list[ProcessDefinition]:
     return result
 
 
+def start_places(
+    app: Container, principal: Principal, definition: ProcessDefinition
+) -> list[tuple[str, str]]:
+    """(code, name) of each organisation the principal may start the process in, their own first."""
+    allowed = [
+        org for org in _start_candidates(principal) if _refusal_at(app, principal, definition, org) is None
+    ]
+    with app.db.transaction() as session:
+        shown = organisations.names(session, allowed)
+    return [(shown[org].code, shown[org].name) for org in allowed if org in shown]
+
+
 def _check_may_start(app: Container, principal: Principal, definition: ProcessDefinition) -> None:
     """May start a case of the process somewhere (the start page lists it)."""
     if not any(_refusal_at(app, principal, definition, org) is None for org in _start_candidates(principal)):

@@ -105,8 +105,23 @@ def code_of(db: Database, organisation_id: int | None) -> str | None:
         return None
     if organisation_id not in _codes:
         with db.transaction() as session:
-            _codes.update(session.execute(select(Organisation.id, Organisation.code)).tuples().all())
+            _codes.update(
+                {org_id: code for org_id, code in session.execute(select(Organisation.id, Organisation.code))}
+            )
     return _codes.get(organisation_id)
+
+
+def name_of(db: Database, organisation_id: int | None) -> str:
+    """An organisation's name as it is now (names may change; one indexed read)."""
+    if organisation_id is None:
+        return ""
+    with db.transaction() as session:
+        return session.scalar(select(Organisation.name).where(Organisation.id == organisation_id)) or ""
+
+
+def forget_codes() -> None:
+    """For a database whose organisations were deleted behind the service's back (tests)."""
+    _codes.clear()
 
 
 def list_organisations(db: Database) -> list[Organisation]:

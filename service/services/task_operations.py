@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.container import Container
@@ -36,7 +36,7 @@ from service.domain.task_operations import (
     urge_wait_seconds,
 )
 from service.engine.task_properties import user_task_properties
-from service.services import audit, audit_trail
+from service.services import accounts, audit, audit_trail, organisations
 from service.services.authorization import require_not_observer
 from service.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from service.services.instances import check_data, check_size, reserved_data_names, visible_instance
@@ -51,6 +51,7 @@ from service.store.models import (
     OutboxEvent,
     ProcessDefinition,
     Role,
+    RoleGrant,
     Task,
     TaskComment,
     TaskGrant,
@@ -292,17 +293,7 @@ def cc(
                 "不能抄送给应聘一方，也不能抄送给不存在的角色：" + "、".join([*applicants, *bad_roles]),
                 errors={"users" if applicants else "roles": [*applicants, *bad_roles]},
             )
-        members = (
-            session.scalars(
-                select(User.username)
-                .join(User.roles)
-                .where(Role.name.in_(roles), User.active.is_(True), User.is_system.is_(False))
-                .order_by(User.username)
-                .distinct()
-            ).all()
-            if roles
-            else []
-        )
+        members = _role_members(session, instance, roles)
         unread = session.scalars(
             select(CcItem.recipient).where(CcItem.task_id == task.id, CcItem.status == "unread")
         ).all()
@@ -400,9 +391,13 @@ def urge(app: Container, principal: Principal, task_id: str, message: str | None
     message = clean_text(message) or "请尽快办理"
     with app.db.transaction(write=True) as session:
         task, instance = _lock(app, session, principal, task_id, "催办", visible=_may_see_case)
-        deciding = _deciding_roles(session, instance.id)
+        deciding, held = _deciding_roles(session, instance.id, principal)
         if not may_urge(
-            principal.username, principal.roles, principal.is_admin, instance.started_by, deciding
+            principal.username,
+            held,
+            principal.administers(instance.organisation_id),
+            instance.started_by,
+            deciding,
         ):
             raise Forbidden(
                 f"只有流程发起人（{instance.started_by}）、在本案件中办理任务的角色或管理员可以催办「{task.title}」"
@@ -463,9 +458,13 @@ def may_urge_case(app: Container, principal: Principal, instance_id: str) -> boo
         instance = session.get(Instance, instance_id)
         if instance is None:
             return False
-        deciding = _deciding_roles(session, instance.id)
+        deciding, held = _deciding_roles(session, instance.id, principal)
         return may_urge(
-            principal.username, principal.roles, principal.is_admin, instance.started_by, deciding
+            principal.username,
+            held,
+            principal.administers(instance.organisation_id),
+            instance.started_by,
+            deciding,
         )
 
 
@@ -607,8 +606,26 @@ def _check_receiver(
         verb,
     )
     refusal = refusal or sibling_refusal(username, _sibling_holders(session, task), task.title, verb)
+    if not _anyone_allowed(session, instance, task):
+        refusal = refusal or _elsewhere_refusal(session, user, task, username, verb)
     if refusal:
         raise Invalid(refusal, errors={"to_user": [refusal]})
+
+
+def _elsewhere_refusal(
+    session: Session, user: User | None, task: Task, username: str, verb: str
+) -> str | None:
+    """The receiver holds the task's role, but in another organisation than the one it went to
+    (企业人事 of another enterprise)."""
+    where = {g.value: g.organisation_id for g in task.grants if g.kind == "role"}
+    if user is None or not where:
+        return None
+    receiver = accounts.principal_of(session, user)
+    if not set(where) & receiver.roles or any(receiver.acts_as(r, org) for r, org in where.items()):
+        return None
+    names = organisations.names(session, where.values())
+    places = "、".join(sorted({names[org].name for org in where.values() if org in names}))
+    return f"{username} 不在「{places}」担任本任务的办理角色，只能{verb}给该机构中担任这些角色的用户"
 
 
 def _sibling_holders(session: Session, task: Task) -> set[str]:
@@ -648,16 +665,41 @@ def _move_personal_grant(task: Task, transferor: str, to_user: str) -> None:
                 task.grants.append(TaskGrant(kind="user", value=to_user))
 
 
-def _deciding_roles(session: Session, instance_id: str) -> set[str]:
-    roles = set(
+def _role_members(session: Session, instance: Instance, roles: list[str]) -> list[str]:
+    """The people of each role where the case's steps of that role would go: the nearest
+    organisation from the case's upwards holding it (issue 12)."""
+    resolver = organisations.RoleResolver(session)
+    wanted = [(role, resolver.resolve(role, instance.organisation_id)) for role in roles]
+    if not wanted:
+        return []
+    return list(
         session.scalars(
-            select(TaskGrant.value)
-            .join(Task, Task.id == TaskGrant.task_id)
-            .where(Task.instance_id == instance_id, TaskGrant.kind == "role")
+            select(User.username)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .join(Role, Role.id == RoleGrant.role_id)
+            .where(
+                or_(*(and_(Role.name == role, RoleGrant.organisation_id == org) for role, org in wanted)),
+                User.active.is_(True),
+                User.is_system.is_(False),
+            )
+            .order_by(User.username)
+            .distinct()
         )
     )
+
+
+def _deciding_roles(session: Session, instance_id: str, principal: Principal) -> tuple[set[str], set[str]]:
+    """The roles the case's steps went to, and those of them the principal holds where the
+    step went (issue 12: 企业人事 of another enterprise decides nothing here)."""
+    granted = session.execute(
+        select(TaskGrant.value, TaskGrant.organisation_id)
+        .join(Task, Task.id == TaskGrant.task_id)
+        .where(Task.instance_id == instance_id, TaskGrant.kind == "role")
+    ).all()
+    roles = {role for role, _ in granted}
     roles |= {r for r in session.scalars(select(Task.role).where(Task.instance_id == instance_id)) if r}
-    return roles
+    held = {role for role, org in granted if principal.acts_as(role, org)}
+    return roles, held
 
 
 def _personal(task: Task) -> bool:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from flask import Flask
 
 from service.config import Settings
+from service.services import organisations
 from service.web import present
 from service.web.auth import csrf_token, current_principal
 from service.web.secret import session_key
@@ -33,6 +34,9 @@ def init_web(app: Flask, settings: Settings) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_principal=current_principal)
     app.jinja_env.filters.update(
-        beijing=present.beijing, day_text=present.day_text, value_text=present.value_text
+        beijing=present.beijing,
+        day_text=present.day_text,
+        value_text=present.value_text,
+        organisation_name=lambda org_id: organisations.name_of(app.extensions["xuanpin"].db, org_id),
     )
     app.jinja_env.globals.update(due_text=present.due_text)

@@ -163,7 +163,10 @@ def unclaim(task_id: str) -> Any:
 @bp.route("/start")
 @login_required
 def start_page() -> Any:
-    return render_template("start.html", definitions=instances.startable(container(), current_principal()))
+    app, principal = container(), current_principal()
+    definitions = instances.startable(app, principal)
+    places = {d.key: instances.start_places(app, principal, d) for d in definitions}
+    return render_template("start.html", definitions=definitions, places=places)
 
 
 @bp.route("/start/<key>", methods=["POST"])
@@ -177,6 +180,7 @@ def start(key: str) -> Any:
         request.form.get("business_key") or None,
         {},
         request.form.get("source_instance_id") or None,
+        request.form.get("organisation") or None,
     )
     flash("已发起", "success")
     mine = [t for t in instances.open_tasks_of(app, instance.id) if tasks.can_act(principal, t)]
