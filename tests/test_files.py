@@ -278,9 +278,9 @@ def test_fh07_retention_removes_the_files_only_purged_cases_refer_to(api, db, se
     assert_problem(api.get(f"/api/v1/files/{only_old['file_id']}", user="admin"), 404)
     for kept in (shared, loose):
         assert api.get(f"/api/v1/files/{kept['file_id']}", user="admin").status_code == 200
-    purge = api.get("/api/v1/audit", query_string={"instance_id": old, "action": "retention.purged"}).json[
-        "items"
-    ]
+    purge = api.get(
+        "/api/v1/audit", query_string={"instance_id": old, "action": "retention.purged"}
+    ).json["items"]
     assert [event["detail"]["files"] for event in purge] == [1]
 
 

@@ -49,6 +49,13 @@ CONTENT_CHECKED = {
     "GET /api/v1/audit",
     # `after` takes only a cursor the service gave out as next_cursor (422 otherwise).
     "GET /api/v1/tasks",
+    # An organisation code (角色@机构代码, organisation, parent) must name an existing
+    # organisation: an invented one is refused with 422 naming the field.
+    "POST /api/v1/users",
+    "PATCH /api/v1/users/{username}",
+    "POST /api/v1/tokens",
+    "POST /api/v1/organisations",
+    "GET /api/v1/instances",
 }
 
 

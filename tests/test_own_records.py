@@ -320,7 +320,10 @@ def test_admin_creates_a_linked_candidate_account_over_the_api(api):
         "username": "shenqingren-ceshi",
         "display_name": "测试应聘人",
         "roles": ["应聘者"],
+        "grants": ["应聘者@default"],
+        "organisation": None,
         "admin": False,
+        "admin_organisation": None,
         "id_number_linked": True,
     }
     assert "password" not in created.get_data(as_text=True)

@@ -97,7 +97,9 @@ def upload_file() -> Any:
             f"上传内容超过上限 {files.size_words(limit)}；请压缩或分开上传", limit_bytes=limit
         ) from None
     if upload is None:
-        raise Invalid("请以 multipart/form-data 上传，文件放在字段 file 中", errors={"file": ["缺少文件"]})
+        raise Invalid(
+            "请以 multipart/form-data 上传，文件放在字段 file 中", errors={"file": ["缺少文件"]}
+        )
     limit = container().settings.max_upload_bytes
     content = upload.stream.read(limit + 1)  # one byte more tells "too large" without reading it all
     return files.upload(container(), principal(), upload.filename, content)

@@ -24,6 +24,7 @@ from service.services.visibility import (
     instance_visible,
     oversees,
     personal_data_view,
+    sees_everything,
     task_visible,
 )
 from service.store.models import FileReference, Instance, ProcessDefinition, StoredFile, Task
@@ -141,14 +142,13 @@ def may_read(
     """The uploader, admins and observers; otherwise whoever may read a task whose submitted
     data, or a case whose data, refers to the file — as much of it as they may read (X-05: a
     file in a personal field is not theirs to read when the field is withheld from them)."""
-    # A global admin reads any file; an overseer those of the cases overseen (below).
     if stored.uploaded_by == principal.username or oversees(principal, observer_roles, None):
-        return True
+        return True  # a global admin reads any file
     referring = session.execute(
         select(FileReference.instance_id, FileReference.task_id).where(FileReference.file_id == stored.id)
     ).all()
-    if not referring:
-        return False
+    if not referring:  # in no case yet: observers too; once in cases, those they oversee (below)
+        return sees_everything(principal, observer_roles)
     task_ids = {task_id for _, task_id in referring if task_id}
     instance_ids = {instance_id for instance_id, _ in referring}
     definitions: dict[int, ProcessDefinition] = {}
