@@ -19,6 +19,7 @@ from service.api import (
     health,
     instances,
     me,
+    messages,
     openapi,
     problems,
     reports,
@@ -94,6 +95,7 @@ def init_api(app: Flask) -> Api:
         engine_rest,
         case_operations,
         account_operations,
+        messages,
     ):
         api.register_blueprint(module.blp)
     app.before_request(authenticate_request)

@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "timer.fired": "定时器到期",
     "timer.failed": "定时器执行出错",
     "message.thrown": "发出消息",
+    "message.received": "接收外部消息",
     "deadlines.recomputed": "按日历调整重算期限",
     "deadlines.recompute_failed": "按新日历重算期限失败",
     "work.interrupted": "工作进程被终止，办理中断",
