@@ -116,6 +116,8 @@ class Settings:
     webhook_retry_first_seconds: float = 30.0
     webhook_retry_period_seconds: float = 3 * 24 * 3600.0
     webhook_timeout_seconds: float = 10.0
+    # How often the scheduler delivers due webhook events (and finds overdue tasks).
+    webhook_sweep_seconds: float = 5.0
     # After a secret rotation the old secret signs too, for this long.
     webhook_rotation_overlap_hours: float = 24.0
     # E-mail notifications: off while smtp_host is empty.
@@ -160,6 +162,7 @@ class Settings:
             webhook_retry_first_seconds=float(env.get("XUANPIN_WEBHOOK_RETRY_FIRST_SECONDS", "30")),
             webhook_retry_period_seconds=float(env.get("XUANPIN_WEBHOOK_RETRY_PERIOD_SECONDS", "259200")),
             webhook_timeout_seconds=float(env.get("XUANPIN_WEBHOOK_TIMEOUT_SECONDS", "10")),
+            webhook_sweep_seconds=float(env.get("XUANPIN_WEBHOOK_SWEEP_SECONDS", "5")),
             webhook_rotation_overlap_hours=float(env.get("XUANPIN_WEBHOOK_ROTATION_HOURS", "24")),
             smtp_host=env.get("XUANPIN_SMTP_HOST", ""),
             smtp_port=int(env.get("XUANPIN_SMTP_PORT", "25")),

@@ -598,9 +598,13 @@ class WebhookEvent(Base):
     event_id: Mapped[str] = mapped_column(String(40), unique=True)
     type: Mapped[str] = mapped_column(String(50))
     instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(BigInteger)
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+    __table_args__ = (Index("ix_webhook_events_task_type", "task_id", "type"),)
 
 
 class WebhookDelivery(Base):
@@ -616,7 +620,8 @@ class WebhookDelivery(Base):
     status: Mapped[str] = mapped_column(String(20))  # pending | delivered | dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
-    give_up_at: Mapped[datetime]
+    # Retries run for the configured period from here (the first try, or a redelivery).
+    retry_from: Mapped[datetime]
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None]
     last_status: Mapped[int | None] = mapped_column(Integer)

@@ -74,6 +74,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(length=40), nullable=False),
         sa.Column("type", sa.String(length=50), nullable=False),
         sa.Column("instance_id", sa.String(length=36), nullable=True),
+        sa.Column("task_id", sa.String(length=36), nullable=True),
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", _AT, nullable=False),
@@ -81,6 +82,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id"),
     )
     op.create_index(op.f("ix_webhook_events_instance_id"), "webhook_events", ["instance_id"], unique=False)
+    op.create_index("ix_webhook_events_task_type", "webhook_events", ["task_id", "type"], unique=False)
     op.create_table(
         "webhooks",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -106,7 +108,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", _AT, nullable=False),
-        sa.Column("give_up_at", _AT, nullable=False),
+        sa.Column("retry_from", _AT, nullable=False),
         sa.Column("claimed_by", sa.String(length=100), nullable=True),
         sa.Column("claimed_until", _AT, nullable=True),
         sa.Column("last_status", sa.Integer(), nullable=True),
