@@ -38,7 +38,7 @@ def http_receiver(*answers: tuple[int, str]) -> Iterator[Receiver]:
     receiver.answers.extend(answers)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:  # http.server calls it by this name
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             item = Received({k.lower(): v for k, v in self.headers.items()}, body)
             if receiver.on_request is not None:

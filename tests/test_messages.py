@@ -18,16 +18,22 @@ WAITING = (
 <bpmn:message id="M3" name="撤回申请" /><bpmn:message id="M4" name="提醒" />
 <bpmn:process id="buliao" name="补材料" isExecutable="true">
 <bpmn:startEvent id="s" />
-<bpmn:intermediateCatchEvent id="c" name="等待材料"><bpmn:messageEventDefinition messageRef="M1" /></bpmn:intermediateCatchEvent>
+<bpmn:intermediateCatchEvent id="c" name="等待材料">
+<bpmn:messageEventDefinition messageRef="M1" /></bpmn:intermediateCatchEvent>
 <bpmn:receiveTask id="r" name="等待省国资委意见" messageRef="M2" />
 <bpmn:userTask id="u" name="审核" camunda:candidateGroups="工作组" />
-<bpmn:boundaryEvent id="b" attachedToRef="u" cancelActivity="true"><bpmn:messageEventDefinition messageRef="M3" /></bpmn:boundaryEvent>
-<bpmn:boundaryEvent id="n" attachedToRef="u" cancelActivity="false"><bpmn:messageEventDefinition messageRef="M4" /></bpmn:boundaryEvent>
+<bpmn:boundaryEvent id="b" attachedToRef="u" cancelActivity="true">
+<bpmn:messageEventDefinition messageRef="M3" /></bpmn:boundaryEvent>
+<bpmn:boundaryEvent id="n" attachedToRef="u" cancelActivity="false">
+<bpmn:messageEventDefinition messageRef="M4" /></bpmn:boundaryEvent>
 <bpmn:userTask id="t" name="知悉提醒" camunda:candidateGroups="工作组" />
 <bpmn:endEvent id="e" /><bpmn:endEvent id="e2" name="已撤回" /><bpmn:endEvent id="e3" />
-<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="c" /><bpmn:sequenceFlow id="f2" sourceRef="c" targetRef="r" />
-<bpmn:sequenceFlow id="f3" sourceRef="r" targetRef="u" /><bpmn:sequenceFlow id="f4" sourceRef="u" targetRef="e" />
-<bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="e2" /><bpmn:sequenceFlow id="f6" sourceRef="n" targetRef="t" />
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="c" />
+<bpmn:sequenceFlow id="f2" sourceRef="c" targetRef="r" />
+<bpmn:sequenceFlow id="f3" sourceRef="r" targetRef="u" />
+<bpmn:sequenceFlow id="f4" sourceRef="u" targetRef="e" />
+<bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="e2" />
+<bpmn:sequenceFlow id="f6" sourceRef="n" targetRef="t" />
 <bpmn:sequenceFlow id="f7" sourceRef="t" targetRef="e3" />
 </bpmn:process></bpmn:definitions>"""
 ).encode()
@@ -39,7 +45,8 @@ STARTED = (
 <bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="MS" /></bpmn:startEvent>
 <bpmn:userTask id="u" name="受理申报" camunda:candidateGroups="工作组" />
 <bpmn:endEvent id="e" />
-<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="u" /><bpmn:sequenceFlow id="f2" sourceRef="u" targetRef="e" />
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="u" />
+<bpmn:sequenceFlow id="f2" sourceRef="u" targetRef="e" />
 </bpmn:process></bpmn:definitions>"""
 ).encode()
 
@@ -109,7 +116,8 @@ def test_boundary_messages_interrupt_or_not_a_waiting_task(api):
     assert _send(api, headers, name="提醒", business_key="BL-9").status_code == 200
     assert _titles(api, case) == ["审核", "知悉提醒"]
     # Interrupting: the withdrawal cancels the waiting review.
-    assert _send(api, headers, name="撤回申请", business_key="BL-9", data={"liyou": "本人撤回"}).status_code == 200
+    withdrawal = _send(api, headers, name="撤回申请", business_key="BL-9", data={"liyou": "本人撤回"})
+    assert withdrawal.status_code == 200
     assert _titles(api, case) == ["知悉提醒"]
     detail = api.get(f"/api/v1/instances/{case}").json
     assert detail["data"]["liyou"] == "本人撤回"

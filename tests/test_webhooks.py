@@ -59,7 +59,8 @@ def _deliver(app, until=lambda: True, rounds: int = 200) -> None:
 
 def _verify(received, secret: str = SECRET) -> bool:
     key = base64.b64decode(secret.removeprefix("whsec_"))
-    signed = f"{received.headers['webhook-id']}.{received.headers['webhook-timestamp']}.".encode() + received.body
+    headers = received.headers
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + received.body
     expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
     return expected in received.headers["webhook-signature"].split(" ")
 
@@ -91,12 +92,14 @@ def test_events_are_signed_ordered_and_describe_the_task(api, app):
     assert created["task"]["title"] == "资格审查" and created["task"]["candidate_roles"] == ["工作组"]
     assert created["task"]["links"]["pc"] == f"{BASE}/tasks/{created['task']['id']}"
     [todo] = created["todos"]
-    assert (todo["receiver"], todo["state"], todo["title"]) == ("gongzuozu", "pending", "资格审查流程：资格审查（SC-1）")
+    assert (todo["receiver"], todo["state"]) == ("gongzuozu", "pending")
+    assert todo["title"] == "资格审查流程：资格审查（SC-1）"
     completed = bodies[2]["data"]
     assert completed["actor"] == "gongzuozu" and completed["task"]["completed_by"] == "gongzuozu"
     assert [t["state"] for t in completed["todos"]] == ["done"]
     # A wrong secret does not verify.
-    assert not _verify(receiver.requests[0], "whsec_" + base64.b64encode(b"another-secret-of-32-bytes-long!").decode())
+    other = "whsec_" + base64.b64encode(b"another-secret-of-32-bytes-long!").decode()
+    assert not _verify(receiver.requests[0], other)
 
 
 def test_a_failing_receiver_gets_the_same_event_id_until_it_succeeds(api, app):
@@ -146,10 +149,11 @@ def test_retries_stop_after_the_period(api, app, db):
             from sqlalchemy import text
 
             session.execute(text("UPDATE webhook_deliveries SET retry_from = '2000-01-01 00:00:00'"))
-        _deliver(app, lambda: sql_count(db, "SELECT count(*) FROM webhook_deliveries WHERE status = 'dead'") == 1)
+        dead = "SELECT count(*) FROM webhook_deliveries WHERE status = 'dead'"
+        _deliver(app, lambda: sql_count(db, dead) == 1)
     assert len(receiver.requests) == 1
-    [dead] = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries", query_string={"status": "dead"}).json["items"]
-    assert dead["last_status"] == 500
+    listed = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries", query_string={"status": "dead"})
+    assert [item["last_status"] for item in listed.json["items"]] == [500]
 
 
 def test_key_rotation_signs_with_both_secrets(api, app):

@@ -203,11 +203,13 @@ def _write_events(session: Session) -> None:
         if change.actor is None:
             change.actor = actors.get((change.task_id, _AUDIT_OF.get(change.type, "")), "engine")
         data = context.describe(change)
+        if change.type in ("cc.created", "cc.read") and change.task_id:
+            data["todos"] = todos.sync_cc(session, context.task(change.task_id), context, version)
         if change.task_id and last_of_task.get(change.task_id) == index:
             # The to-do rows follow the task as it stands at the end of the transaction.
-            data["todos"] = todos.sync(session, context.task(change.task_id), context, version)
-        elif change.type in ("cc.created", "cc.read") and change.task_id:
-            data["todos"] = todos.sync_cc(session, context.task(change.task_id), context, version)
+            data["todos"] = data.get("todos", []) + todos.sync(
+                session, context.task(change.task_id), context, version
+            )
         event_id = f"evt_{uuid.uuid4().hex}"
         payload = {
             "id": event_id,
