@@ -24,6 +24,7 @@ from service.timeutil import utcnow
 
 HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)
+ABANDONED = timedelta(minutes=15)
 _COVERED = re.compile(r"^/api/v1/(instances|messages|tasks/[^/]+/[a-z_-]+)$")
 _RECORD = "idempotency_record"
 
@@ -50,7 +51,12 @@ def check() -> Response | None:
                 delete(IdempotencyRecord).where(
                     IdempotencyRecord.principal == caller.username,
                     IdempotencyRecord.key == key,
-                    IdempotencyRecord.created_at < now - TTL,
+                    # Past its 24 hours, or "in progress" far longer than a request lasts (its worker died).
+                    (IdempotencyRecord.created_at < now - TTL)
+                    | (
+                        IdempotencyRecord.status_code.is_(None)
+                        & (IdempotencyRecord.created_at < now - ABANDONED)
+                    ),
                 )
             )
             found = session.scalar(
@@ -96,4 +102,3 @@ def store(response: Response) -> Response:
             record.response_body = response.get_data(as_text=True)
             record.content_type = response.content_type
     return response
-
