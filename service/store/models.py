@@ -603,7 +603,6 @@ class WebhookEvent(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-
     __table_args__ = (Index("ix_webhook_events_task_type", "task_id", "type"),)
 
 
