@@ -376,3 +376,13 @@ def calendar_show(year: int) -> None:
         weekday = "一二三四五六日"[day.day.weekday()]
         kind = _KIND_NAMES.get(day.kind, day.kind)
         click.echo(f"{day.day.isoformat()}  周{weekday}  {kind}  {day.note}  [{day.source}]")
+
+
+def _add_oa_commands() -> None:
+    from service.cli_oa import contacts, webhooks
+
+    main.add_command(webhooks)
+    main.add_command(contacts)
+
+
+_add_oa_commands()

@@ -109,6 +109,24 @@ class Settings:
     retention_days: int | None = None
     # 催办: the same task may be urged once per this many minutes.
     urge_interval_minutes: int = 30
+    # OA integration (README「OA 集成」): the address people open the service at, for the links
+    # in to-dos and e-mails (empty: links are relative paths).
+    public_base_url: str = ""
+    # Webhook retries: the first wait, doubled per try with jitter, for at most the period.
+    webhook_retry_first_seconds: float = 30.0
+    webhook_retry_period_seconds: float = 3 * 24 * 3600.0
+    webhook_timeout_seconds: float = 10.0
+    # How often the scheduler delivers due webhook events (and finds overdue tasks).
+    webhook_sweep_seconds: float = 5.0
+    # After a secret rotation the old secret signs too, for this long.
+    webhook_rotation_overlap_hours: float = 24.0
+    # E-mail notifications: off while smtp_host is empty.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -140,5 +158,17 @@ class Settings:
             cookie_secure=_bool(env.get("XUANPIN_COOKIE_SECURE"), False),
             retention_days=_retention_days(env.get("XUANPIN_RETENTION_DAYS")),
             urge_interval_minutes=int(env.get("XUANPIN_URGE_INTERVAL_MINUTES", "30")),
+            public_base_url=env.get("XUANPIN_PUBLIC_BASE_URL", "").rstrip("/"),
+            webhook_retry_first_seconds=float(env.get("XUANPIN_WEBHOOK_RETRY_FIRST_SECONDS", "30")),
+            webhook_retry_period_seconds=float(env.get("XUANPIN_WEBHOOK_RETRY_PERIOD_SECONDS", "259200")),
+            webhook_timeout_seconds=float(env.get("XUANPIN_WEBHOOK_TIMEOUT_SECONDS", "10")),
+            webhook_sweep_seconds=float(env.get("XUANPIN_WEBHOOK_SWEEP_SECONDS", "5")),
+            webhook_rotation_overlap_hours=float(env.get("XUANPIN_WEBHOOK_ROTATION_HOURS", "24")),
+            smtp_host=env.get("XUANPIN_SMTP_HOST", ""),
+            smtp_port=int(env.get("XUANPIN_SMTP_PORT", "25")),
+            smtp_user=env.get("XUANPIN_SMTP_USER", ""),
+            smtp_password=env.get("XUANPIN_SMTP_PASSWORD", ""),
+            smtp_from=env.get("XUANPIN_SMTP_FROM", ""),
+            smtp_starttls=_bool(env.get("XUANPIN_SMTP_STARTTLS"), False),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -12,6 +12,7 @@ from service.domain.workdays import add_workdays
 from service.engine.runtime import ProcessEngine
 from service.engine.script_limits import ScriptLimits, platform_read
 from service.engine.timers import calendar_helpers
+from service.services import outbox as _outbox  # noqa: F401 (registers the outbox's listeners)
 from service.services.calendar_cache import CalendarCache
 from service.store.db import Database
 from service.timeutil import utcnow

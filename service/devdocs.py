@@ -72,6 +72,12 @@ ENGINE_VARIABLES = {
         "后一个签批步骤覆盖前一个的结果。",
         "设有 xuanpin:signOff 的多实例步骤（引擎写入）",
     ),
+    "xiaoxi": (
+        "收到的消息",
+        "接收消息的步骤（消息中间事件、接收任务、边界消息事件、消息启动事件）未设 camunda:resultVariable 时，"
+        "最近一次经 POST /api/v1/messages 送达的消息的 data 整体；data 中各项同时直接写入案件数据。",
+        "接收消息的步骤（引擎写入）",
+    ),
 }
 ENGINE_SECTION = ("引擎按流程图设置写入的变量（所有流程）", "engine")
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from service.container import Container
-from service.services import interruptions, timers
+from service.services import interruptions, timers, webhook_delivery
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,14 @@ class TimerScheduler:
         # Runs at once: timers that fell due while the service was down fire right after start-up.
         scheduler.add_job(
             self.tick, "interval", seconds=self.sweep_seconds, id="sweep", next_run_time=datetime.now(UTC)
+        )
+        # Webhooks in their own job: a slow receiver never holds up a due timer.
+        scheduler.add_job(
+            self.deliver_webhooks,
+            "interval",
+            seconds=self.app.settings.webhook_sweep_seconds,
+            id="webhooks",
+            next_run_time=datetime.now(UTC),
         )
         scheduler.start()
         self._scheduler = scheduler
@@ -55,6 +63,13 @@ class TimerScheduler:
                 fired = 0
             self._plan(timers.next_due(self.app))
             return fired
+
+    def deliver_webhooks(self) -> int:
+        try:
+            return webhook_delivery.tick(self.app, self.worker)
+        except Exception:
+            log.exception("webhook delivery failed")
+            return 0
 
     def notify(self, due_at: datetime) -> None:
         """A timer was just created here: wake for it if it is earlier than the next wake."""

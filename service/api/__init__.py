@@ -17,8 +17,11 @@ from service.api import (
     files,
     guard,
     health,
+    idempotency,
     instances,
+    integration,
     me,
+    messages,
     openapi,
     organisations,
     problems,
@@ -96,10 +99,15 @@ def init_api(app: Flask) -> Api:
         engine_rest,
         case_operations,
         account_operations,
+        messages,
+        integration,
     ):
         api.register_blueprint(module.blp)
     app.before_request(authenticate_request)
     app.before_request(files.allow_upload_size)  # before the gate reads an upload's form
     # After authentication (a stranger's body is not worth parsing), before any route.
     app.before_request(guard.check_request)
+    # Last: only a well-formed request of a known caller takes an Idempotency-Key.
+    app.before_request(idempotency.check)
+    app.after_request(idempotency.store)
     return api

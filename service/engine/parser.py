@@ -13,9 +13,12 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import ReceiveTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -44,10 +47,19 @@ class AssignmentUserTaskParser(UserTaskParser):
         return extensions
 
 
+class CamundaReceiveTaskParser(CamundaEventDefinitionParser, ReceiveTaskParser):
+    """A receive task waits for a message as a Camunda message event does (its payload and
+    result variable), so its definition serializes like the message events'."""
+
+    def create_task(self):  # type: ignore[no-untyped-def]
+        return ReceiveTaskParser.create_task(self)
+
+
 class XuanpinParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (AssignmentUserTaskParser, UserTask),
+        full_tag("receiveTask"): (CamundaReceiveTaskParser, ReceiveTask),
     }
 
 

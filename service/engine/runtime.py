@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from service.domain.plain_data import ENGINE, find_problem
 from service.domain.refusal import Refusal
+from service.engine import messages as message_events
 from service.engine import multi_instance, rewind, sign_off
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.engine.parser import VARIABLE, normalise_timer_expression, split_list
@@ -367,6 +368,19 @@ class WorkflowRun:
             messages.append((event.event_definition.name, _json_safe({"v": payload})["v"]))
         return messages
 
+    def waiting_messages(self) -> list[str]:
+        """Names of the outside messages the instance waits for (message correlation)."""
+        return [] if self.completed else message_events.waiting_messages(self.workflow)
+
+    def receive_message(self, name: str, data: Mapping[str, Any]) -> int:
+        """Deliver an outside message to the steps waiting for it and run on; returns how many
+        steps caught it (0: nothing waited, nothing changed)."""
+        with _explained():
+            caught = message_events.deliver(self.workflow, name, data)
+        if caught:
+            self.advance()
+        return caught
+
     def waiting_timers(self) -> list[TimerView]:
         return waiting_timers(self.workflow)
 
@@ -460,6 +474,11 @@ class ProcessEngine:
         run = WorkflowRun(workflow, self)
         run.advance()
         return run
+
+    def start_messages(self, version_id: int, spec_source: SpecSource) -> list[str]:
+        """The messages that start an instance of this version (message start events)."""
+        spec, _subprocess_specs = self._specs_for(version_id, spec_source)
+        return message_events.start_messages(spec)
 
     def load(self, version_id: int, spec_source: SpecSource, state: str) -> WorkflowRun:
         spec, subprocess_specs = self._specs_for(version_id, spec_source)

@@ -55,6 +55,11 @@ def record(
     )
 
 
+def pending(session: Session) -> list[_Pending]:
+    """The events recorded in the transaction so far (services/outbox.py derives from them)."""
+    return list(session.info.get(_PENDING, []))
+
+
 def mark(session: Session) -> int:
     """Where the transaction's events stand now, for `discard_since`."""
     return len(session.info.get(_PENDING, []))

@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -122,6 +122,31 @@ def name_of(db: Database, organisation_id: int | None) -> str:
 def forget_codes() -> None:
     """For a database whose organisations were deleted behind the service's back (tests)."""
     _codes.clear()
+
+
+def role_holders(session: Session, role: str, organisation_id: int) -> list[str]:
+    """The active people who hold `role` in that organisation: there, or above it with its
+    subordinates. (A task's role was resolved to the organisation; these are its people.)"""
+    org = session.get(Organisation, organisation_id)
+    above = org.ancestor_ids[1:] if org is not None else []
+    return list(
+        session.scalars(
+            select(User.username)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .join(Role, Role.id == RoleGrant.role_id)
+            .where(
+                Role.name == role,
+                or_(
+                    RoleGrant.organisation_id == organisation_id,
+                    and_(RoleGrant.organisation_id.in_(above), RoleGrant.with_subordinates.is_(True)),
+                ),
+                User.active.is_(True),
+                User.is_system.is_(False),
+            )
+            .order_by(User.username)
+            .distinct()
+        )
+    )
 
 
 def list_organisations(db: Database) -> list[Organisation]:

@@ -19,6 +19,7 @@ from service.engine.runtime import UserTaskView, WorkflowRun
 from service.services import audit, own_records
 from service.services.accounts import check_named_users
 from service.services.errors import DataTooLarge
+from service.services.message_waits import sync_message_waits
 from service.services.organisations import RoleResolver
 from service.store.db import after_commit
 from service.store.models import Instance, OutboxEvent, Task, TaskGrant, Timer
@@ -47,6 +48,7 @@ def save_progress(
     open_tasks = _sync_tasks(app, session, instance, run, now)
     _publish_messages(session, instance, messages, now)
     _schedule_timers(app, session, instance, run, fired)
+    sync_message_waits(session, instance, run)
     return open_tasks
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.container import Container
@@ -51,7 +51,6 @@ from service.store.models import (
     OutboxEvent,
     ProcessDefinition,
     Role,
-    RoleGrant,
     Task,
     TaskComment,
     TaskGrant,
@@ -669,23 +668,11 @@ def _role_members(session: Session, instance: Instance, roles: list[str]) -> lis
     """The people of each role where the case's steps of that role would go: the nearest
     organisation from the case's upwards holding it (issue 12)."""
     resolver = organisations.RoleResolver(session)
-    wanted = [(role, resolver.resolve(role, instance.organisation_id)) for role in roles]
-    if not wanted:
-        return []
-    return list(
-        session.scalars(
-            select(User.username)
-            .join(RoleGrant, RoleGrant.user_id == User.id)
-            .join(Role, Role.id == RoleGrant.role_id)
-            .where(
-                or_(*(and_(Role.name == role, RoleGrant.organisation_id == org) for role, org in wanted)),
-                User.active.is_(True),
-                User.is_system.is_(False),
-            )
-            .order_by(User.username)
-            .distinct()
-        )
-    )
+    members = set()
+    for role in roles:
+        where = resolver.resolve(role, instance.organisation_id)
+        members |= set(organisations.role_holders(session, role, where))
+    return sorted(members)
 
 
 def _deciding_roles(session: Session, instance_id: str, principal: Principal) -> tuple[set[str], set[str]]:

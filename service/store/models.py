@@ -602,3 +602,161 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# OA integration (issue 14) ------------------------------------------------------------------
+
+
+class MessageWait(Base):
+    """That a running instance waits for an outside message by this name now (a catch event, a
+    receive task, a boundary event), kept in step with the engine on every save so correlating
+    a message is one indexed query instead of loading workflows."""
+
+    __tablename__ = "message_waits"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    definition_key: Mapped[str] = mapped_column(String(200))
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_message_waits_name_business_key", "name", "business_key"),)
+
+
+class Webhook(Base):
+    """A subscription of an outside system to events, delivered signed (Standard Webhooks)."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list] = mapped_column(JSON)
+    # whsec_<base64>; the previous secret signs too until previous_secret_until (key rotation).
+    secret: Mapped[str] = mapped_column(String(200))
+    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    previous_secret_until: Mapped[datetime | None]
+    # standard: the signed JSON event; ecology: 泛微 e-cology 统一待办 ReceiveRequestInfoByJson.
+    format: Mapped[str] = mapped_column(String(20), default="standard")
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookEvent(Base):
+    """The transactional outbox: an event written in the transaction of the change it reports.
+    `id` orders events in commit order (writers take one lock for it); `event_id` is stable
+    across redeliveries; `version` is a millisecond timestamp that only grows."""
+
+    __tablename__ = "webhook_events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    type: Mapped[str] = mapped_column(String(50))
+    instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_webhook_events_task_type", "task_id", "type"),)
+
+
+class WebhookDelivery(Base):
+    """One event to one subscription: pending until delivered, retried with backoff, dead when
+    the retry period is over (or the receiver answered 410 Gone)."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event_row_id: Mapped[int] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True)
+    # Deliveries of one key (the instance) go out one after another, in id order.
+    ordering_key: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20))  # pending | delivered | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    # Retries run for the configured period from here (the first try, or a redelivery).
+    retry_from: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None]
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[WebhookEvent] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_order", "webhook_id", "ordering_key", "status", "id"),
+    )
+
+
+class WebhookAttempt(Base):
+    """The delivery log: each try with the receiver's answer."""
+
+    __tablename__ = "webhook_attempts"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str] = mapped_column(String(100))
+
+
+class TodoItem(Base):
+    """The unified to-do (统一待办) as OA systems keep it: one row per task and receiver, with
+    the state an OA shows (pending 待办, done 已办, cc 待阅) and a version that only grows, so
+    an OA can reconcile (`GET /api/v1/todos?since=`) and drop an older update."""
+
+    __tablename__ = "todo_items"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    instance_id: Mapped[str] = mapped_column(String(36), index=True)
+    receiver: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))  # todo | cc
+    state: Mapped[str] = mapped_column(String(10))  # pending | done | cc
+    viewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str] = mapped_column(String(500))
+    process_name: Mapped[str] = mapped_column(String(300))
+    step_name: Mapped[str] = mapped_column(String(300))
+    creator: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        UniqueConstraint("task_id", "receiver", "kind", name="uq_todo_items_task_receiver_kind"),
+        Index("ix_todo_items_receiver_version", "receiver", "version"),
+        Index("ix_todo_items_version", "version"),
+    )
+
+
+class UserContact(Base):
+    """How to reach a user outside the service: the OA system's user id (to-do receiver) and
+    an e-mail address for notifications. Kept apart from the account; admins maintain it."""
+
+    __tablename__ = "user_contacts"
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    oa_user_id: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a POST sent with an Idempotency-Key, replayed for 24 hours."""
+
+    __tablename__ = "idempotency_records"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    principal: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)  # None while the first is in progress
+    response_body: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (UniqueConstraint("principal", "key", name="uq_idempotency_records_principal_key"),)
