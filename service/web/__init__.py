@@ -13,13 +13,13 @@ from datetime import timedelta
 from flask import Flask
 
 from service.config import Settings
-from service.web import present
+from service.web import present, uploads
 from service.web.auth import csrf_token, current_principal
 from service.web.secret import session_key
 
 
 def init_web(app: Flask, settings: Settings) -> None:
-    from service.web import operations  # noqa: F401  (its routes join the blueprint)
+    from service.web import file_pages, operations  # noqa: F401  (their routes join the blueprint)
     from service.web.views import bp
 
     app.config.update(
@@ -35,4 +35,9 @@ def init_web(app: Flask, settings: Settings) -> None:
     app.jinja_env.filters.update(
         beijing=present.beijing, day_text=present.day_text, value_text=present.value_text
     )
-    app.jinja_env.globals.update(due_text=present.due_text)
+    app.jinja_env.globals.update(
+        due_text=present.due_text,
+        file_slot=uploads.file_slot,
+        file_list_slot=uploads.file_list_slot,
+        max_upload_bytes=lambda: settings.max_upload_bytes,
+    )

@@ -26,7 +26,7 @@ from service.services.errors import Invalid, ServiceError, TooManyRequests, Unau
 from service.services.labels import collect_labels
 from service.web import actions
 from service.web.auth import check_csrf, current_principal, login_required, safe_next, start_session
-from service.web.formdata import form_to_data
+from service.web.uploads import read_form
 
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
@@ -115,7 +115,7 @@ def task(task_id: str) -> Any:
     errors: dict[str, list[str]] = {}
     values = detail.data
     if request.method == "POST":
-        values, errors = form_to_data(detail.form or {}, request.form)
+        values, errors = read_form(app, principal, detail.form or {})
         if not errors:
             try:
                 result = tasks.complete(app, principal, task_id, values)
