@@ -19,7 +19,7 @@ from service.web.secret import session_key
 
 
 def init_web(app: Flask, settings: Settings) -> None:
-    from service.web import file_pages, operations  # noqa: F401  (their routes join the blueprint)
+    from service.web import file_pages, operations, signer_pages  # noqa: F401  (their routes join the blueprint)
     from service.web.views import bp
 
     app.config.update(
