@@ -13,13 +13,24 @@ from datetime import timedelta
 from flask import Flask
 
 from service.config import Settings
+from service.domain import intake
+from service.services.labels import collect_labels
 from service.web import present, uploads
 from service.web.auth import csrf_token, current_principal
 from service.web.secret import session_key
 
+# Fields of a registration record (揭榜申请 / 报名登记) that are no process variable of their own.
+RECORD_LABELS = {
+    "shouli": "是否受理",
+    "hege": "资格审查合格",
+    "liyou": "理由",
+    "xuhao": "序号",
+    "shoudao_riqi": "收到日期",
+}
+
 
 def init_web(app: Flask, settings: Settings) -> None:
-    from service.web import file_pages, operations, signer_pages  # noqa: F401  (their routes join the blueprint)
+    from service.web import file_pages, operations, public_pages, signer_pages  # noqa: F401  (their routes join the blueprint)
     from service.web.views import bp
 
     app.config.update(
@@ -40,4 +51,6 @@ def init_web(app: Flask, settings: Settings) -> None:
         file_slot=uploads.file_slot,
         file_list_slot=uploads.file_list_slot,
         max_upload_bytes=lambda: settings.max_upload_bytes,
+        application_outcome=intake.outcome,
+        labels_for=lambda key: {**RECORD_LABELS, **collect_labels({}, key)},
     )
