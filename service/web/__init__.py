@@ -30,7 +30,13 @@ RECORD_LABELS = {
 
 
 def init_web(app: Flask, settings: Settings) -> None:
-    from service.web import file_pages, operations, public_pages, signer_pages  # noqa: F401  (their routes join the blueprint)
+    from service.web import (  # noqa: F401  (their routes join the blueprint)
+        admin_pages,
+        file_pages,
+        operations,
+        public_pages,
+        signer_pages,
+    )
     from service.web.views import bp
 
     app.config.update(
