@@ -14,19 +14,9 @@ from flask import Flask
 
 from service.config import Settings
 from service.domain import intake
-from service.services.labels import collect_labels
 from service.web import present, uploads
 from service.web.auth import csrf_token, current_principal
 from service.web.secret import session_key
-
-# Fields of a registration record (揭榜申请 / 报名登记) that are no process variable of their own.
-RECORD_LABELS = {
-    "shouli": "是否受理",
-    "hege": "资格审查合格",
-    "liyou": "理由",
-    "xuhao": "序号",
-    "shoudao_riqi": "收到日期",
-}
 
 
 def init_web(app: Flask, settings: Settings) -> None:
@@ -58,5 +48,4 @@ def init_web(app: Flask, settings: Settings) -> None:
         file_list_slot=uploads.file_list_slot,
         max_upload_bytes=lambda: settings.max_upload_bytes,
         application_outcome=intake.outcome,
-        labels_for=lambda key: {**RECORD_LABELS, **collect_labels({}, key)},
     )

@@ -22,10 +22,12 @@ from werkzeug.exceptions import HTTPException
 
 from service.api.context import container
 from service.services import accounts, dossier, instances, own_records, tasks
+from service.services.definitions import latest_definitions
 from service.services.errors import Conflict, Forbidden, Invalid, ServiceError, TooManyRequests, Unauthorized
 from service.services.labels import collect_labels
 from service.web import actions
 from service.web.auth import check_csrf, current_principal, login_required, safe_next, start_session
+from service.web.present import RECORD_LABELS
 from service.web.uploads import read_form
 
 bp = Blueprint(
@@ -261,7 +263,15 @@ def my_applications() -> Any:
     app, principal = container(), current_principal()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     result = own_records.list_mine(app, principal, page, PER_PAGE)
-    return render_template("applications.html", page=result, linked=principal.id_number_digest is not None)
+    keys = {a.definition_key for a in result.items}
+    labels = {
+        d.key: {**RECORD_LABELS, **collect_labels(d.forms or {}, d.key)}
+        for d in latest_definitions(app.db)
+        if d.key in keys
+    }
+    return render_template(
+        "applications.html", page=result, linked=principal.id_number_digest is not None, labels=labels
+    )
 
 
 @bp.errorhandler(ServiceError)
