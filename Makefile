@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 WEB    := service/web
 VENDOR_STAMP := $(WEB)/static/vendor/.stamp
 
-.PHONY: install vendor browser run test test-sqlite test-postgres lint bench clean
+.PHONY: install vendor browser run test test-sqlite test-postgres lint bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ test-postgres: install vendor browser
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint test-sqlite test-postgres
+
+# Pictures of the main pages in docs/screenshots/ from a fresh demo (service/web/screenshots.py).
+screenshots: install vendor browser
+	$(BIN)/python -m service.web.screenshots
 
 bench: install
 	$(BIN)/python -m bench.rest_step

@@ -98,6 +98,12 @@ class Settings:
     # Reverse proxies in front of the service whose X-Forwarded-For is trusted for the client
     # address (0: the address is the connection's peer).
     trusted_proxies: int = 0
+    # Intake from outside the office (issue 13, service/domain/intake.py): the registration
+    # forms a candidate may fill online, the objection forms of the public notice board, and
+    # how many objections one address may file per hour.
+    online_application_forms: tuple[str, ...] = ("jb_shenqing", "fh_zp_baoming", "kf_baoming")
+    objection_forms: tuple[str, ...] = ("gongshi_yiyi_dengji",)
+    objections_per_hour: int = 5
     # Signs the web session cookie; every worker and replica must share it (XUANPIN_SECRET_KEY).
     # Empty: a key generated once and kept in var/secret_key (one machine only).
     secret_key: str = ""
@@ -154,6 +160,11 @@ class Settings:
             login_failures_per_address=int(env.get("XUANPIN_LOGIN_FAILURES_PER_ADDRESS", "20")),
             login_failure_window_seconds=int(env.get("XUANPIN_LOGIN_FAILURE_WINDOW", "900")),
             trusted_proxies=int(env.get("XUANPIN_TRUSTED_PROXIES", "0")),
+            online_application_forms=_list(
+                env.get("XUANPIN_ONLINE_APPLICATION_FORMS"), ("jb_shenqing", "fh_zp_baoming", "kf_baoming")
+            ),
+            objection_forms=_list(env.get("XUANPIN_OBJECTION_FORMS"), ("gongshi_yiyi_dengji",)),
+            objections_per_hour=int(env.get("XUANPIN_OBJECTIONS_PER_HOUR", "5")),
             secret_key=env.get("XUANPIN_SECRET_KEY", ""),
             cookie_secure=_bool(env.get("XUANPIN_COOKIE_SECURE"), False),
             retention_days=_retention_days(env.get("XUANPIN_RETENTION_DAYS")),

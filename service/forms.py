@@ -323,9 +323,7 @@ def _format_name(value: Any) -> str:
         "email": "电子邮箱",
         "time": "时间",
         FILE_FORMAT: "文件编号",
-    }.get(
-        str(value), str(value)
-    )
+    }.get(str(value), str(value))
 
 
 def _choices(value: Any) -> str:

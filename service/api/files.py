@@ -16,10 +16,12 @@ from service.api.schemas import ShanghaiDateTime
 from service.domain.file_types import KINDS, ascii_fallback
 from service.services import files
 from service.services.errors import Invalid
+from service.store.models import StoredFile
 
 blp = Blueprint("files", __name__, url_prefix="/api/v1/files", description="附件")
 
-UPLOAD_ENDPOINT = "files.upload_file"
+# The REST upload and its twin on the pages (service/web/file_pages.py) take the same sizes.
+UPLOAD_ENDPOINTS = ("files.upload_file", "web.upload_file")
 # Room for the multipart framing around a file of the largest allowed size.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -70,7 +72,7 @@ def allow_upload_size() -> None:
     """before_request, ahead of the input gate (which reads the form): an upload's body may be
     its file at the largest allowed size plus the multipart framing; every other body keeps
     the app-wide MAX_CONTENT_LENGTH."""
-    if request.endpoint != UPLOAD_ENDPOINT:
+    if request.endpoint not in UPLOAD_ENDPOINTS:
         return
     limit = container().settings.max_upload_bytes
     request.max_content_length = limit + MULTIPART_OVERHEAD
@@ -97,9 +99,7 @@ def upload_file() -> Any:
             f"上传内容超过上限 {files.size_words(limit)}；请压缩或分开上传", limit_bytes=limit
         ) from None
     if upload is None:
-        raise Invalid(
-            "请以 multipart/form-data 上传，文件放在字段 file 中", errors={"file": ["缺少文件"]}
-        )
+        raise Invalid("请以 multipart/form-data 上传，文件放在字段 file 中", errors={"file": ["缺少文件"]})
     limit = container().settings.max_upload_bytes
     content = upload.stream.read(limit + 1)  # one byte more tells "too large" without reading it all
     return files.upload(container(), principal(), upload.filename, content)
@@ -116,7 +116,11 @@ def file_meta(file_id: str) -> Any:
 @blp.doc(**_DOWNLOAD_DOC)
 def download_file(file_id: str) -> Response:
     """下载附件：仅上传人、管理员和监督角色，以及有权查看引用它的任务或案件的人"""
-    stored = files.download(container(), principal(), file_id)
+    return file_response(files.download(container(), principal(), file_id))
+
+
+def file_response(stored: StoredFile) -> Response:
+    """A stored file as a download (also served to the pages, service/web/file_pages.py)."""
     response = Response(stored.content, mimetype=stored.content_type)
     # RFC 6266 with RFC 5987's filename* for the Chinese name; the plain filename for old clients.
     fallback = ascii_fallback(stored.filename, f"file-{stored.id[:8]}")

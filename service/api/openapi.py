@@ -76,4 +76,3 @@ class RequestContract(BasePlugin):
 def register(spec: APISpec, ma_plugin: MarshmallowPlugin) -> None:
     spec.components.schema("PlainValue", PLAIN_VALUE)
     ma_plugin.converter.add_attribute_function(request_field_attributes)
-

@@ -51,9 +51,7 @@ def return_targets(task_id: str) -> Any:
 @blp.response(200, CompletionSchema)
 def return_task(body: dict[str, Any], task_id: str) -> dict[str, Any]:
     """退回到此前的步骤：其后已做的工作撤销，并行分支一并撤销，会签步骤重新生成全部任务"""
-    result = task_return.return_task(
-        container(), principal(), task_id, body["target"], body.get("comment")
-    )
+    result = task_return.return_task(container(), principal(), task_id, body["target"], body.get("comment"))
     return _answer(result)
 
 

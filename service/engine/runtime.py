@@ -42,7 +42,7 @@ SpecSource = str | Callable[[], str]
 
 # In serialized state: a lone surrogate, or a NaN / Infinity token (a string containing the word
 # only costs a closer look).
-_SUSPECT = re.compile("[\ud800-\udfff]|(?<![\\w\"])-?(?:NaN|Infinity)(?![\\w\"])")
+_SUSPECT = re.compile('[\ud800-\udfff]|(?<![\\w"])-?(?:NaN|Infinity)(?![\\w"])')
 
 
 @dataclass(frozen=True)

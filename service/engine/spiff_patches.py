@@ -60,6 +60,7 @@ if REHEARSAL_CLOCK_FILE:
     # one the server ran must be stamped on the same clock.
     _task_module.time = SimpleNamespace(time=lambda: utcnow().timestamp())
 
+
 # A timer expression must give ISO 8601 text ("PT2H", "2026-05-01T09:00:00+08:00"). SpiffWorkflow
 # parses whatever came back and fails with AttributeError (an int has no .upper) or a bare
 # Exception("Invalid duration"), which nothing names as the diagram's fault. Its parsers are
@@ -70,9 +71,9 @@ class TimerValueError(ValueError):
 
 _TIMER_KINDS = {
     "parse_time_or_duration": "时间或时长",
-    "parse_iso_duration": "时长（如 \"PT2H\"、\"P5D\"）",
-    "parse_iso_recurring_interval": "循环（如 \"R3/PT1H\"）",
-    "get_datetime": "时间（如 \"2026-05-01T09:00:00+08:00\"）",
+    "parse_iso_duration": '时长（如 "PT2H"、"P5D"）',
+    "parse_iso_recurring_interval": '循环（如 "R3/PT1H"）',
+    "get_datetime": '时间（如 "2026-05-01T09:00:00+08:00"）',
 }
 
 
@@ -83,7 +84,7 @@ def _checked_parser(name: str, kind: str) -> None:
         if not isinstance(expression, str):
             raise TimerValueError(
                 f"定时器表达式应返回 ISO 8601 文本形式的{kind}，实际返回了 "
-                f"{type(expression).__name__} 类型的值 {expression!r:.60}（整数请写成如 \"PT5M\" 的时长）"
+                f'{type(expression).__name__} 类型的值 {expression!r:.60}（整数请写成如 "PT5M" 的时长）'
             )
         try:
             return original(expression)

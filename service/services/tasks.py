@@ -225,49 +225,73 @@ def complete(app: Container, principal: Principal, task_id: str, data: Any) -> C
         if not can_work_on(principal, task):
             who = f"已由 {task.assignee} 认领" if task.assignee else "不属于您的角色"
             raise Forbidden(f"任务「{task.title}」{who}，您不能办理")
-        if (waiting := signers.completion_refusal(unit.session, task)) is not None:
-            raise Conflict(waiting)  # 加签 still to sign first, or a disagreement standing
-        run = unit.run
-        try:
-            if task.form_key:
-                schema = unit.definition.forms.get(task.form_key, {})
-                today = utcnow().astimezone(SHANGHAI).date()
-                errors = validate_submission(
-                    schema, data, case=run.task_data(task.id), today=today
-                ) or accounts.check_named_users(unit.session, named_users(schema, data))
-                if errors:
-                    raise Invalid(f"表单「{task.title}」有 {len(errors)} 处需要修改", errors=errors)
-            form = unit.definition.forms.get(task.form_key) if task.form_key else None
-            files.admit(
-                unit.session, principal, data, form, app.settings.observer_roles, unit.instance.id, task.id
-            )
-            if signers.hold(unit.session, task, principal, data):  # 后加签/并加签 sign next
-                return Completion(unit.instance, open_task_rows(unit.session, unit.instance.id))
-            run.complete_user_task(task.id, data)
-        except TaskNotReady:
-            raise Conflict(f"任务「{task.title}」已不在待办状态，请刷新") from None
-        task.status = TaskStatus.COMPLETED
-        task.completed_at = utcnow()
-        task.completed_by = principal.username
-        task.assignee = task.assignee or principal.username
-        task.submitted = data
-        # First the person's act, then what the engine did with it.
-        audit.record(
-            unit.session,
-            principal.username,
-            "task.completed",
-            unit.instance.id,
-            task.id,
-            title=task.title,
-            data=data,
-        )
-        open_tasks = unit.save()
-        if unit.instance.status == InstanceStatus.COMPLETED:
-            audit.record(unit.session, principal.username, "instance.completed", unit.instance.id)
-        unit.session.flush()
-        return Completion(unit.instance, open_tasks)
+        return submit(app, unit, task, principal, data)
 
     return advance_task(app, principal, task_id, work, doing=lambda title: f"办理「{title}」")
+
+
+def submit(
+    app: Container,
+    unit: Advancing,
+    task: Task,
+    principal: Principal,
+    data: dict[str, Any],
+    uploader: Principal | None = None,
+    **recorded: Any,
+) -> Completion:
+    """The submission of an open task the caller has found `principal` may submit, under the
+    instance lock: the form checked, the files admitted (as `uploader`'s when someone else
+    uploaded them: an application sent online, services/intake.py), the engine step completed
+    and recorded (`recorded`: more for the audit event, such as who applied online). The one
+    path of every completion, whoever submits."""
+    if (waiting := signers.completion_refusal(unit.session, task)) is not None:
+        raise Conflict(waiting)  # 加签 still to sign first, or a disagreement standing
+    run = unit.run
+    try:
+        if task.form_key:
+            schema = unit.definition.forms.get(task.form_key, {})
+            today = utcnow().astimezone(SHANGHAI).date()
+            errors = validate_submission(
+                schema, data, case=run.task_data(task.id), today=today
+            ) or accounts.check_named_users(unit.session, named_users(schema, data))
+            if errors:
+                raise Invalid(f"表单「{task.title}」有 {len(errors)} 处需要修改", errors=errors)
+        form = unit.definition.forms.get(task.form_key) if task.form_key else None
+        files.admit(
+            unit.session,
+            uploader or principal,
+            data,
+            form,
+            app.settings.observer_roles,
+            unit.instance.id,
+            task.id,
+        )
+        if signers.hold(unit.session, task, principal, data):  # 后加签/并加签 sign next
+            return Completion(unit.instance, open_task_rows(unit.session, unit.instance.id))
+        run.complete_user_task(task.id, data)
+    except TaskNotReady:
+        raise Conflict(f"任务「{task.title}」已不在待办状态，请刷新") from None
+    task.status = TaskStatus.COMPLETED
+    task.completed_at = utcnow()
+    task.completed_by = principal.username
+    task.assignee = task.assignee or principal.username
+    task.submitted = data
+    # First the person's act, then what the engine did with it.
+    audit.record(
+        unit.session,
+        principal.username,
+        "task.completed",
+        unit.instance.id,
+        task.id,
+        title=task.title,
+        data=data,
+        **recorded,
+    )
+    open_tasks = unit.save()
+    if unit.instance.status == InstanceStatus.COMPLETED:
+        audit.record(unit.session, principal.username, "instance.completed", unit.instance.id)
+    unit.session.flush()
+    return Completion(unit.instance, open_tasks)
 
 
 def _visible_task(app: Container, session: Session, principal: Principal, task_id: str) -> Task:

@@ -96,9 +96,7 @@ def _sqlite_engine(url: str, echo: bool, busy_timeout: float) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, echo=echo, connect_args={"timeout": busy_timeout, "check_same_thread": False}
-    )
+    engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]

@@ -760,3 +760,19 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (UniqueConstraint("principal", "key", name="uq_idempotency_records_principal_key"),)
+
+
+class ObjectionReceipt(Base):
+    """A public objection filed on the notice board (X-04, services/intake.py): the receipt code
+    the objector keeps to read the feedback later, where the objection went (the 核查 task it
+    opened), and the digest of the sender's address for the hourly limit."""
+
+    __tablename__ = "objection_receipts"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(36))
+    objection_id: Mapped[str] = mapped_column(String(20))  # 异议编号 YY-001 in that publicity
+    check_task_id: Mapped[str | None] = mapped_column(String(36))  # its 「核查异议」 task
+    address_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_objection_receipts_address_created", "address_digest", "created_at"),)

@@ -13,14 +13,21 @@ from datetime import timedelta
 from flask import Flask
 
 from service.config import Settings
+from service.domain import intake
 from service.services import organisations
-from service.web import present
+from service.web import present, uploads
 from service.web.auth import csrf_token, current_principal
 from service.web.secret import session_key
 
 
 def init_web(app: Flask, settings: Settings) -> None:
-    from service.web import operations  # noqa: F401  (its routes join the blueprint)
+    from service.web import (  # noqa: F401  (their routes join the blueprint)
+        admin_pages,
+        file_pages,
+        operations,
+        public_pages,
+        signer_pages,
+    )
     from service.web.views import bp
 
     app.config.update(
@@ -39,4 +46,10 @@ def init_web(app: Flask, settings: Settings) -> None:
         value_text=present.value_text,
         organisation_name=lambda org_id: organisations.name_of(app.extensions["xuanpin"].db, org_id),
     )
-    app.jinja_env.globals.update(due_text=present.due_text)
+    app.jinja_env.globals.update(
+        due_text=present.due_text,
+        file_slot=uploads.file_slot,
+        file_list_slot=uploads.file_list_slot,
+        max_upload_bytes=lambda: settings.max_upload_bytes,
+        application_outcome=intake.outcome,
+    )

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.container import Container
+from service.domain.signers import POSITION_LABELS, Position, SignerStatus, SignOff, sign_refusal
+from service.domain.signers import Signer as SignerRule
 from service.domain.status import InstanceStatus, TaskStatus
-from service.services import task_operations, task_return, tasks
+from service.services import signers, task_operations, task_return, tasks
 from service.services.authorization import is_observer
 from service.services.errors import ServiceError
 from service.services.principal import Principal
@@ -51,9 +53,11 @@ def for_task(app: Container, principal: Principal, task: Task, running: bool) ->
     if actions.may_hand_on:
         actions.return_targets = _quiet(lambda: task_return.return_targets(app, principal, task.id), [])
         offered = task.candidate_roles or ([task.role] if task.role else [])
+        # Where the task went (issue 12): the role's people in that organisation only.
+        where = [(g.value, g.organisation_id) for g in task.grants if g.kind == "role"]
         actions.receivers = [
             p
-            for p in choices.people(app, offered or None)
+            for p in choices.people(app, offered or None, where or None)
             if p.username not in (principal.username, task.assignee)
         ]
     if actions.may_cc:
@@ -88,6 +92,45 @@ def for_case(app: Container, principal: Principal, instance: Any, completed_step
             if detail is not None and detail.task.completed_by == principal.username:
                 actions.withdrawable = detail.task
             break
+    return actions
+
+
+@dataclass
+class SignerActions:
+    signers: list[signers.SignerView] = field(default_factory=list)
+    may_add: bool = False  # the holder (or an admin) on an open task not delegated away
+    positions: dict[str, str] = field(default_factory=dict)
+    people: list[choices.Person] = field(default_factory=list)
+    my_row: signers.SignerView | None = None  # this person is a signer still to sign
+    may_sign_now: bool = False
+    why_not_now: str | None = None
+    waiting: bool = False  # the holder submitted; the step waits for its signers
+
+
+def for_signers(app: Container, principal: Principal, task: Task, running: bool) -> SignerActions:
+    listed = _quiet(lambda: signers.list_signers(app, principal, task.id), [])
+    actions = SignerActions(signers=listed, waiting=task.signoff == SignOff.SUBMITTED)
+    if is_observer(principal, app.settings.observer_roles) or task.status != TaskStatus.OPEN or not running:
+        return actions
+    holder = tasks.can_act(principal, task) or principal.is_admin
+    actions.may_add = holder and task.delegation != "pending"
+    if actions.may_add:
+        submitted = task.signoff == SignOff.SUBMITTED
+        actions.positions = {
+            p.value: POSITION_LABELS[p] for p in Position if not (submitted and p == Position.BEFORE)
+        }
+        attached = {s.username for s in listed if s.status != SignerStatus.REMOVED}
+        actions.people = [
+            p
+            for p in choices.people(app)
+            if p.username not in attached and p.username not in (principal.username, task.assignee)
+        ]
+    mine = next((s for s in listed if s.username == principal.username and s.status == "pending"), None)
+    if mine is not None:
+        actions.my_row = mine
+        rule = SignerRule(mine.username, Position(mine.position), SignerStatus(mine.status))
+        actions.why_not_now = sign_refusal(rule, principal.username, task.signoff == SignOff.SUBMITTED)
+        actions.may_sign_now = actions.why_not_now is None
     return actions
 
 

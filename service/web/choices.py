@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from service.container import Container
+from service.services import organisations
 from service.store.models import Role, User
 
 
@@ -21,15 +22,30 @@ class Person:
     roles: tuple[str, ...]
 
 
-def people(app: Container, roles: list[str] | None = None) -> list[Person]:
-    """Active, non-system accounts (those holding one of `roles` when given), no applicants."""
+def people(
+    app: Container, roles: list[str] | None = None, where: list[tuple[str, int | None]] | None = None
+) -> list[Person]:
+    """Active, non-system accounts (those holding one of `roles` when given, and then, with
+    `where`, holding it in the organisation named beside it), no applicants."""
     hidden = set(app.settings.candidate_roles) | set(app.settings.observer_roles)
     with app.db.transaction() as session:
         query = select(User).where(User.active.is_(True), User.is_system.is_(False)).order_by(User.username)
         if roles:
             query = query.join(User.roles).where(Role.name.in_(roles)).distinct()
+        allowed = (
+            {
+                name
+                for role, org in where
+                if org is not None
+                for name in organisations.role_holders(session, role, org)
+            }
+            if where
+            else None
+        )
         found = []
         for user in session.scalars(query):
+            if allowed is not None and user.username not in allowed:
+                continue
             held = tuple(sorted(user.role_names))
             if set(held) & hidden:
                 continue

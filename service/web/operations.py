@@ -17,7 +17,7 @@ from service.api.context import container
 from service.services import case_operations, instances, task_operations, task_return, tasks
 from service.services.errors import ServiceError
 from service.web.auth import current_principal, login_required
-from service.web.formdata import form_to_data
+from service.web.uploads import read_form
 from service.web.views import PER_PAGE, bp
 
 
@@ -108,7 +108,7 @@ def resolve(task_id: str) -> Any:
     except ServiceError as error:
         _refused(error)
         return redirect(url_for("web.inbox"))
-    values, errors = form_to_data(detail.form or {}, request.form) if detail.form else ({}, {})
+    values, errors = read_form(app, principal, detail.form) if detail.form else ({}, {})
     if errors:
         flash(f"表单有 {len(errors)} 处需要修改，修改后再交回", "error")
         return redirect(_task_page(task_id))

@@ -11,6 +11,15 @@ from service.timeutil import SHANGHAI, utcnow
 
 WEEKDAYS = "一二三四五六日"
 
+# Fields of a registration record (揭榜申请 / 报名登记) that are no form field of their own.
+RECORD_LABELS = {
+    "shouli": "是否受理",
+    "hege": "资格审查合格",
+    "liyou": "理由",
+    "xuhao": "序号",
+    "shoudao_riqi": "收到日期",
+}
+
 
 def beijing(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
@@ -21,7 +30,14 @@ def beijing(value: datetime | None, with_time: bool = True) -> str:
 
 
 def day_text(value: Any) -> str:
-    """A date value from the data (ISO text) as 2026年12月2日; anything else unchanged."""
+    """A date value from the data (ISO text) as 2026年12月2日, a time with its zone as
+    2026年12月2日 23:59 in Beijing time; anything else unchanged."""
+    if isinstance(value, str) and len(value) > 16 and value[10:11] == "T" and value[4] == "-":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return beijing(moment) if moment.tzinfo is not None else value
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             day = date.fromisoformat(value)

@@ -22,11 +22,13 @@ from werkzeug.exceptions import HTTPException
 
 from service.api.context import container
 from service.services import accounts, dossier, instances, own_records, tasks
-from service.services.errors import Invalid, ServiceError, TooManyRequests, Unauthorized
+from service.services.definitions import latest_definitions
+from service.services.errors import Conflict, Forbidden, Invalid, ServiceError, TooManyRequests, Unauthorized
 from service.services.labels import collect_labels
 from service.web import actions
 from service.web.auth import check_csrf, current_principal, login_required, safe_next, start_session
-from service.web.formdata import form_to_data
+from service.web.present import RECORD_LABELS
+from service.web.uploads import read_form
 
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
@@ -114,14 +116,19 @@ def task(task_id: str) -> Any:
     detail = tasks.get_task(app, principal, task_id)
     errors: dict[str, list[str]] = {}
     values = detail.data
+    status = 200
     if request.method == "POST":
-        values, errors = form_to_data(detail.form or {}, request.form)
+        values, errors = read_form(app, principal, detail.form or {})
         if not errors:
             try:
                 result = tasks.complete(app, principal, task_id, values)
             except Invalid as refused:
                 errors = refused.errors or {}
                 flash(refused.detail, "error")
+            except (Conflict, Forbidden) as refused:
+                # Not the fields: the step cannot be submitted now (加签 first, taken by someone).
+                flash(refused.detail, "error")
+                status = refused.status
             else:
                 flash(f"「{detail.task.title}」已提交", "success")
                 following = [t for t in result.open_tasks if tasks.can_act(principal, t)]
@@ -138,10 +145,13 @@ def task(task_id: str) -> Any:
         errors=errors,
         case=case,
         labels=collect_labels(case.forms, detail.task.definition_key),
-        can_act=tasks.can_act(principal, detail.task) and detail.task.delegation != "pending",
+        can_act=tasks.can_act(principal, detail.task)
+        and detail.task.delegation != "pending"
+        and detail.task.signoff is None,
         ops=actions.for_task(app, principal, detail.task, case.instance.status == "running"),
+        signing=actions.for_signers(app, principal, detail.task, case.instance.status == "running"),
         calendar=app.calendar.get(),
-    ), 422 if errors else 200
+    ), 422 if errors else status
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
@@ -257,7 +267,15 @@ def my_applications() -> Any:
     app, principal = container(), current_principal()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     result = own_records.list_mine(app, principal, page, PER_PAGE)
-    return render_template("applications.html", page=result, linked=principal.id_number_digest is not None)
+    keys = {a.definition_key for a in result.items}
+    labels = {
+        d.key: {**RECORD_LABELS, **collect_labels(d.forms or {}, d.key)}
+        for d in latest_definitions(app.db)
+        if d.key in keys
+    }
+    return render_template(
+        "applications.html", page=result, linked=principal.id_number_digest is not None, labels=labels
+    )
 
 
 @bp.errorhandler(ServiceError)

@@ -69,9 +69,7 @@ def upgrade() -> None:
     connection = op.get_bind()
     for row_id, spec in connection.execute(sa.select(definitions.c.id, definitions.c.spec)).all():
         connection.execute(
-            definitions.update()
-            .where(definitions.c.id == row_id)
-            .values(start_rights=_start_rights(spec))
+            definitions.update().where(definitions.c.id == row_id).values(start_rights=_start_rights(spec))
         )
     op.create_table(
         "login_failures",
