@@ -14,9 +14,15 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
-from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, UserTaskParser
+from SpiffWorkflow.camunda.parser.task_spec import (
+    CAMUNDA_MODEL_NS,
+    CamundaTaskParser,
+    ScriptTaskParser,
+    UserTaskParser,
+)
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
@@ -44,10 +50,18 @@ class AssignmentUserTaskParser(UserTaskParser):
         return extensions
 
 
+class PropertiesScriptTaskParser(ScriptTaskParser):
+    """Script tasks keep their camunda:properties too (`xuanpin:consumes`, see sandbox.py);
+    SpiffWorkflow's Camunda parser reads them for user tasks only."""
+
+    parse_extensions = CamundaTaskParser.parse_extensions
+
+
 class XuanpinParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (AssignmentUserTaskParser, UserTask),
+        full_tag("scriptTask"): (PropertiesScriptTaskParser, ScriptTask),
     }
 
 
