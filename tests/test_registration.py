@@ -12,13 +12,13 @@ from service.domain.refusal import Refusal
 from service.domain.registration import check_single_registrations, count_by_post, register_once
 from tests.conftest import assert_problem
 from tests.test_fenghua import SIX_QUALIFIED, _data, _task, announce_and_register, start_plan
-from tests.test_fenghua import fh as fh  # noqa: F401  (fixture)
-from tests.test_fenghua import fh_clock as fh_clock  # noqa: F401  (fixture)
+from tests.test_fenghua import fh as fh
+from tests.test_fenghua import fh_clock as fh_clock
 from tests.test_jiebang import BANGDAN, at, do, files, shenqing, task
 from tests.test_kaifaqu import WANG, _publish, _register
 from tests.test_kaifaqu import _data as kf_data
-from tests.test_kaifaqu import clock as clock  # noqa: F401  (fixture)
-from tests.test_kaifaqu import kf as kf  # noqa: F401  (fixture)
+from tests.test_kaifaqu import clock as clock
+from tests.test_kaifaqu import kf as kf
 
 A = {"xingming": "王晓东", "shenfenzheng_hao": "33028319950312001x"}
 B = {"xingming": "李静怡", "shenfenzheng_hao": "330283199807250027"}
@@ -72,7 +72,7 @@ def test_live_count_lists_every_post_and_counts_only_the_qualified():
     assert count_by_post([], posts) == {"甲": 0, "乙": 0}
 
 
-def test_kf04_registering_again_switches_and_records_the_change(kf, clock):  # noqa: F811
+def test_kf04_registering_again_switches_and_records_the_change(kf, clock):
     """KF-04 through the API: the second registration of the same ID number replaces the first."""
     iid, _ = _publish(kf)
     _register(kf, iid, WANG)
@@ -83,7 +83,7 @@ def test_kf04_registering_again_switches_and_records_the_change(kf, clock):  # n
     assert "shenfenzheng_hao" not in kf_data(kf, iid) and "nianling" not in kf_data(kf, iid)
 
 
-def test_fh06_the_same_applicant_cannot_register_twice_for_the_post(fh, fh_clock):  # noqa: F811
+def test_fh06_the_same_applicant_cannot_register_twice_for_the_post(fh, fh_clock):
     """FH-06: a second registration with the same ID number is refused on the ID field, the first
     one stands and the form stays open for the next applicant."""
     instance_id = start_plan(fh)
