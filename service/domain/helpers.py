@@ -23,6 +23,30 @@ from service.domain.fenghua import (
     fh_record_hire,
     fh_reduced_plan,
 )
+from service.domain.fenghua_steps import (
+    fh_archive,
+    fh_examiner_sheet,
+    fh_hire_done,
+    fh_interview_scores,
+    fh_next_hire,
+    fh_post,
+    fh_publicity_list,
+    fh_ratio,
+    fh_record_application,
+    fh_start_plan,
+    fh_totals,
+    round_sheets,
+)
+from service.domain.jiebang_steps import (
+    jb_accepted,
+    jb_draw,
+    jb_interview_outcome,
+    jb_judge_sheet,
+    jb_record_application,
+    jb_second_round_outcome,
+    jb_shortlist_text,
+    jb_void_round,
+)
 from service.domain.kaifaqu import (
     kf_batch_posts,
     kf_blank_sheet,
@@ -31,6 +55,27 @@ from service.domain.kaifaqu import (
     kf_number_competitors,
     kf_score_list,
     kf_unfilled_posts,
+)
+from service.domain.kaifaqu_steps import (
+    kf_appointments,
+    kf_check_proposal,
+    kf_competition_list,
+    kf_inspection_list,
+    kf_open_batch,
+    kf_publicity_text,
+    kf_qualification_facts,
+    kf_ranking,
+    kf_registration,
+)
+from service.domain.other_steps import (
+    fh_plan_returned,
+    fh_plan_submission,
+    fh_plan_year,
+    gs_open,
+    gs_settle,
+    ss_pay,
+    ss_proposed,
+    ss_ratio,
 )
 from service.domain.pay import pay_structure_violations
 from service.domain.publicity import (
@@ -52,6 +97,7 @@ from service.domain.recusal import (
     recusal_split,
 )
 from service.domain.refusal import refuse
+from service.domain.registration import check_single_registrations, count_by_post, register_once
 from service.domain.retirement import statutory_retirement
 from service.domain.scoring import (
     average,
@@ -121,6 +167,46 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         gs_objection_list,
         gs_outcome,
         refuse,
+        fh_archive,
+        fh_examiner_sheet,
+        fh_hire_done,
+        fh_interview_scores,
+        fh_next_hire,
+        fh_post,
+        fh_publicity_list,
+        fh_ratio,
+        fh_record_application,
+        fh_start_plan,
+        fh_totals,
+        round_sheets,
+        jb_accepted,
+        jb_draw,
+        jb_interview_outcome,
+        jb_judge_sheet,
+        jb_record_application,
+        jb_second_round_outcome,
+        jb_shortlist_text,
+        jb_void_round,
+        kf_appointments,
+        kf_check_proposal,
+        kf_competition_list,
+        kf_inspection_list,
+        kf_open_batch,
+        kf_publicity_text,
+        kf_qualification_facts,
+        kf_ranking,
+        kf_registration,
+        fh_plan_returned,
+        fh_plan_submission,
+        fh_plan_year,
+        gs_open,
+        gs_settle,
+        ss_pay,
+        ss_proposed,
+        ss_ratio,
+        check_single_registrations,
+        count_by_post,
+        register_once,
     )
 }
 

@@ -15,11 +15,16 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.defaults import ReceiveTask
+from SpiffWorkflow.bpmn.specs.defaults import ReceiveTask, ScriptTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionParser
-from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, UserTaskParser
+from SpiffWorkflow.camunda.parser.task_spec import (
+    CAMUNDA_MODEL_NS,
+    CamundaTaskParser,
+    ScriptTaskParser,
+    UserTaskParser,
+)
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
@@ -55,11 +60,19 @@ class CamundaReceiveTaskParser(CamundaEventDefinitionParser, ReceiveTaskParser):
         return ReceiveTaskParser.create_task(self)
 
 
+class PropertiesScriptTaskParser(ScriptTaskParser):
+    """Script tasks keep their camunda:properties too (`xuanpin:consumes`, see sandbox.py);
+    SpiffWorkflow's Camunda parser reads them for user tasks only."""
+
+    parse_extensions = CamundaTaskParser.parse_extensions
+
+
 class XuanpinParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (AssignmentUserTaskParser, UserTask),
         full_tag("receiveTask"): (CamundaReceiveTaskParser, ReceiveTask),
+        full_tag("scriptTask"): (PropertiesScriptTaskParser, ScriptTask),
     }
 
 

@@ -27,6 +27,7 @@ from service.engine import multi_instance, rewind, sign_off
 from service.engine.errors import ExecutionError, RuleRefused, TaskNotReady
 from service.engine.parser import VARIABLE, normalise_timer_expression, split_list
 from service.engine.sandbox import (
+    CONSUMED_NAME,
     SETTINGS_NAME,
     SandboxedScriptEngine,
     SandboxError,
@@ -447,7 +448,7 @@ class ProcessEngine:
         self.script_engine = SandboxedScriptEngine(helpers, time_limit, limits)
         self.helpers = dict(helpers or {})
         # Names scripts see besides the data; the data may not use them.
-        self.reserved_names = frozenset(helpers or {}) | {SETTINGS_NAME}
+        self.reserved_names = frozenset(helpers or {}) | {SETTINGS_NAME, CONSUMED_NAME}
         self._specs: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
         self._cache_size = 64

@@ -391,6 +391,19 @@ class SandboxedEnvironment(TaskDataEnvironment):
 
 
 SETTINGS_NAME = "shezhi"
+# A script task's `xuanpin:consumes` property names the values (a person's form fields, facts
+# computed for a decision table) the step records and then takes out of the case's data;
+# `xuanpin:optional` names values that may be missing (an optional field, an earlier round's
+# result). The script reads both, absent ones left out, in the read-only dict `biaodan`
+# (`biaodan.get("paichu_renyuan", [])`), so it needs no `try: … except NameError` and no `del`.
+CONSUMES_PROPERTY = "xuanpin:consumes"
+OPTIONAL_PROPERTY = "xuanpin:optional"
+CONSUMED_NAME = "biaodan"
+
+
+def _listed(task: Any, prop: str) -> list[str]:
+    extensions = getattr(getattr(task, "task_spec", None), "extensions", None) or {}
+    return [name.strip() for name in str(extensions.get(prop) or "").split(",") if name.strip()]
 
 
 def _with_settings(task: Any, external_context: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -419,7 +432,17 @@ class SandboxedScriptEngine(PythonScriptEngine):
         return value
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
-        return super().execute(task, script, _with_settings(task, external_context))
+        consumed = _listed(task, CONSUMES_PROPERTY)
+        given = consumed + _listed(task, OPTIONAL_PROPERTY)
+        context = _with_settings(task, external_context)
+        if given:
+            context[CONSUMED_NAME] = {k: copy.deepcopy(task.data[k]) for k in given if k in task.data}
+        result = super().execute(task, script, context)
+        # Recorded by the script (e.g. into the list of applications): out of the case's data, so
+        # the next person's form opens blank and no temporary lingers.
+        for key in set(consumed) - script_effects(script).results:
+            task.data.pop(key, None)
+        return result
 
     def validate(self, expression: str) -> None:
         # SpiffWorkflow's DMN engine probes cells such as `< 2` and expects SyntaxError.
