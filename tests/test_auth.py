@@ -38,12 +38,15 @@ def test_token_request_missing_fields_is_422_per_field(api):
 
 def test_every_endpoint_but_public_ones_needs_a_token(api, app):
     public = {"/healthz", "/api/v1/auth/token", "/openapi.json", "/docs"}
+    # The public notice board (公示栏) and its objection form need no login.
     public_pages = {"web.login", "web.static", "web.home"}
+    public_pages |= {"web.notice_board", "web.objection", "web.objection_feedback"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.rule in public or rule.endpoint in public_pages:
             continue
         path = rule.rule.replace("<string:", "<").replace("<key>", "fenghua_beian")
         # Any other placeholder, whatever its converter (`<int:cc_id>`), gets a value it accepts.
+        path = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", path)  # `<any(deactivate, reactivate):act>`
         path = re.sub(r"<(?:\w+:)?\w+>", "1", path)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = api.client.open(path, method=method)

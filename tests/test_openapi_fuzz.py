@@ -92,24 +92,35 @@ def _fuzz(operation: Any, headers: dict[str, str], failures: dict[str, str]) -> 
 
 @pytest.fixture()
 def accounts_restored(db: Database, api: Any) -> Iterator[None]:
-    """The fuzzer creates users, roles and system tokens, which the test database keeps across
-    tests (tests/conftest.py KEPT_TABLES): whatever it added goes again. The admin's token,
-    cached for the other tests, is made before."""
+    """The fuzzer creates, changes and revokes users, roles, grants and tokens, which the test
+    database keeps across tests (tests/conftest.py KEPT_TABLES): afterwards every row is as it
+    was (added ones go, changed and removed ones come back). The admin's token, cached for the
+    other tests, is made before."""
     api.token("admin")
     tables = [Base.metadata.tables[name] for name in ("user_roles", "api_tokens", "users", "roles")]
 
-    def keys(connection: Any, table: Any) -> set[tuple]:
+    def rows(connection: Any, table: Any) -> dict[tuple, dict[str, Any]]:
         columns = list(table.primary_key.columns)
-        return {tuple(row) for row in connection.execute(select(*columns))}
+        found = connection.execute(select(table)).mappings()
+        return {tuple(row[c.name] for c in columns): dict(row) for row in found}
+
+    def where(table: Any, key: tuple) -> list[Any]:
+        return [c == v for c, v in zip(table.primary_key.columns, key, strict=True)]
 
     with db.engine.begin() as connection:
-        before = {table.name: keys(connection, table) for table in tables}
+        before = {table.name: rows(connection, table) for table in tables}
     yield
     with db.engine.begin() as connection:
-        for table in tables:
-            columns = list(table.primary_key.columns)
-            for key in keys(connection, table) - before[table.name]:
-                connection.execute(delete(table).where(*(c == v for c, v in zip(columns, key, strict=True))))
+        for table in tables:  # children first
+            for key in rows(connection, table).keys() - before[table.name].keys():
+                connection.execute(delete(table).where(*where(table, key)))
+        for table in reversed(tables):  # parents first
+            now = rows(connection, table)
+            for key, row in before[table.name].items():
+                if key not in now:
+                    connection.execute(table.insert().values(**row))
+                elif now[key] != row:
+                    connection.execute(table.update().where(*where(table, key)).values(**row))
 
 
 @pytest.mark.usefixtures("accounts_restored")

@@ -19,7 +19,7 @@ def test_an_admin_creates_a_user_who_can_log_in_and_deactivates_them(app):
     )
     assert made.status_code == 302
     listed = admin.get("/admin/users").get_data(as_text=True)
-    assert "新人" in listed and "企业人事、考官" in listed
+    assert "新人" in listed and "企业人事@default、考官@default" in listed
     newcomer = Browser(app).login("xinren")
     assert newcomer.get("/inbox").status_code == 200
     admin.get("/admin/users")
