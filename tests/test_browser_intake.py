@@ -117,6 +117,9 @@ def test_an_objection_from_the_public_board_holds_the_procedure_until_decided(ap
         public.get_by_label("姓名").fill("王五")
         public.get_by_label("联系方式").fill("13800000000")
         public.get_by_label("反映的事实").fill("王志强的工作经历与申请表填写不符，实际未满五年。")
+        public.get_by_label("证明材料（可选）").set_input_files(
+            files=[{"name": "社保缴费记录.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+        )
         public.get_by_role("button", name="提交异议").click()
         expect(public.get_by_role("heading", name="异议已登记")).to_be_visible()
         code = public.locator("#receipt-code").inner_text()
@@ -131,6 +134,7 @@ def test_an_objection_from_the_public_board_holds_the_procedure_until_decided(ap
         desk.goto(f"{live_client.base_url}/inbox")
         _login(desk, "danggongbu")
         desk.get_by_role("link", name="核查异议").first.click()
+        expect(desk.get_by_role("link", name="社保缴费记录.pdf")).to_be_visible()  # the evidence
         desk.get_by_label("异议不成立").check()
         desk.get_by_label("核查情况说明").fill("经核查人事档案，王志强工作经历已满五年。")
         desk.get_by_label("向举报人反馈情况").fill("您反映的问题经核查不属实。")

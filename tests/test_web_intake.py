@@ -193,3 +193,60 @@ def test_objections_are_limited_per_address_and_hour(api, app, monkeypatch):
         assert again.status_code == 429 and "每小时最多提交 1 条异议" in again.get_data(as_text=True)
         traveller.shift(3601)
         assert public.post(f"/gongshi/{intake}", facts).status_code == 200
+
+
+def test_a_public_objection_carries_its_evidence_to_the_checker(api, app):
+    """X-04 (real name, contact, facts, attachments): the objector's scans are stored with the
+    objection and the checker opens them from the step; a file of a kind the service does not
+    take is refused next to the file input, the typed facts stay and nothing is registered."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        intake = _to_list_publicity(api, traveller)
+        public = Browser(app)
+        page = public.get(f"/gongshi/{intake}").get_data(as_text=True)
+        assert 'enctype="multipart/form-data"' in page and 'name="zhengju_fujian"' in page
+        facts = {
+            "jubaoren": "赵六",
+            "lianxi_fangshi": "13900000000",
+            "shishi": "李明华提交的职称证书与人社部门登记不符，附查询截图。",
+        }
+        wrong = public.post(
+            f"/gongshi/{intake}",
+            {**facts, "zhengju_fujian": [(io.BytesIO(b"MZ\x90\x00 not a document"), "截图.exe")]},
+            content_type="multipart/form-data",
+        )
+        assert wrong.status_code == 415
+        html = wrong.get_data(as_text=True)
+        error = html[html.index('id="err-zhengju_fujian"') :]
+        assert "不能上传；只接受" in error[: error.index("</ul>")]
+        assert "李明华提交的职称证书与人社部门登记不符" in html  # what was typed stays
+        assert "核查异议" not in titles(api, "danggongbu")
+
+        filed = public.post(
+            f"/gongshi/{intake}",
+            {
+                **facts,
+                "zhengju_fujian": [
+                    (io.BytesIO(PDF), "职称查询截图.pdf"),
+                    (io.BytesIO(PDF), "证书复印件.pdf"),
+                ],
+            },
+            content_type="multipart/form-data",
+        )
+        assert filed.status_code == 200, filed.get_data(as_text=True)[:1000]
+        [check] = [
+            t for t in api.inbox("danggongbu") if t["title"] == "核查异议" and t["instance_id"] == intake
+        ]
+        context = api.get(f"/api/v1/tasks/{check['id']}", user="danggongbu").json["context"]
+        record = context["gongshi_yiyi_jilu"][context["yiyi_bianhao"]]
+        assert [f["filename"] for f in record["zhengju_fujian"]] == ["职称查询截图.pdf", "证书复印件.pdf"]
+
+        checker = Browser(app).login("danggongbu")
+        step = checker.get(f"/tasks/{check['id']}").get_data(as_text=True)
+        assert "职称查询截图.pdf" in step
+        link = re.search(r'href="(/files/[^"]+)"[^>]*>职称查询截图\.pdf<', step)
+        assert link, step[step.index("职称查询截图.pdf") - 300 :][:600]
+        download = checker.get(link.group(1))
+        assert download.status_code == 200 and download.data == PDF
+        # The evidence is the case's: someone outside it cannot fetch it by its address.
+        outsider = Browser(app).login("jiebangren3")
+        assert outsider.get(link.group(1)).status_code == 404

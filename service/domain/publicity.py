@@ -81,11 +81,13 @@ def gs_register_objection(
     shishi: Any,
     dengji_shijian: Any,
     hecha_jiezhi: Any,
+    zhengju_fujian: Any = (),
 ) -> tuple[dict[str, Any], str]:
     """X-04: registers one real-name objection with its facts: returns the objection dict with the
     new entry (id `YY-001`, `YY-002`, … in order of registration) and the new id. The entry holds
-    the reporter, contact, facts, when it was registered and the investigation deadline
-    (hecha_jiezhi); findings and decisions are added later, by the steps that make them."""
+    the reporter, contact, facts, the evidence files (zhengju_fujian), when it was registered and
+    the investigation deadline (hecha_jiezhi); findings and decisions are added later, by the
+    steps that make them."""
     records = {
         str(k): dict(mapping(v, "异议记录")) for k, v in mapping(gongshi_yiyi_jilu or {}, "异议记录").items()
     }
@@ -97,6 +99,7 @@ def gs_register_objection(
         "jubaoren": jubaoren,
         "lianxi_fangshi": lianxi_fangshi,
         "shishi": shishi,
+        "zhengju_fujian": [dict(mapping(f, "证明材料")) for f in zhengju_fujian or ()],
         "dengji_shijian": dengji_shijian,
         "hecha_jiezhi": str(hecha_jiezhi),
     }

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, undefer
 
 from service.container import Container
 from service.domain.file_types import KINDS, claimed_kind, clean_filename, sniff
-from service.forms import file_references
+from service.forms import declared_fields, file_references, form_context
 from service.services import audit
 from service.services.errors import Invalid, NotFound, ServiceError
 from service.services.principal import Principal
@@ -52,19 +52,31 @@ def allowed_words(app: Container) -> str:
 
 def upload(app: Container, principal: Principal, filename: str | None, content: bytes) -> StoredFile:
     """Stores one file after checking its name, size and kind (by content)."""
+    stored = accept(app, principal, filename, content)
+    with app.db.transaction(write=True) as session:
+        store(session, stored)
+        session.expunge(stored)
+    return stored
+
+
+def accept(
+    app: Container, principal: Principal, filename: str | None, content: bytes, field: str = "file"
+) -> StoredFile:
+    """The file as it will be stored, once its name, size and kind (by content) are checked;
+    raises Invalid (413, 415) with the message under `field`."""
     name = clean_filename(filename or "")
     if not name:
-        raise Invalid("上传的文件没有文件名，请选择一个文件再上传", errors={"file": ["缺少文件名"]})
+        raise Invalid("上传的文件没有文件名，请选择一个文件再上传", errors={field: ["缺少文件名"]})
     if len(name) > MAX_FILENAME:
         message = f"文件名最多 {MAX_FILENAME} 个字，请改短后再上传"
-        raise Invalid(message, errors={"file": [message]})
+        raise Invalid(message, errors={field: [message]})
     if not content:
-        raise Invalid(f"文件「{name}」是空的（0 字节），请检查后重新上传", errors={"file": ["文件为空"]})
+        raise Invalid(f"文件「{name}」是空的（0 字节），请检查后重新上传", errors={field: ["文件为空"]})
     limit = app.settings.max_upload_bytes
     if len(content) > limit:
         raise PayloadTooLarge(
             f"文件「{name}」有 {size_words(len(content))}，超过上限 {size_words(limit)}；请压缩或分开上传",
-            errors={"file": [f"超过 {size_words(limit)}"]},
+            errors={field: [f"超过 {size_words(limit)}"]},
             limit_bytes=limit,
         )
     kind = sniff(content)
@@ -72,17 +84,17 @@ def upload(app: Container, principal: Principal, filename: str | None, content: 
         what = f"是{kind.label}，" if kind is not None else "不是可识别的文档或图片，"
         raise UnsupportedType(
             f"文件「{name}」{what}不能上传；只接受：{allowed_words(app)}",
-            errors={"file": ["文件类型不允许"]},
+            errors={field: ["文件类型不允许"]},
             allowed=list(app.settings.upload_types),
         )
     claimed = claimed_kind(name)
     if claimed is not None and claimed != kind:
         raise UnsupportedType(
             f"文件「{name}」的扩展名表示{claimed.label}，内容却是{kind.label}；请上传原文件或改正扩展名",
-            errors={"file": ["扩展名与内容不符"]},
+            errors={field: ["扩展名与内容不符"]},
             allowed=list(app.settings.upload_types),
         )
-    stored = StoredFile(
+    return StoredFile(
         id=str(uuid.uuid4()),
         filename=name,
         content_type=kind.content_type,
@@ -91,21 +103,22 @@ def upload(app: Container, principal: Principal, filename: str | None, content: 
         uploaded_by=principal.username,
         content=content,
     )
-    with app.db.transaction(write=True) as session:
-        session.add(stored)
-        session.flush()
-        audit.record(
-            session,
-            principal.username,
-            "file.uploaded",
-            file_id=stored.id,
-            filename=name,
-            content_type=stored.content_type,
-            size=stored.size,
-            sha256=stored.sha256,
-        )
-        session.expunge(stored)
-    return stored
+
+
+def store(session: Session, stored: StoredFile) -> None:
+    """Adds an accepted file in the caller's transaction, with its audit row."""
+    session.add(stored)
+    session.flush()
+    audit.record(
+        session,
+        stored.uploaded_by,
+        "file.uploaded",
+        file_id=stored.id,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+    )
 
 
 def metadata(app: Container, principal: Principal, file_id: str) -> StoredFile:
@@ -131,9 +144,45 @@ def _readable(
         query = query.options(undefer(StoredFile.content))
     stored = session.scalar(query)
     # A file one may not read is answered as one that does not exist: its id tells nothing.
-    if stored is None or not may_read(session, principal, stored, app.settings.observer_roles):
+    if stored is None or not (
+        may_read(session, principal, stored, app.settings.observer_roles)
+        or shown_by_open_task(app, session, principal, stored)
+    ):
         raise NotFound(f"文件 {file_id} 不存在或您无权查看")
     return stored
+
+
+def shown_by_open_task(app: Container, session: Session, principal: Principal, stored: StoredFile) -> bool:
+    """Whether an open step the person may see shows the file (in its fields or its
+    `x-xuanpin-context`) — evidence filed with an objection is read by whoever checks it. Such
+    data can live in a called process (公示), outside the case's data, so it is read from the
+    engine: only when the cheaper checks of may_read have said no."""
+    instance_ids = select(FileReference.instance_id).where(FileReference.file_id == stored.id)
+    open_tasks = session.scalars(
+        select(Task).where(
+            Task.instance_id.in_(instance_ids), Task.status == "open", task_visible(principal)
+        )
+    ).all()
+    runs: dict[str, Any] = {}
+    definitions: dict[int, ProcessDefinition] = {}
+    for task in open_tasks:
+        if not can_see_task(principal, task, app.settings.observer_roles):
+            continue
+        instance = session.get(Instance, task.instance_id)
+        if instance is None:
+            continue
+        definition = _definition(session, definitions, instance.definition_id)
+        if instance.id not in runs:
+            runs[instance.id] = app.engine.load(definition.id, lambda d=definition: d.spec, instance.state)
+        form = definition.forms.get(task.form_key) if task.form_key else None
+        data = runs[instance.id].task_data(task.id)
+        names = form_context(form) if form is not None else None
+        if names is not None:
+            data = {k: data[k] for k in {*names, *declared_fields(form or {})} if k in data}
+        shown = personal_data_view(principal, definition.data_policy, app.settings.observer_roles)
+        if stored.id in referenced_ids(shown(data), [form] if form else []):
+            return True
+    return False
 
 
 def may_read(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +34,7 @@ from service.domain.intake import (
 from service.domain.own_records import normalise_id_number
 from service.domain.status import InstanceStatus, TaskStatus
 from service.security import id_number_digest
-from service.services import tasks
+from service.services import files, tasks
 from service.services.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from service.services.principal import Principal
 from service.services.tasks import Completion
@@ -44,6 +44,9 @@ from service.timeutil import SHANGHAI, utcnow
 
 ONLINE = Principal(username="system:网上报名", is_system=True, display_name="网上报名")
 BOARD = Principal(username="system:公示栏", is_system=True, display_name="公示栏")
+# The objection form's field for the objector's evidence (forms/gongshi_yiyi_dengji).
+EVIDENCE_FIELD = "zhengju_fujian"
+MAX_EVIDENCE_FILES = 5
 
 # What the notice board shows of a call: the published content of the 榜单 / 公告 (JB-02's
 # message, FH-01's and KF's announcements), never the applicants.
@@ -213,11 +216,23 @@ def address_digest(address: str) -> str:
     return hashlib.sha256(address.encode()).hexdigest()
 
 
-def file_objection(app: Container, instance_id: str, data: Any, address: str) -> Receipt:
+def file_objection(
+    app: Container,
+    instance_id: str,
+    data: Any,
+    address: str,
+    evidence: Sequence[tuple[str | None, bytes]] = (),
+) -> Receipt:
     """X-04: a real-name objection from the notice board, registered in the running publicity
-    like one the office receives; limited per address and hour (setting objections_per_hour)."""
+    like one the office receives; limited per address and hour (setting objections_per_hour).
+    `evidence` (filename, bytes) is stored with the objection in the same transaction, so a
+    refused objection leaves no file behind."""
     if not isinstance(data, Mapping):
         raise Invalid("异议内容应为一个对象", errors={"_form": ["格式不正确"]})
+    if len(evidence) > MAX_EVIDENCE_FILES:
+        message = f"最多附 {MAX_EVIDENCE_FILES} 个证明材料，请合并或删减后再提交"
+        raise Invalid(message, errors={EVIDENCE_FIELD: [message]})
+    accepted = [files.accept(app, BOARD, name, content, field=EVIDENCE_FIELD) for name, content in evidence]
     publicity = notice(app, instance_id, "publicity")
     sender = address_digest(address or "unknown")
     limit = app.settings.objections_per_hour
@@ -240,7 +255,12 @@ def file_objection(app: Container, instance_id: str, data: Any, address: str) ->
             t.id for t in unit.session.scalars(select(Task).where(Task.instance_id == unit.instance.id))
         }
         _system_user(unit.session, BOARD)
-        completion = tasks.submit(app, unit, task, BOARD, dict(data), channel="公示栏")
+        submitted = dict(data)
+        if accepted:
+            for stored in accepted:
+                files.store(unit.session, stored)
+            submitted[EVIDENCE_FIELD] = [{"file_id": f.id, "filename": f.filename} for f in accepted]
+        completion = tasks.submit(app, unit, task, BOARD, submitted, channel="公示栏")
         new = [t for t in completion.open_tasks if t.id not in before]
         check = next((t for t in new if t.form_key == CHECK_FORM), None)
         objection_id = str(unit.run.task_data(check.id).get("yiyi_bianhao") or "") if check else ""

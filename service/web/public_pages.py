@@ -10,7 +10,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from service.api.context import container
-from service.services import intake
+from service.services import files, intake
 from service.services.errors import Invalid, NotFound, ServiceError
 from service.services.labels import collect_labels
 from service.web.auth import current_principal, login_required
@@ -47,18 +47,31 @@ def objection(instance_id: str) -> Any:
             for name in ("jubaoren", "lianxi_fangshi", "shishi")
             if (request.form.get(name) or "").strip()
         }
+        evidence = [
+            (upload.filename, upload.read())
+            for upload in request.files.getlist(intake.EVIDENCE_FIELD)
+            if upload.filename  # an empty file input still sends one nameless part
+        ]
         try:
-            receipt = intake.file_objection(app, instance_id, values, request.remote_addr or "unknown")
-        except Invalid as refused:
+            receipt = intake.file_objection(
+                app, instance_id, values, request.remote_addr or "unknown", evidence=evidence
+            )
+        except ServiceError as refused:  # a refused field, a file too large or of a wrong kind
             errors, status = refused.errors or {}, refused.status
-            flash(refused.detail, "error")
-        except ServiceError as refused:
-            status = refused.status
+            if intake.EVIDENCE_FIELD in errors:  # the whole sentence next to the file input
+                errors[intake.EVIDENCE_FIELD] = [refused.detail]
             flash(refused.detail, "error")
         else:
             return render_template("objection_filed.html", receipt=receipt)
     return render_template(
-        "objection.html", notice=publicity, labels=_labels(publicity), values=values, errors=errors
+        "objection.html",
+        notice=publicity,
+        labels=_labels(publicity),
+        values=values,
+        errors=errors,
+        max_files=intake.MAX_EVIDENCE_FILES,
+        max_size=files.size_words(app.settings.max_upload_bytes),
+        allowed=files.allowed_words(app),
     ), status
 
 

@@ -4,17 +4,23 @@ document.addEventListener("click", (event) => {
   if (!(target instanceof HTMLElement)) return;
   if (target.matches("[data-add-row]")) {
     const field = target.closest("[data-table]");
-    const body = field.querySelector("tbody");
+    const table = field.dataset.table;
+    // A table's body, or the cards of rows with grouped fields (_form.html record_cards).
+    const body = field.querySelector(":scope > [data-rows], :scope > .table-scroll tbody");
     const used = [...body.querySelectorAll("[name]")].map((el) => {
-      const rest = el.name.slice(field.dataset.table.length + 1);
+      const rest = el.name.slice(table.length + 1);
       return parseInt(rest.split(".")[0], 10);
     }).filter((n) => !Number.isNaN(n));
     const next = used.length ? Math.max(...used) + 1 : 0;
-    const row = field.querySelector("template").content.firstElementChild.cloneNode(true);
-    row.querySelectorAll("[name]").forEach((el) => {
-      el.name = el.name.replace(".__i__.", `.${next}.`);
-      el.id = el.id.replace("-__i__-", `-${next}-`);
-    });
+    const row = field.querySelector(":scope > template").content.firstElementChild.cloneNode(true);
+    const idPrefix = `f-${table.replaceAll(".", "-")}-__i__-`;
+    const renumber = (text) => text.replace(`${table}.__i__.`, `${table}.${next}.`)
+      .replace(idPrefix, `f-${table.replaceAll(".", "-")}-${next}-`);
+    row.querySelectorAll("[name]").forEach((el) => { el.name = renumber(el.name); });
+    row.querySelectorAll("[id]").forEach((el) => { el.id = renumber(el.id); });
+    row.querySelectorAll("label[for]").forEach((el) => { el.htmlFor = renumber(el.htmlFor); });
+    const legend = row.querySelector(":scope > legend");
+    if (legend) legend.textContent = `${legend.textContent} ${body.querySelectorAll(":scope > [data-row]").length + 1}`;
     body.appendChild(row);
     row.querySelector("input, select, textarea")?.focus();
   }

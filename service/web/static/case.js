@@ -7,7 +7,11 @@
   if (!response.ok) { box.textContent = "流程图加载失败"; return; }
   const picture = await response.json();
   box.textContent = "";
-  const viewer = new BpmnJS({ container: box });
+  // bpmn-js's own labels (the drill-down into a subprocess) in Chinese.
+  const words = { "Open {element}": "打开「{element}」" };
+  const translate = (template, replacements = {}) =>
+    (words[template] || template).replace(/{([^}]+)}/g, (_, key) => replacements[key] ?? `{${key}}`);
+  const viewer = new BpmnJS({ container: box, additionalModules: [{ translate: ["value", translate] }] });
   try {
     await viewer.importXML(picture.xml);
   } catch (error) {
