@@ -28,6 +28,7 @@ def _role(session: Session, name: str) -> Role:
     if role is None:
         role = Role(name=name)
         session.add(role)
+        session.flush()  # seen by the next lookup: one person may hold the role in several places
     return role
 
 

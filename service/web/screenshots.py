@@ -16,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -192,13 +194,15 @@ def shoot(base: str, case_id: str) -> list[Path]:
     return taken
 
 
-def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="xuanpin-shots-") as scratch:
+@contextmanager
+def demo_server(workers: int = 1) -> Iterator[str]:
+    """A real `xuanpin serve` on a throw-away SQLite database with the demo: its base URL."""
+    with tempfile.TemporaryDirectory(prefix="xuanpin-demo-") as scratch:
         env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{scratch}/demo.db",
             "XUANPIN_SCHEDULER": "0",
-            "XUANPIN_SECRET_KEY": "screenshots",
+            "XUANPIN_SECRET_KEY": "throw-away-demo",
         }
         xuanpin = str(Path(sys.executable).parent / "xuanpin")
         for command in (["db", "upgrade"], ["deploy", "processes", "forms"], ["demo"]):
@@ -206,7 +210,7 @@ def main() -> None:
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [xuanpin, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+            [xuanpin, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -219,12 +223,17 @@ def main() -> None:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.2)
-            case_id = prepare(Demo(base))
-            for taken in shoot(base, case_id):
-                print(taken.relative_to(ROOT))
+            yield base
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def main() -> None:
+    with demo_server() as base:
+        case_id = prepare(Demo(base))
+        for taken in shoot(base, case_id):
+            print(taken.relative_to(ROOT))
 
 
 if __name__ == "__main__":
