@@ -188,3 +188,25 @@ def test_a_built_in_diagram_opens_in_the_designer_with_its_forms(api, app):
     seed = json.loads(_seed(page))
     assert seed["filename"] == "jiebang_guashuai.bpmn" and "Activity_jianbang" in seed["xml"]
     assert seed["forms"]  # the user tasks' forms go with the diagram
+    # Deployed again with a change, together with the files deployed beside it (the called 公示
+    # subprocess, the decision table): only the edited process gets a new version.
+    before = api.get("/api/v1/definitions/gongshi").json["versions"][0]["version"]
+    _page(browser)
+    xml = seed["xml"].replace(
+        'name="建榜" camunda:formKey', 'name="建榜" camunda:candidateGroups="党委工作部" camunda:formKey'
+    )
+    data = {
+        "bpmn": xml,
+        "filename": seed["filename"],
+        "forms": json.dumps({k: json.dumps(v) for k, v in seed["forms"].items()}),
+        "based_on_key": seed["based_on"]["key"],
+        "based_on_version": str(seed["based_on"]["version"]),
+    }
+    deployed = browser.post("/designer/deploy", data)
+    assert deployed.status_code == 200, deployed.get_data(as_text=True)
+    [version] = [v for v in deployed.json["versions"] if v["key"] == "jiebang_guashuai"]
+    assert version["created"] and version["version"] == seed["based_on"]["version"] + 1
+    assert api.get("/api/v1/definitions/gongshi").json["versions"][0]["version"] == before
+    # Without them the called subprocess is missing, and the check says so.
+    alone = {k: v for k, v in data.items() if not k.startswith("based_on")}
+    assert_problem(browser.post("/designer/check", alone), 422)

@@ -284,9 +284,7 @@ def versions(db: Database, key: str) -> list[VersionInfo]:
         ).all()
     if not rows:
         raise NotFound(f"流程定义 {key} 不存在")
-    return [
-        VersionInfo(definition, by, name, count or 0, at) for definition, by, name, count, at in rows
-    ]
+    return [VersionInfo(definition, by, name, count or 0, at) for definition, by, name, count, at in rows]
 
 
 @dataclass
@@ -364,6 +362,27 @@ def definition_xml(db: Database, key: str, version: int | None = None) -> tuple[
         if source is None:
             raise NotFound(f"流程定义 {key} 的 BPMN 文件缺失")
         return source.content, source.filename
+
+
+def companion_files(db: Database, key: str, version: int, edited: str) -> list[SourceFile]:
+    """The other BPMN and DMN files deployed with a version (called processes, decision tables):
+    a diagram edited in the designer is checked and deployed together with them, as it was."""
+    with db.transaction() as session:
+        definition = session.scalar(
+            select(ProcessDefinition).where(
+                ProcessDefinition.key == key, ProcessDefinition.version == version
+            )
+        )
+        if definition is None:
+            raise NotFound(f"流程定义 {key} 的第 {version} 版不存在")
+        rows = session.scalars(
+            select(DeploymentFile).where(
+                DeploymentFile.deployment_id == definition.deployment_id,
+                DeploymentFile.kind.in_(("bpmn", "dmn")),
+                DeploymentFile.filename != edited,
+            )
+        )
+        return [SourceFile(row.filename, row.content.encode("utf-8")) for row in rows]
 
 
 def recent_deployments(db: Database, offset: int, limit: int) -> list[Deployment]:

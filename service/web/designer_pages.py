@@ -60,14 +60,15 @@ def designer() -> Any:
             opened.definition.forms or {},
             f"{opened.definition.name} 第 {opened.definition.version} 版",
         )
+        based_on = {"key": key, "version": opened.definition.version}
     else:
-        xml, filename, forms, title = _new_diagram(), "", {}, "新流程图"
+        xml, filename, forms, title, based_on = _new_diagram(), "", {}, "新流程图", None
     return render_template(
         "designer.html",
         processes=processes,
         opened_key=key,
         title=title,
-        seed={"xml": xml, "filename": filename, "forms": forms},
+        seed={"xml": xml, "filename": filename, "forms": forms, "based_on": based_on},
     )
 
 
@@ -92,6 +93,9 @@ def _sources() -> list[SourceFile]:
         raise Invalid("表单数据应为 {表单键: JSON Schema 文本}", errors={"forms": ["应为 JSON 对象"]})
     for form_key, text in forms.items():
         files.append(SourceFile(f"{form_key}.schema.json", str(text).encode("utf-8")))
+    based_on = request.form.get("based_on_key"), request.form.get("based_on_version", type=int)
+    if based_on[0] and based_on[1]:
+        files += definitions.companion_files(container().db, based_on[0], based_on[1], filename)
     return files
 
 

@@ -135,6 +135,11 @@
     body.set("bpmn", xml);
     body.set("filename", filename || "");
     body.set("forms", JSON.stringify(forms));
+    // The called processes and decision tables deployed with the opened version go along.
+    if (seed.based_on) {
+      body.set("based_on_key", seed.based_on.key);
+      body.set("based_on_version", seed.based_on.version);
+    }
     const response = await fetch(url, { method: "POST", body, credentials: "same-origin" });
     const answer = await response.json().catch(() => ({ detail: `服务器返回 ${response.status}` }));
     if (!response.ok) {
