@@ -9,6 +9,7 @@ import {
 } from "bpmn-js-properties-panel";
 import CamundaPlatformBehaviors from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
+import translate from "./translate-zh.js";
 
 // A modeler with the Camunda 7 properties panel in `panel`.
 export function createModeler(container, panel) {
@@ -20,6 +21,7 @@ export function createModeler(container, panel) {
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule,
       CamundaPlatformBehaviors,
+      { translate: ["value", translate] },
     ],
     moddleExtensions: { camunda: camundaModdle },
   });

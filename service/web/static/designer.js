@@ -144,7 +144,7 @@
     const answer = await response.json().catch(() => ({ detail: `服务器返回 ${response.status}` }));
     if (!response.ok) {
       showProblems(answer);
-      say("校验未通过：" + answer.detail);
+      say(`校验未通过（${problemList.children.length} 处）`);
       return null;
     }
     return answer;
