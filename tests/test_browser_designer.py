@@ -1,7 +1,7 @@
 """In a real browser (Playwright driving Debian's Chromium) against a real `xuanpin serve`: a
 process designer opens the built-in 揭榜挂帅 diagram in the web modeler, gives 建榜 a candidate
-group in the Camunda properties panel, is shown the error of a broken flow on the element, fixes
-it, deploys, and the new version runs (issue 15)."""
+group in the Camunda properties panel, opens its decision table in dmn-js, is shown the error of
+a broken flow on the element, fixes it, deploys, and the new version runs (issue 15)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,14 @@ def test_designer_edits_a_built_in_diagram_sees_a_broken_flow_fixes_it_and_deplo
             page.get_by_label("密码").fill(PASSWORD)
             page.get_by_role("button", name="登录").click()
             expect(page.locator("#designer-canvas[data-ready=true]")).to_be_attached()
+
+            # The decision table deployed beside it opens in dmn-js (and goes with the deployment).
+            page.get_by_role("tab", name="决策表 jiebang_zige.dmn").click()
+            expect(page.locator('#designer-dmn[data-ready="jiebang_zige.dmn"]')).to_be_attached()
+            expect(page.locator("#designer-dmn .tjs-table")).to_be_visible()
+            expect(page.locator("#designer-dmn")).to_contain_text("符合揭榜条件")
+            page.get_by_role("tab", name="流程图").click()
+            expect(page.locator("#designer-canvas")).to_be_visible()
 
             # The task's candidate group, in the properties panel.
             page.locator(f'.djs-element[data-element-id="{TASK}"]').click()

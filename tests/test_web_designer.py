@@ -210,3 +210,14 @@ def test_a_built_in_diagram_opens_in_the_designer_with_its_forms(api, app):
     # Without them the called subprocess is missing, and the check says so.
     alone = {k: v for k, v in data.items() if not k.startswith("based_on")}
     assert_problem(browser.post("/designer/check", alone), 422)
+    # A decision table edited in the designer (dmn-js) replaces the deployed one: the process
+    # that uses it gets a new version.
+    assert list(seed["decisions"]) == ["jiebang_zige.dmn"]
+    edited = seed["decisions"]["jiebang_zige.dmn"].replace('label="审查说明"', 'label="资格审查说明"')
+    assert edited != seed["decisions"]["jiebang_zige.dmn"]
+    again = browser.post("/designer/deploy", {**data, "decisions": json.dumps({"jiebang_zige.dmn": edited})})
+    assert again.status_code == 200, again.get_data(as_text=True)
+    [newer] = [v for v in again.json["versions"] if v["key"] == "jiebang_guashuai"]
+    assert newer["created"] and newer["version"] == version["version"] + 1
+    bad_name = browser.post("/designer/check", {**data, "decisions": json.dumps({"../x.dmn": edited})})
+    assert_problem(bad_name, 422)

@@ -364,9 +364,11 @@ def definition_xml(db: Database, key: str, version: int | None = None) -> tuple[
         return source.content, source.filename
 
 
-def companion_files(db: Database, key: str, version: int, edited: str) -> list[SourceFile]:
-    """The other BPMN and DMN files deployed with a version (called processes, decision tables):
-    a diagram edited in the designer is checked and deployed together with them, as it was."""
+def companion_files(db: Database, key: str, version: int, leave_out: Iterable[str]) -> list[SourceFile]:
+    """The BPMN and DMN files deployed with a version (called processes, decision tables) except
+    `leave_out` (the ones edited in the designer): an edited diagram is checked and deployed
+    together with the rest, as it was."""
+    leave_out = set(leave_out)
     with db.transaction() as session:
         definition = session.scalar(
             select(ProcessDefinition).where(
@@ -379,10 +381,13 @@ def companion_files(db: Database, key: str, version: int, edited: str) -> list[S
             select(DeploymentFile).where(
                 DeploymentFile.deployment_id == definition.deployment_id,
                 DeploymentFile.kind.in_(("bpmn", "dmn")),
-                DeploymentFile.filename != edited,
             )
         )
-        return [SourceFile(row.filename, row.content.encode("utf-8")) for row in rows]
+        return [
+            SourceFile(row.filename, row.content.encode("utf-8"))
+            for row in rows
+            if row.filename not in leave_out
+        ]
 
 
 def recent_deployments(db: Database, offset: int, limit: int) -> list[Deployment]:

@@ -10,6 +10,7 @@ JSON: the problems name the element they are on, so the page marks it on the can
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -61,14 +62,19 @@ def designer() -> Any:
             f"{opened.definition.name} 第 {opened.definition.version} 版",
         )
         based_on = {"key": key, "version": opened.definition.version}
+        decisions = {
+            source.filename: source.content.decode("utf-8")
+            for source in definitions.companion_files(db, key, opened.definition.version, {filename})
+            if source.kind == "dmn"
+        }
     else:
-        xml, filename, forms, title, based_on = _new_diagram(), "", {}, "新流程图", None
+        xml, filename, forms, title, based_on, decisions = _new_diagram(), "", {}, "新流程图", None, {}
     return render_template(
         "designer.html",
         processes=processes,
         opened_key=key,
         title=title,
-        seed={"xml": xml, "filename": filename, "forms": forms, "based_on": based_on},
+        seed={"xml": xml, "filename": filename, "forms": forms, "based_on": based_on, "decisions": decisions},
     )
 
 
@@ -85,18 +91,31 @@ def _sources() -> list[SourceFile]:
         raise Invalid("没有收到流程图（bpmn）", errors={"bpmn": ["必填"]})
     filename = _bpmn_filename(request.form.get("filename", ""), xml)
     files = [SourceFile(filename, xml.encode("utf-8"))]
-    try:
-        forms = json.loads(request.form.get("forms") or "{}")
-    except ValueError:
-        raise Invalid("表单数据不是有效的 JSON", errors={"forms": ["应为 JSON 对象"]}) from None
-    if not isinstance(forms, dict):
-        raise Invalid("表单数据应为 {表单键: JSON Schema 文本}", errors={"forms": ["应为 JSON 对象"]})
+    forms = _json_object("forms")
     for form_key, text in forms.items():
         files.append(SourceFile(f"{form_key}.schema.json", str(text).encode("utf-8")))
+    for name, text in _json_object("decisions").items():
+        if not _DMN_NAME.fullmatch(name):
+            raise Invalid(f"决策表文件名 {name} 无效（应为 <名称>.dmn）", errors={"decisions": [name]})
+        files.append(SourceFile(name, str(text).encode("utf-8")))
     based_on = request.form.get("based_on_key"), request.form.get("based_on_version", type=int)
     if based_on[0] and based_on[1]:
-        files += definitions.companion_files(container().db, based_on[0], based_on[1], filename)
+        given = {source.filename for source in files}
+        files += definitions.companion_files(container().db, based_on[0], based_on[1], given)
     return files
+
+
+_DMN_NAME = re.compile(r"[\w\-.]{1,200}\.dmn")
+
+
+def _json_object(field: str) -> dict[str, Any]:
+    try:
+        value = json.loads(request.form.get(field) or "{}")
+    except ValueError:
+        raise Invalid(f"{field} 不是有效的 JSON", errors={field: ["应为 JSON 对象"]}) from None
+    if not isinstance(value, dict):
+        raise Invalid(f"{field} 应为 JSON 对象", errors={field: ["应为 JSON 对象"]})
+    return value
 
 
 def _bpmn_filename(given: str, xml: str) -> str:

@@ -28,6 +28,17 @@ FILES = {
         "bpmn-js/dist/assets/bpmn-js.css",
         "bpmn-js/dist/assets/bpmn-font",
     ],
+    "dmn-js": [
+        "dmn-js/dist/dmn-modeler.production.min.js",
+        "dmn-js/dist/assets/dmn-js-shared.css",
+        "dmn-js/dist/assets/dmn-js-drd.css",
+        "dmn-js/dist/assets/dmn-js-decision-table.css",
+        "dmn-js/dist/assets/dmn-js-decision-table-controls.css",
+        "dmn-js/dist/assets/dmn-js-literal-expression.css",
+        "dmn-js/dist/assets/dmn-js-boxed-expression.css",
+        "dmn-js/dist/assets/dmn-js-boxed-expression-controls.css",
+        "dmn-js/dist/assets/dmn-font",
+    ],
     "designer": [
         "@bpmn-io/properties-panel/dist/assets/properties-panel.css",
     ],

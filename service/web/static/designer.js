@@ -35,6 +35,44 @@
 
   const say = (text) => { status.textContent = text; };
 
+  // --- decision tables (dmn-js, loaded the first time one is opened) ------------------------------
+  // file name -> DMN XML as edited; all of them go with 校验 and 部署 in place of the deployed ones.
+  const decisions = { ...(seed.decisions || {}) };
+  const dmnBox = document.getElementById("designer-dmn");
+  const work = document.querySelector(".designer-work");
+  let dmnModeler = null;
+  let dmnOpen = null;
+  const loadDmn = () => new Promise((resolve, reject) => {
+    if (typeof DmnJS !== "undefined") return resolve();
+    const script = document.createElement("script");
+    script.src = urls.dmn;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error("dmn-js 加载失败"));
+    document.head.append(script);
+  });
+  const keepDecision = async () => {
+    if (dmnOpen) decisions[dmnOpen] = (await dmnModeler.saveXML({ format: true })).xml;
+  };
+  const openTab = async (name) => {
+    await keepDecision();
+    for (const tab of document.querySelectorAll(".designer-tabs [role=tab]")) {
+      tab.setAttribute("aria-selected", String(tab.dataset.file === (name || "")));
+    }
+    dmnBox.hidden = !name;
+    work.hidden = Boolean(name);
+    dmnOpen = name || null;
+    if (!name) return;
+    await loadDmn();
+    dmnModeler = dmnModeler || new DmnJS({ container: dmnBox });
+    await dmnModeler.importXML(decisions[name]);
+    const table = dmnModeler.getViews().find((view) => view.type === "decisionTable");
+    if (table) await dmnModeler.open(table);
+    dmnBox.dataset.ready = name;
+  };
+  for (const tab of document.querySelectorAll(".designer-tabs [role=tab]")) {
+    tab.addEventListener("click", () => openTab(tab.dataset.file).catch((error) => say("决策表无法打开：" + error.message)));
+  }
+
   // --- the selected user task's form ------------------------------------------------------------
   let formKey = null;
   let previewTimer = null;
@@ -129,12 +167,14 @@
 
   const send = async (url) => {
     clearProblems();
+    await keepDecision();
     const { xml } = await modeler.saveXML({ format: true });
     const body = new FormData();
     body.set("csrf_token", csrf);
     body.set("bpmn", xml);
     body.set("filename", filename || "");
     body.set("forms", JSON.stringify(forms));
+    body.set("decisions", JSON.stringify(decisions));
     // The called processes and decision tables deployed with the opened version go along.
     if (seed.based_on) {
       body.set("based_on_key", seed.based_on.key);
