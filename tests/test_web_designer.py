@@ -221,3 +221,18 @@ def test_a_built_in_diagram_opens_in_the_designer_with_its_forms(api, app):
     assert newer["created"] and newer["version"] == version["version"] + 1
     bad_name = browser.post("/designer/check", {**data, "decisions": json.dumps({"../x.dmn": edited})})
     assert_problem(bad_name, 422)
+
+
+def test_a_new_diagram_from_the_template_passes_the_checks_and_deploys_under_its_own_id(app):
+    browser = Browser(app).login("admin")
+    seed = json.loads(_seed(_page(browser)))
+    assert seed["based_on"] is None and seed["decisions"] == {}
+    checked = browser.post("/designer/check", {"bpmn": seed["xml"]})
+    assert checked.status_code == 200, checked.get_data(as_text=True)
+    [process] = checked.json["processes"]
+    assert process["key"].startswith("Process_") and process["name"] == "新流程"
+    deployed = browser.post("/designer/deploy", {"bpmn": seed["xml"]})
+    assert deployed.json["versions"][0]["key"] == process["key"]
+    assert deployed.json["versions"][0]["version"] == 1
+    page = browser.get(deployed.json["versions"][0]["versions_url"]).get_data(as_text=True)
+    assert "第 1 版" in page and "流程设计工作台" in page  # the deployment's name
