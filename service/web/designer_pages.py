@@ -21,6 +21,7 @@ from lxml import etree
 from service.api.context import container
 from service.api.problems import problem
 from service.engine.parser import SourceFile
+from service.engine.xml import UnsafeXmlError, parse_xml
 from service.forms import FormSchemaError, load_form_schema
 from service.services import case_operations, definitions
 from service.services.authorization import may_design, require
@@ -106,6 +107,7 @@ def _sources() -> list[SourceFile]:
 
 
 _DMN_NAME = re.compile(r"[\w\-.]{1,200}\.dmn")
+_PROCESS_ID = re.compile(r"[\w\-.]{1,200}")
 
 
 def _json_object(field: str) -> dict[str, Any]:
@@ -124,12 +126,11 @@ def _bpmn_filename(given: str, xml: str) -> str:
     if name.endswith(".bpmn"):
         return name
     try:
-        root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
-        process = root.find(f"{{{BPMN_NS}}}process")
-        if process is not None and process.get("id"):
-            return f"{process.get('id')}.bpmn"
-    except etree.XMLSyntaxError:
-        pass
+        process = parse_xml(xml.encode("utf-8")).find(f"{{{BPMN_NS}}}process")
+    except (etree.XMLSyntaxError, UnsafeXmlError):
+        return "diagram.bpmn"  # the deploy checks report what is wrong with it
+    if process is not None and _PROCESS_ID.fullmatch(process.get("id") or ""):
+        return f"{process.get('id')}.bpmn"
     return "diagram.bpmn"
 
 
