@@ -20,8 +20,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Front-end packages from npm (committed lock file) copied into static/vendor; no Node at run time.
-$(VENDOR_STAMP): $(WEB)/package-lock.json $(WEB)/vendor.py | $(STAMP)
+# Front-end packages from npm (committed lock file) copied into static/vendor, the ES-module ones
+# bundled there with esbuild (service/web/frontend/); no Node at run time.
+$(VENDOR_STAMP): $(WEB)/package-lock.json $(WEB)/vendor.py $(wildcard $(WEB)/frontend/*.js) | $(STAMP)
 	cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(BIN)/python -m service.web.vendor
 	touch $(VENDOR_STAMP)

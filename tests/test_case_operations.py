@@ -458,3 +458,23 @@ def test_business_key_stays_taken_while_suspended_and_is_freed_by_cancel(api):
     assert api.post(f"/api/v1/instances/{first}/cancel", json={"reason": "编号录错"}).status_code == 200
     assert api.get("/api/v1/definitions/bianhao").json["versions"][0]["running"] == 0
     assert api.start("bianhao", user="renshi", business_key="BH-1").status_code == 201
+
+
+def test_migrating_a_case_whose_open_task_changes_role_moves_it_to_the_new_role(api):
+    """Regression: the task rows of a migrated case took their new grants from a throw-away row,
+    which failed with a 500 when the open task's role changed between the versions."""
+    key = f"qianyi_{uuid.uuid4().hex[:8]}"
+    first = bpmn.linear(key, bpmn.user("审核", 'camunda:candidateGroups="企业人事"'))
+    assert api.deploy((f"{key}.bpmn", first)).status_code == 201
+    instance_id = api.start(key, user="renshi").json["id"]
+    assert any(t["instance_id"] == instance_id for t in api.inbox("renshi"))
+    second = first.replace("企业人事".encode(), "工作组".encode())
+    assert second != first
+    assert api.deploy((f"{key}.bpmn", second)).status_code == 201
+    done = api.post(f"/api/v1/definitions/{key}/migrate", json={"from_version": 1, "to_version": 2})
+    assert done.status_code == 200, done.json
+    assert done.json["items"][0]["status"] == "migrated"
+    assert not any(t["instance_id"] == instance_id for t in api.inbox("renshi"))
+    [task] = [t for t in api.inbox("gongzuozu") if t["instance_id"] == instance_id]
+    assert task["title"] == "审核"
+    assert api.complete(task["id"], "gongzuozu").status_code == 200

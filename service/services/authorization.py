@@ -35,6 +35,11 @@ def require_admin_or_roles(principal: Principal, roles: Iterable[str], doing: st
         raise Forbidden(f"只有管理员{'或' + who if who else ''}可以{doing}")
 
 
+def may_design(principal: Principal, designer_roles: Iterable[str]) -> bool:
+    """The process designer's workbench (modeler, versions): admins and the designer roles."""
+    return principal.is_admin or principal.has_any_role(set(designer_roles))
+
+
 def require_overseer(principal: Principal, observer_roles: Iterable[str], what: str) -> None:
     """Reading the whole trail: the observer roles and admins."""
     roles = tuple(observer_roles)

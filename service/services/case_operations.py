@@ -24,7 +24,7 @@ from service.services.principal import Principal
 from service.services.progress import _task_row  # the one way an inbox row is built from a view
 from service.services.unit_of_work import Advancing, advance
 from service.store.db import after_commit
-from service.store.models import Instance, ProcessDefinition, Timer
+from service.store.models import Instance, ProcessDefinition, Task, TaskGrant, Timer
 from service.timeutil import utcnow
 
 # A case that has not ended: it may be cancelled.
@@ -420,7 +420,25 @@ def _refresh_task_rows(unit: Advancing) -> None:
         row.form_key, row.documentation = fresh.form_key, fresh.documentation
         if view.assignee:  # a person the diagram names; otherwise whoever claimed it keeps it
             row.assignee = view.assignee
-        if {(g.kind, g.value, g.organisation_id) for g in row.grants} != {
-            (g.kind, g.value, g.organisation_id) for g in fresh.grants
-        }:
-            row.grants = fresh.grants
+        _replace_offer_grants(row, fresh)
+
+
+# Grants that say who the task is offered to; the diagram decides them. cc / delegate / signer
+# grants were given by people on this task and stay across versions.
+_OFFER_KINDS = ("role", "user")
+
+
+def _replace_offer_grants(row: Task, fresh: Task) -> None:
+    """Copies, never `fresh`'s own grant objects: moving those would drag the throw-away `fresh`
+    row (same id) into the session and fail the flush with a duplicate task id."""
+    wanted = {(g.kind, g.value): g.organisation_id for g in fresh.grants if g.kind in _OFFER_KINDS}
+    kept = []
+    for grant in row.grants:
+        key = (grant.kind, grant.value)
+        if grant.kind not in _OFFER_KINDS:
+            kept.append(grant)
+        elif key in wanted:
+            grant.organisation_id = wanted.pop(key)
+            kept.append(grant)
+    kept += [TaskGrant(kind=kind, value=value, organisation_id=org) for (kind, value), org in wanted.items()]
+    row.grants = kept

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.domain.status import InstanceStatus
 from service.engine.diagram_diff import ElementChange, FormChange, diff_diagrams, diff_forms
 from service.engine.errors import DefinitionError
 from service.engine.parser import ParsedProcess, SourceFile, canonical_json, parse_definitions
@@ -46,6 +47,36 @@ def deploy(
     be given to one of the `observer_roles` (X-01: they oversee, they do not work)."""
     require_admin_or_roles(principal, designer_roles, "部署流程定义")
     files = list(files)
+    processes, forms = _checked(files, observer_roles)
+    try:
+        return _store_versions(db, principal, files, forms, processes, name, source)
+    except IntegrityError:
+        raise Conflict(
+            "另一个部署同时写入了同一流程的新版本，请重新部署（内容未变时不会产生新版本）"
+        ) from None
+
+
+def check(
+    db: Database,
+    principal: Principal,
+    files: Iterable[SourceFile],
+    designer_roles: tuple[str, ...] = (),
+    observer_roles: tuple[str, ...] = (),
+) -> list[ParsedProcess]:
+    """Every check `deploy` makes (XML, references, sandbox compilation, reserved ids, observers,
+    forms) without storing anything: the designer's 校验 before a deployment."""
+    require_admin_or_roles(principal, designer_roles, "校验流程定义")
+    files = list(files)
+    processes, forms = _checked(files, observer_roles)
+    with db.transaction() as session:
+        for process in processes:
+            _resolve_forms(session, process.form_keys, forms, process.key)
+    return processes
+
+
+def _checked(
+    files: list[SourceFile], observer_roles: tuple[str, ...]
+) -> tuple[list[ParsedProcess], dict[str, dict[str, Any]]]:
     if not files:
         raise Invalid(
             "请以 multipart/form-data 上传字段 files：至少一个 .bpmn 文件", errors={"files": ["未收到文件"]}
@@ -72,13 +103,7 @@ def deploy(
         raise Invalid("上传的文件中没有 BPMN 流程", errors={"files": ["至少需要一个 .bpmn 文件"]})
     for process in processes:
         _check_no_work_for_observers(process, observer_roles)
-
-    try:
-        return _store_versions(db, principal, files, forms, processes, name, source)
-    except IntegrityError:
-        raise Conflict(
-            "另一个部署同时写入了同一流程的新版本，请重新部署（内容未变时不会产生新版本）"
-        ) from None
+    return processes, forms
 
 
 def _check_no_work_for_observers(process: ParsedProcess, observer_roles: tuple[str, ...]) -> None:
@@ -237,6 +262,7 @@ class VersionInfo:
     deployed_by: str
     deployment_name: str
     running: int
+    deployed_at: Any = None
 
 
 def versions(db: Database, key: str) -> list[VersionInfo]:
@@ -248,7 +274,9 @@ def versions(db: Database, key: str) -> list[VersionInfo]:
             .subquery()
         )
         rows = session.execute(
-            select(ProcessDefinition, Deployment.deployed_by, Deployment.name, running.c.n)
+            select(
+                ProcessDefinition, Deployment.deployed_by, Deployment.name, running.c.n, Deployment.created_at
+            )
             .join(Deployment, Deployment.id == ProcessDefinition.deployment_id)
             .outerjoin(running, running.c.definition_id == ProcessDefinition.id)
             .where(ProcessDefinition.key == key)
@@ -256,7 +284,7 @@ def versions(db: Database, key: str) -> list[VersionInfo]:
         ).all()
     if not rows:
         raise NotFound(f"流程定义 {key} 不存在")
-    return [VersionInfo(definition, by, name, count or 0) for definition, by, name, count in rows]
+    return [VersionInfo(definition, by, name, count or 0, at) for definition, by, name, count, at in rows]
 
 
 @dataclass
@@ -289,6 +317,30 @@ def diff(db: Database, key: str, from_version: int, to_version: int) -> VersionD
     )
 
 
+@dataclass(frozen=True)
+class RunningCase:
+    id: str
+    business_key: str | None
+    status: str
+    created_at: Any
+
+
+def running_cases(db: Database, key: str, version: int, limit: int = 200) -> list[RunningCase]:
+    """The cases of one version that have not ended (the ones a migration would move)."""
+    with db.transaction() as session:
+        rows = session.execute(
+            select(Instance.id, Instance.business_key, Instance.status, Instance.created_at)
+            .where(
+                Instance.definition_key == key,
+                Instance.definition_version == version,
+                Instance.status.notin_((InstanceStatus.COMPLETED, InstanceStatus.CANCELLED)),
+            )
+            .order_by(Instance.created_at)
+            .limit(limit)
+        ).all()
+    return [RunningCase(row.id, row.business_key, str(row.status), row.created_at) for row in rows]
+
+
 def definition_xml(db: Database, key: str, version: int | None = None) -> tuple[str, str]:
     """The BPMN source of a version (latest by default) and its file name."""
     with db.transaction() as session:
@@ -310,6 +362,32 @@ def definition_xml(db: Database, key: str, version: int | None = None) -> tuple[
         if source is None:
             raise NotFound(f"流程定义 {key} 的 BPMN 文件缺失")
         return source.content, source.filename
+
+
+def companion_files(db: Database, key: str, version: int, leave_out: Iterable[str]) -> list[SourceFile]:
+    """The BPMN and DMN files deployed with a version (called processes, decision tables) except
+    `leave_out` (the ones edited in the designer): an edited diagram is checked and deployed
+    together with the rest, as it was."""
+    leave_out = set(leave_out)
+    with db.transaction() as session:
+        definition = session.scalar(
+            select(ProcessDefinition).where(
+                ProcessDefinition.key == key, ProcessDefinition.version == version
+            )
+        )
+        if definition is None:
+            raise NotFound(f"流程定义 {key} 的第 {version} 版不存在")
+        rows = session.scalars(
+            select(DeploymentFile).where(
+                DeploymentFile.deployment_id == definition.deployment_id,
+                DeploymentFile.kind.in_(("bpmn", "dmn")),
+            )
+        )
+        return [
+            SourceFile(row.filename, row.content.encode("utf-8"))
+            for row in rows
+            if row.filename not in leave_out
+        ]
 
 
 def recent_deployments(db: Database, offset: int, limit: int) -> list[Deployment]:

@@ -15,6 +15,7 @@ from flask import Flask
 from service.config import Settings
 from service.domain import intake
 from service.services import organisations
+from service.services.authorization import may_design
 from service.web import present, uploads
 from service.web.auth import csrf_token, current_principal
 from service.web.secret import session_key
@@ -23,6 +24,7 @@ from service.web.secret import session_key
 def init_web(app: Flask, settings: Settings) -> None:
     from service.web import (  # noqa: F401  (their routes join the blueprint)
         admin_pages,
+        designer_pages,
         file_pages,
         operations,
         public_pages,
@@ -52,4 +54,5 @@ def init_web(app: Flask, settings: Settings) -> None:
         file_list_slot=uploads.file_list_slot,
         max_upload_bytes=lambda: settings.max_upload_bytes,
         application_outcome=intake.outcome,
+        may_design=lambda principal: may_design(principal, settings.designer_roles),
     )

@@ -1,15 +1,23 @@
 """Copies the front-end files the pages use from node_modules (installed by `npm ci` from the
-committed lock file) into static/vendor. Run by `make vendor`; never at run time."""
+committed lock file) into static/vendor, and bundles the ES-module-only packages (the designer's
+modeler with the Camunda 7 properties panel) with esbuild from the same node_modules. Run by
+`make vendor`; never at run time."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 WEB = Path(__file__).resolve().parent
 MODULES = WEB / "node_modules"
 VENDOR = WEB / "static" / "vendor"
+
+# static/vendor/<file> -> the ES module entry under frontend/ that esbuild bundles into it
+BUNDLES = {
+    "designer/modeler.js": ("frontend/modeler-entry.js", "XuanpinModeler"),
+}
 
 # destination folder under static/vendor -> files or folders under node_modules
 FILES = {
@@ -19,6 +27,20 @@ FILES = {
         "bpmn-js/dist/assets/diagram-js.css",
         "bpmn-js/dist/assets/bpmn-js.css",
         "bpmn-js/dist/assets/bpmn-font",
+    ],
+    "dmn-js": [
+        "dmn-js/dist/dmn-modeler.production.min.js",
+        "dmn-js/dist/assets/dmn-js-shared.css",
+        "dmn-js/dist/assets/dmn-js-drd.css",
+        "dmn-js/dist/assets/dmn-js-decision-table.css",
+        "dmn-js/dist/assets/dmn-js-decision-table-controls.css",
+        "dmn-js/dist/assets/dmn-js-literal-expression.css",
+        "dmn-js/dist/assets/dmn-js-boxed-expression.css",
+        "dmn-js/dist/assets/dmn-js-boxed-expression-controls.css",
+        "dmn-js/dist/assets/dmn-font",
+    ],
+    "designer": [
+        "@bpmn-io/properties-panel/dist/assets/properties-panel.css",
     ],
     "swagger-ui": [
         "swagger-ui-dist/swagger-ui-bundle.js",
@@ -46,7 +68,31 @@ def copy_vendor() -> list[Path]:
             else:
                 shutil.copy2(origin, destination)
             copied.append(destination)
+    for output, (entry, global_name) in BUNDLES.items():
+        copied.append(bundle(WEB / entry, VENDOR / output, global_name))
     return copied
+
+
+def bundle(entry: Path, output: Path, global_name: str) -> Path:
+    """One minified IIFE script (no module loader needed in the page), exposing `global_name`."""
+    esbuild = MODULES / ".bin" / "esbuild"
+    subprocess.run(
+        [
+            str(esbuild),
+            str(entry),
+            "--bundle",
+            "--minify",
+            "--format=iife",
+            f"--global-name={global_name}",
+            "--target=es2019",
+            "--legal-comments=eof",
+            "--log-level=warning",
+            f"--outfile={output}",
+        ],
+        cwd=WEB,
+        check=True,
+    )
+    return output
 
 
 if __name__ == "__main__":
