@@ -2,12 +2,15 @@
 
     python -m bench.inbox [--sizes 1000,100000] [--samples N] [--skip-postgres] [--json]
 
-Open tasks are written straight into the tables (one instance per 10 tasks, 20 roles); the
-clerk holds one role (1 task in 20 offered to it) and has 1 task in 50 assigned by name, so
-the inbox holds about 7 % of all open tasks. Timed through the Flask test client with the
-clerk's bearer token (not an admin: the visibility rules apply): the first page, a deep page
-(page 50), the page after a cursor taken from page 49, and one instance's tasks. Reported:
-median and p95 per query and size, and the p95 ratio of the largest size to the smallest.
+Open tasks are written straight into the tables (one instance per 10 tasks, 20 roles), the
+cases spread over the 50 enterprises of one group (organisations, issue 12). Two readers, both
+holding one of the 20 roles: the enterprise clerk holds it in one enterprise and has 1 task in
+50 of the whole set assigned by name (≈2 % of all open tasks in the inbox); the group clerk
+holds it in the group with its subordinates — 51 organisations, each a holder of its own
+(≈5 % of all open tasks). Timed through the Flask test client with each one's bearer token
+(not an admin: the visibility rules apply): the first page, a deep page (page 50), the page
+after a cursor taken from page 49, and one instance's tasks. Reported: median and p95 per
+query and size, and the p95 ratio of the largest size to the smallest.
 """
 
 from __future__ import annotations
@@ -26,13 +29,14 @@ from bench.common import add_database_options, postgres_url, progress, sqlite_ur
 from service import create_app
 from service.config import Settings
 from service.engine.parser import SourceFile
-from service.services import accounts, definitions
+from service.services import accounts, definitions, organisations
 from service.services.principal import Principal
 from service.store import migrate
-from service.store.models import InboxEntry, Instance, ProcessDefinition, Task, TaskGrant
+from service.store.models import InboxEntry, Instance, ProcessDefinition, Task, TaskGrant, role_holder
 
 BPMN = "bench/loop.bpmn"
-CLERK, PASSWORD, ROLE = "clerk", "bench-pass-123", "工作组"
+CLERK, GROUP_CLERK, PASSWORD, ROLE = "clerk", "group-clerk", "bench-pass-123", "工作组"
+GROUP, ENTERPRISES = "bench-group", [f"bench-e{n:02d}" for n in range(50)]
 ROLES = [ROLE] + [f"角色{n:02d}" for n in range(1, 20)]
 SCHEMA = "bench_inbox"
 DEEP_PAGE = 50
@@ -44,8 +48,17 @@ class InboxBench:
         self.app = create_app(Settings(database_url=database_url, scheduler_enabled=False))
         self.container = self.app.extensions["xuanpin"]
         migrate.upgrade(self.container.db)
-        accounts.add_user(self.container.db, "admin", PASSWORD, [], is_admin=True)
-        accounts.add_user(self.container.db, CLERK, PASSWORD, [ROLE])
+        db = self.container.db
+        admin = Principal(username="admin", is_admin=True)
+        place = organisations.OrganisationInput
+        organisations.create(db, admin, place(GROUP, "测试集团", "集团"))
+        for n, code in enumerate(ENTERPRISES):
+            organisations.create(db, admin, place(code, f"企业{n:02d}", "企业", GROUP))
+        with db.transaction() as session:
+            self.org_ids = [organisations.by_code(session, code).id for code in ENTERPRISES]
+        accounts.add_user(db, "admin", PASSWORD, [], is_admin=True)
+        accounts.add_user(db, CLERK, PASSWORD, [f"{ROLE}@{ENTERPRISES[0]}"])
+        accounts.add_user(db, GROUP_CLERK, PASSWORD, [f"{ROLE}@{GROUP}*"])
         with open(BPMN, "rb") as source:
             definitions.deploy(
                 self.container.db,
@@ -53,11 +66,15 @@ class InboxBench:
                 [SourceFile("loop.bpmn", source.read())],
             )
         self.client = self.app.test_client()
-        token = self.client.post("/api/v1/auth/token", json={"username": CLERK, "password": PASSWORD})
-        assert token.status_code == 200, token.get_data(as_text=True)
-        self.headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+        self.readers = {"enterprise clerk": self._headers(CLERK), "group clerk": self._headers(GROUP_CLERK)}
+        self.headers = self.readers["enterprise clerk"]
         self.count = 0
         self.instance_ids: list[str] = []
+
+    def _headers(self, username: str) -> dict[str, str]:
+        token = self.client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+        assert token.status_code == 200, token.get_data(as_text=True)
+        return {"Authorization": f"Bearer {token.get_json()['access_token']}"}
 
     def grow_to(self, size: int) -> None:
         """Add open tasks until there are `size`, in batches of 5,000."""
@@ -70,6 +87,7 @@ class InboxBench:
             batch = min(5000, size - self.count)
             instances, tasks, grants, entries = [], [], [], []
             for n in range(self.count, self.count + batch):
+                org_id = self.org_ids[(n // 10) % len(self.org_ids)]
                 if n % 10 == 0:
                     instance_id = str(uuid.uuid4())
                     self.instance_ids.append(instance_id)
@@ -83,6 +101,7 @@ class InboxBench:
                             "state": "{}",
                             "data": {},
                             "started_by": "admin",
+                            "organisation_id": org_id,
                             "created_at": start,
                             "updated_at": start,
                             "lock_version": 1,
@@ -95,6 +114,7 @@ class InboxBench:
                         "id": task_id,
                         "instance_id": self.instance_ids[-1],
                         "definition_key": key,
+                        "organisation_id": org_id,
                         "name": "Task",
                         "title": f"待办 {n}",
                         "role": role,
@@ -104,9 +124,9 @@ class InboxBench:
                         "due_provisional": False,
                     }
                 )
-                grants.append({"task_id": task_id, "kind": "role", "value": role})
+                grants.append({"task_id": task_id, "kind": "role", "value": role, "organisation_id": org_id})
                 # What the ORM keeps for each saved task (models._keep_inbox_entries).
-                holder = f"user:{CLERK}" if tasks[-1]["assignee"] else f"role:{role}"
+                holder = f"user:{CLERK}" if tasks[-1]["assignee"] else role_holder(role, org_id)
                 entries.append({"task_id": task_id, "holder": holder, "created_at": tasks[-1]["created_at"]})
             with self.container.db.transaction(write=True) as session:
                 if instances:
@@ -117,6 +137,12 @@ class InboxBench:
             self.count += batch
         with self.container.db.engine.begin() as connection:  # fresh planner statistics
             connection.exec_driver_sql("ANALYZE")
+
+    def _first_enterprise_case(self) -> str:
+        """A case half-way in of the first enterprise (both readers see it): instance k is in
+        enterprise k mod 50."""
+        half = len(self.instance_ids) // 2
+        return self.instance_ids[half - half % len(ENTERPRISES)]
 
     def get(self, path: str) -> dict[str, Any]:
         response = self.client.get(path, headers=self.headers)
@@ -133,6 +159,13 @@ class InboxBench:
         return summary_ms(figures)
 
     def measure(self, samples: int) -> dict[str, Any]:
+        by_reader = {}
+        for reader, headers in self.readers.items():
+            self.headers = headers
+            by_reader[reader] = self.measure_reader(samples)
+        return by_reader
+
+    def measure_reader(self, samples: int) -> dict[str, Any]:
         first = self.get("/api/v1/tasks?per_page=20")
         # The cursor half-way into the inbox, found the way a client walks it.
         page, cursor = first, None
@@ -144,7 +177,7 @@ class InboxBench:
         queries = {
             "first page": "/api/v1/tasks?per_page=20",
             f"page {DEEP_PAGE}": f"/api/v1/tasks?per_page=20&page={DEEP_PAGE}",
-            "instance filter": f"/api/v1/tasks?instance_id={self.instance_ids[len(self.instance_ids) // 2]}",
+            "instance filter": f"/api/v1/tasks?instance_id={self._first_enterprise_case()}",
         }
         if cursor:
             queries["after a cursor"] = f"/api/v1/tasks?per_page=20&after={cursor}"
@@ -167,25 +200,26 @@ def run(label: str, url: str, sizes: list[int], samples: int) -> dict[str, Any]:
 
 def print_table(results: dict[str, dict[str, Any]], sizes: list[int]) -> None:
     for label, by_size in results.items():
-        print(f"\n{label}: GET /api/v1/tasks as a clerk (ms)")
-        print(
-            f"  {'query':<18}"
-            + "".join(f"{f'{s:,} median':>16}{'p95':>9}" for s in sizes)
-            + f"{'p95 ratio':>12}"
-        )
-        names = list(by_size[str(sizes[0])]["queries"])
-        for name in names:
-            cells = []
-            for size in sizes:
-                figure = by_size[str(size)]["queries"].get(name, {})
-                median, high = figure.get("median_ms", float("nan")), figure.get("p95_ms", float("nan"))
-                cells.append(f"{median:>16.2f}{high:>9.2f}")
-            small = by_size[str(sizes[0])]["queries"].get(name, {}).get("p95_ms")
-            large = by_size[str(sizes[-1])]["queries"].get(name, {}).get("p95_ms")
-            ratio = f"×{large / small:.2f}" if small and large else "—"
-            print(f"  {name:<18}" + "".join(cells) + f"{ratio:>12}")
-        totals = ", ".join(f"{s:,}: {by_size[str(s)]['inbox_total']}" for s in sizes)
-        print(f"  inbox total reported — {totals}")
+        for reader in by_size[str(sizes[0])]:
+            print(f"\n{label}: GET /api/v1/tasks as the {reader} (ms)")
+            print(
+                f"  {'query':<18}"
+                + "".join(f"{f'{s:,} median':>16}{'p95':>9}" for s in sizes)
+                + f"{'p95 ratio':>12}"
+            )
+            figures = {size: by_size[str(size)][reader] for size in sizes}
+            for name in figures[sizes[0]]["queries"]:
+                cells = []
+                for size in sizes:
+                    figure = figures[size]["queries"].get(name, {})
+                    median, high = figure.get("median_ms", float("nan")), figure.get("p95_ms", float("nan"))
+                    cells.append(f"{median:>16.2f}{high:>9.2f}")
+                small = figures[sizes[0]]["queries"].get(name, {}).get("p95_ms")
+                large = figures[sizes[-1]]["queries"].get(name, {}).get("p95_ms")
+                ratio = f"×{large / small:.2f}" if small and large else "—"
+                print(f"  {name:<18}" + "".join(cells) + f"{ratio:>12}")
+            totals = ", ".join(f"{s:,}: {figures[s]['inbox_total']}" for s in sizes)
+            print(f"  inbox total reported — {totals}")
 
 
 def main(argv: list[str] | None = None) -> int:

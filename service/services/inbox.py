@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, tuple_, union
+from sqlalchemy import Select, bindparam, func, select, tuple_, union
 from sqlalchemy.orm import Session
 
 from service.services.errors import Invalid
@@ -62,17 +63,14 @@ def read_inbox(
 ) -> InboxPage:
     keys = holders(principal)
     skip = 0 if after is not None else (page - 1) * per_page
+    params: dict[str, object] = {f"holder_{i}": key for i, key in enumerate(keys)}
     # The first n of the inbox are each among the first n of some holder, so the union of every
     # holder's first n (UNION drops a task offered to two of them) holds the page; the database
     # merges them and no more than n index entries per holder are read.
-    n = skip + per_page + 1  # one more tells whether a next page exists
-    ranges = union(*(_entries(key, after, n) for key in keys)).subquery()
-    chosen = session.execute(
-        select(ranges.c.created_at, ranges.c.task_id)
-        .order_by(ranges.c.created_at, ranges.c.task_id)
-        .offset(skip)
-        .limit(per_page + 1)
-    ).all()
+    params.update(per_holder=skip + per_page + 1, skip=skip, rows=per_page + 1)  # +1: a next page?
+    if after is not None:
+        params.update(after_created=after.created_at, after_task=after.task_id)
+    chosen = session.execute(_page_statement(len(keys), after is not None), params).all()
     more = len(chosen) > per_page
     chosen = chosen[:per_page]
     ids = [task_id for _, task_id in chosen]
@@ -83,13 +81,32 @@ def read_inbox(
     return InboxPage(tasks, total, capped, cursor)
 
 
-def _entries(holder: str, after: Cursor | None, limit: int) -> Select:
-    query = select(InboxEntry.created_at, InboxEntry.task_id).where(InboxEntry.holder == holder)
-    if after is not None:
+@functools.lru_cache(maxsize=256)
+def _page_statement(holder_count: int, with_cursor: bool) -> Select:
+    """The page query for so many holders, built once: a group's clerk holds a role in each of
+    fifty enterprises, and building fifty subqueries on every request cost more than running
+    them. Everything that varies is a bound parameter."""
+    ranges = union(*(_entries(i, with_cursor) for i in range(holder_count))).subquery()
+    return (
+        select(ranges.c.created_at, ranges.c.task_id)
+        .order_by(ranges.c.created_at, ranges.c.task_id)
+        .offset(bindparam("skip"))
+        .limit(bindparam("rows"))
+    )
+
+
+def _entries(index: int, with_cursor: bool) -> Select:
+    query = select(InboxEntry.created_at, InboxEntry.task_id).where(
+        InboxEntry.holder == bindparam(f"holder_{index}")
+    )
+    if with_cursor:
         query = query.where(
-            tuple_(InboxEntry.created_at, InboxEntry.task_id) > tuple_(after.created_at, after.task_id)
+            tuple_(InboxEntry.created_at, InboxEntry.task_id)
+            > tuple_(bindparam("after_created"), bindparam("after_task"))
         )
-    ordered = query.order_by(InboxEntry.created_at, InboxEntry.task_id).limit(limit).subquery()
+    ordered = (
+        query.order_by(InboxEntry.created_at, InboxEntry.task_id).limit(bindparam("per_holder")).subquery()
+    )
     return select(ordered.c.created_at, ordered.c.task_id)
 
 
