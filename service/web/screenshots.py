@@ -189,6 +189,15 @@ def shoot(base: str, case_id: str) -> list[Path]:
                 admin, f"/admin/calendar?year={utcnow().astimezone(SHANGHAI).year}", "admin-calendar-desktop"
             )
             picture(page("jijian", PHONE), f"/cases/{case_id}", "case-observer-phone", full=False)
+            wide = page("admin", {"width": 1600, "height": 900})
+            wide.goto(f"{base}/designer?key=jiebang_guashuai")
+            wide.locator("[data-ready=true]").first.wait_for()
+            # A task selected: its Camunda properties beside the canvas.
+            wide.locator('.djs-element[data-element-id="Activity_queding_pingwei"]').first.click()
+            target = OUT / "designer-desktop.png"
+            wide.screenshot(path=str(target))
+            taken.append(target)
+            picture(admin, "/designer/jiebang_guashuai/versions", "designer-versions-desktop")
         finally:
             browser.close()
     return taken
