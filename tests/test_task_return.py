@@ -4,11 +4,13 @@ through the REST API, plus the engine adapter and the domain rule underneath (is
 from __future__ import annotations
 
 import pytest
+import time_machine
 
 from service.domain.sign_off import FAILED, PASSED, SignOffRule, Tally, decide, parse_rule
 from service.engine.parser import SourceFile, parse_definitions
 from service.engine.runtime import ProcessEngine
 from tests import bpmn
+from tests import test_jiebang as jb
 from tests.conftest import assert_problem, sql_count
 
 JUDGES = ["pingwei1", "pingwei2", "pingwei3"]
@@ -520,3 +522,24 @@ def test_a_task_out_on_delegation_is_not_returned_under_the_delegate(api):
     response = _return(api, review["id"], "renshi", "S1", "请重填")
     assert response.status_code == 200, response.json
     assert [t["title"] for t in response.json["open_tasks"]] == ["填报"]
+
+
+def test_one_judges_sheet_cannot_be_withdrawn_alone_and_nothing_is_lost(api):
+    """撤回 of one instance of a 会签 step (a judge's sheet in the 面试评分 subprocess) is refused
+    with what to do instead — resetting one instance alone would leave the step's collection
+    without its sheet and jam the scoring — and the sheets already given are counted (JB-11)."""
+    judges, right = jb.PINGWEI, {"张建国": 90, "李明华": 85, "王志强": 82}
+    with time_machine.travel(jb.at("2026-03-02"), tick=False) as traveller:
+        case = jb.start_to_interview(api, traveller)
+        first = jb.task(api, judges[0], "面试评分")
+        assert api.complete(first["id"], judges[0], pingfen=jb.pingfen(right)).status_code == 200
+        taken = api.post(f"/api/v1/tasks/{first['id']}/withdraw", user=judges[0], json={"comment": "打错分"})
+        assert "单份意见不能单独撤回" in assert_problem(taken, 409)["detail"]
+        assert not [t for t in api.inbox(judges[0]) if t["instance_id"] == case]
+        # Another judge cannot touch a sheet they did not submit; they do not even see it (X-05).
+        second = jb.task(api, judges[1], "面试评分")
+        assert_problem(api.post(f"/api/v1/tasks/{second['id']}/withdraw", user=judges[0], json={}), 404)
+        for judge in judges[1:]:
+            jb.do(api, judge, "面试评分", pingfen=jb.pingfen(right))
+        scores = {e["xingming"]: e["defen"] for e in jb.data(api, case)["mianshi_chengji"]}
+        assert scores == right

@@ -108,7 +108,7 @@ def withdraw(workflow: BpmnWorkflow, task_id: str) -> Rewound:
     task = _find(workflow, task_id)
     if task.state != TaskState.COMPLETED or not task.task_spec.manual:
         raise TaskNotReady(task_id)
-    if _is_instance(task):
+    if _within_instance(task):
         raise NotReturnable("会签/票签中的单份意见不能单独撤回，请由当前办理人退回到该步骤")
     for later in _descendants(workflow, task):
         if later is not task and later.task_spec.manual and later.state == TaskState.COMPLETED:
@@ -258,6 +258,19 @@ def _as_target(task: Any) -> ReturnTarget | None:
 def _is_instance(task: Any) -> bool:
     parent = task.parent.task_spec if task.parent is not None else None
     return isinstance(parent, MultiInstanceTask) and parent.task_spec == task.task_spec.name
+
+
+def _within_instance(task: Any) -> bool:
+    """Whether the task is one instance of a multi-instance step, or inside a subprocess that
+    is (a judge's sheet in the 面试评分 subprocess): resetting it alone would leave the step's
+    collection without its element."""
+    current = task
+    while current is not None:
+        if _is_instance(current):
+            return True
+        calling = getattr(current.workflow, "parent_task_id", None)
+        current = current.workflow.top_workflow.get_task_from_id(calling) if calling else None
+    return False
 
 
 def _find(workflow: BpmnWorkflow, task_id: str) -> Any:
