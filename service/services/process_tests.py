@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import io
 import json
 import logging
 import shutil
 import tempfile
 import uuid
+import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -36,7 +38,8 @@ from service.domain.workdays import add_workdays
 from service.engine.parser import SourceFile
 from service.services import definitions, files, instances, tasks, timers
 from service.services.accounts import principal_of
-from service.services.errors import ServiceError
+from service.services.authorization import require_admin_or_roles
+from service.services.errors import Invalid, NotFound, ServiceError
 from service.services.organisations import DEFAULT_ORGANISATION_ID
 from service.services.principal import Principal
 from service.store.db import Database
@@ -50,8 +53,10 @@ CASES_DIR = PROJECT_ROOT / "processes" / "tests"
 # Not named *.schema.json: `xuanpin deploy processes` would take it for a form.
 SCHEMA_PATH = CASES_DIR / "case-format.json"
 DEPLOYABLE = (".bpmn", ".dmn", ".schema.json")
-# The smallest PDF the upload check recognises: what a case's {"$file": "name.pdf"} attaches.
+# The smallest files the upload check recognises by content: what {"$file": "name.pdf"} attaches.
 _PDF = b"%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 16
 _RUNNER = Principal(username="process-test", is_admin=True)
 
 
@@ -403,7 +408,7 @@ class _Run:
         """{"$file": "name.pdf"} becomes an attachment the acting user has just uploaded."""
         if isinstance(value, dict):
             if set(value) == {"$file"}:
-                stored = files.upload(self.app, principal, value["$file"], _PDF)
+                stored = files.upload(self.app, principal, value["$file"], _placeholder(value["$file"]))
                 return {"file_id": stored.id, "filename": value["$file"]}
             return {k: self._attach(principal, v) for k, v in value.items()}
         if isinstance(value, list):
@@ -505,6 +510,22 @@ def _moment(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
+def _placeholder(filename: str) -> bytes:
+    lowered = filename.lower()
+    if lowered.endswith(".png"):
+        return _PNG
+    if lowered.endswith((".jpg", ".jpeg")):
+        return _JPEG
+    if lowered.endswith((".docx", ".xlsx")):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as package:
+            package.writestr("[Content_Types].xml", "<Types/>")
+            part = "word/document.xml" if lowered.endswith(".docx") else "xl/workbook.xml"
+            package.writestr(part, "<document/>")
+        return buffer.getvalue()
+    return _PDF
+
+
 def _label(item: dict[str, Any]) -> str:
     if "clock" in item:
         move = item["clock"]
@@ -572,3 +593,45 @@ def as_json(result: CaseResult) -> dict[str, Any]:
             ],
         },
     }
+
+
+# The workbench -------------------------------------------------------------------------------
+
+
+def run_for_process(
+    db: Database,
+    principal: Principal,
+    key: str,
+    settings: Settings,
+    candidate: list[SourceFile] | None = None,
+    uploaded_cases: list[SourceFile] | None = None,
+    cases_dir: Path = CASES_DIR,
+) -> list[CaseResult]:
+    """A process's cases (those uploaded, else processes/tests/<key>/) against what is deployed,
+    or against a candidate diagram and forms not yet deployed, before a designer deploys it."""
+    require_admin_or_roles(principal, settings.designer_roles, "运行流程测试用例")
+    candidate = candidate or []
+    unknown = [f.filename for f in candidate if f.kind not in ("bpmn", "dmn", "form")]
+    if unknown:
+        raise Invalid(
+            f"不支持的文件类型：{'、'.join(unknown)}（只接受 .bpmn、.dmn 和 表单 .schema.json）",
+            errors={"files": [f"{name}：不支持的文件类型" for name in unknown]},
+        )
+    if uploaded_cases:
+        cases = [parse_case(f.content, f.filename, key) for f in uploaded_cases]
+    else:
+        cases = cases_of(key, cases_dir)
+    if not cases:
+        raise Invalid(
+            f"流程 {key} 没有测试用例：请在 processes/tests/{key}/ 中添加，或随请求上传（字段 cases）",
+            errors={"cases": ["没有测试用例"]},
+        )
+    others = [c.file for c in cases if c.process != key]
+    if others:
+        raise Invalid(
+            f"测试用例 {'、'.join(others)} 属于其他流程，不是 {key}", errors={"cases": ["流程不符"]}
+        )
+    sources = deployed_sources(db)
+    if not any(f.kind == "bpmn" for f in candidate) and not any(_defines(f, key) for f in sources):
+        raise NotFound(f"流程定义 {key} 不存在：请先部署，或随请求上传待测的 BPMN（字段 files）")
+    return run_cases(cases, with_candidate(sources, candidate, key), settings)
