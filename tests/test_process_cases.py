@@ -1,0 +1,27 @@
+"""Every process test case in processes/tests runs green (issue 15): `make test` runs them all.
+Each case runs in a database of its own (services/process_tests.py), whatever the suite's."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.config import Settings
+from service.services import process_tests
+
+CASES = process_tests.discover(process_tests.CASES_DIR)
+
+
+@pytest.fixture(scope="module")
+def sources():
+    return process_tests.sources_from_disk()
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.process}/{c.file.rsplit('/', 1)[-1]}")
+def test_process_case(case, sources):
+    [result] = process_tests.run_cases([case], sources, Settings(script_time_limit_seconds=2.0))
+    assert result.passed, "\n".join(process_tests.describe(result))
+
+
+def test_every_built_in_procedure_has_cases():
+    built_in = {p.stem for p in (process_tests.PROJECT_ROOT / "processes").glob("*.bpmn")}
+    assert built_in <= {c.process for c in CASES}, sorted(built_in - {c.process for c in CASES})
