@@ -22,6 +22,9 @@ def test_process_case(case, sources):
     assert result.passed, "\n".join(process_tests.describe(result))
 
 
+# Still to write (issue 15): 开发区竞聘, the three 奉化 processes and 公示 on its own; strict, so
+# this turns red, to be unmarked, once every built-in procedure has its cases.
+@pytest.mark.xfail(strict=True, reason="kaifaqu_jingpin、fenghua_*、gongshi 的用例尚未编写")
 def test_every_built_in_procedure_has_cases():
     built_in = {p.stem for p in (process_tests.PROJECT_ROOT / "processes").glob("*.bpmn")}
     assert built_in <= {c.process for c in CASES}, sorted(built_in - {c.process for c in CASES})
