@@ -159,4 +159,7 @@ def test_workbench_runs_uploaded_cases_and_refuses_invalid_ones(api):
 def test_workbench_is_for_admins_and_designers_only(api):
     assert api.deploy(*_jieping_files()).status_code == 201
     assert_problem(api.post("/api/v1/definitions/shengshu_jieping/test-cases/run", user="dongshihui"), 403)
-    assert_problem(api.post("/api/v1/definitions/nowhere/test-cases/run"), 422)  # no cases
+    assert (
+        "没有测试用例"
+        in assert_problem(api.post("/api/v1/definitions/nowhere/test-cases/run"), 404)["detail"]
+    )
