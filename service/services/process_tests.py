@@ -274,13 +274,34 @@ def run_cases(
     cases = list(cases)
     if not cases:
         return []
-    try:
-        template = _template(sources, settings)
-    except ServiceError as error:
-        # The diagram itself does not deploy: every case fails on it, with the deploy's reason.
-        reason = Failure(0, "部署", f"流程无法部署：{error.detail}", _error_differences(error))
-        return [CaseResult(c.name, c.file, c.process, failure=reason) for c in cases]
-    return [run_case(case, template, settings) for case in cases]
+    results = []
+    for case in cases:
+        try:
+            template = _template(with_extra_sources(sources, case), settings)
+        except ServiceError as error:
+            # The diagram itself does not deploy: the case fails on it, with the deploy's reason.
+            reason = Failure(0, "部署", f"流程无法部署：{error.detail}", _error_differences(error))
+            results.append(CaseResult(case.name, case.file, case.process, failure=reason))
+            continue
+        results.append(run_case(case, template, settings))
+    return results
+
+
+def with_extra_sources(sources: list[SourceFile], case: Case) -> list[SourceFile]:
+    """`sources` of a case: files the case needs besides the process's own, such as a small
+    caller for a subprocess that cannot be started alone (公示), relative to the case's file."""
+    extra = case.body.get("sources", [])
+    if not extra:
+        return sources
+    folder = Path(case.file).parent if Path(case.file).is_file() else CASES_DIR / case.process
+    added = []
+    for name in extra:
+        path = (folder / name).resolve()
+        if not path.is_file() or not path.is_relative_to(PROJECT_ROOT):
+            raise CaseInvalid(f"测试用例 {case.file} 的 sources 中 {name} 不存在", errors={case.file: [name]})
+        added.append(SourceFile(path.name, path.read_bytes()))
+    names = {f.filename for f in added}
+    return [f for f in sources if f.filename not in names] + added
 
 
 def run_case(case: Case, template: Path, settings: Settings) -> CaseResult:
@@ -404,7 +425,12 @@ class _Run:
             self._move_clock(item["clock"])
             return
         principal = self._principal(item)
-        task = self._find_task(instance_id, item, principal)
+        try:
+            task = self._find_task(instance_id, item, principal)
+        except _StepFailed:
+            if item.get("expect_refusal"):  # not open (any more) for this user: refused too
+                return
+            raise
         data = self._attach(principal, item.get("data", {}))
         try:
             tasks.complete(self.app, principal, task.id, data)
