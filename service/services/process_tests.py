@@ -19,6 +19,7 @@ import json
 import logging
 import shutil
 import tempfile
+import threading
 import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -212,7 +213,9 @@ def _bytes(content: str | bytes) -> bytes:
 
 # Isolated databases --------------------------------------------------------------------------
 
-_templates: dict[str, Path] = {}
+_templates: dict[str, Path] = {}  # newest last; a server keeps only the last few (memory)
+_KEPT_TEMPLATES = 4
+_template_lock = threading.Lock()  # requests of one process build a template once, not twice
 _workdir: Path | None = None
 
 
@@ -234,33 +237,48 @@ def _template(sources: list[SourceFile], settings: Settings) -> Path:
     for source in sorted(sources, key=lambda f: f.filename):
         digest.update(source.filename.encode() + b"\0" + source.content + b"\0")
     key = digest.hexdigest()[:16]
-    if key in _templates and _templates[key].exists():
-        return _templates[key]
-    path = _scratch() / f"template-{key}.sqlite3"
-    path.unlink(missing_ok=True)
-    db = Database(f"sqlite:///{path}")
-    try:
-        upgrade(db)
-        definitions.deploy(
-            db, _RUNNER, sources, source="xuanpin test-process", observer_roles=settings.observer_roles
-        )
-    finally:
-        db.dispose()
-    _templates[key] = path
-    return path
+    with _template_lock:
+        if key in _templates and _templates[key].exists():
+            _templates[key] = _templates.pop(key)
+            return _templates[key]
+        path = _scratch() / f"template-{key}.sqlite3"
+        building = path.with_name(f"building-{uuid.uuid4().hex[:8]}.sqlite3")
+        db = Database(f"sqlite:///{building}")
+        try:
+            upgrade(db)
+            definitions.deploy(
+                db, _RUNNER, sources, source="xuanpin test-process", observer_roles=settings.observer_roles
+            )
+        except BaseException:
+            _remove(building)
+            raise
+        finally:
+            db.dispose()
+        building.replace(path)
+        _templates[key] = path
+        while len(_templates) > _KEPT_TEMPLATES:
+            _remove(_templates.pop(next(iter(_templates))))
+        return path
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 @contextmanager
 def _isolated(template: Path, settings: Settings) -> Iterator[Container]:
     copy = template.with_name(f"case-{uuid.uuid4().hex[:12]}.sqlite3")
-    shutil.copyfile(template, copy)
-    app = Container.build(replace(settings, database_url=f"sqlite:///{copy}", scheduler_enabled=False))
+    with _template_lock:  # not while a newer template pushes this one out
+        shutil.copyfile(template, copy)
+    # Nothing leaves the case's database: no scheduler, no mail (webhooks wait in its outbox).
+    isolated = replace(settings, database_url=f"sqlite:///{copy}", scheduler_enabled=False, smtp_host="")
+    app = Container.build(isolated)
     try:
         yield app
     finally:
         app.db.dispose()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+        _remove(copy)
 
 
 # Running -------------------------------------------------------------------------------------
