@@ -163,3 +163,33 @@ def test_workbench_is_for_admins_and_designers_only(api):
         "没有测试用例"
         in assert_problem(api.post("/api/v1/definitions/nowhere/test-cases/run"), 404)["detail"]
     )
+
+
+# The command line ------------------------------------------------------------------------------
+
+
+def test_cli_runs_a_process_folder_and_exits_zero():
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    result = CliRunner().invoke(main, ["test-process", str(JIEPING.parent)])
+    assert result.exit_code == 0, result.output
+    assert "通过 PASS" in result.output and "1 个通过，0 个失败" in result.output
+
+
+def test_cli_reports_a_failing_case_with_step_and_difference_and_exits_one(tmp_path):
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    body = json.loads(JIEPING.read_text(encoding="utf-8"))
+    body["expect"]["data"] = {"tuichu_qingxing": "年龄偏大"}
+    case = tmp_path / "shengshu_jieping" / "wrong.json"
+    case.parent.mkdir()
+    case.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(main, ["test-process", str(case)])
+    assert result.exit_code == 1, result.output
+    assert "失败 FAIL" in result.output and "最终结果" in result.output
+    assert '$.tuichu_qingxing：期望 "年龄偏大"，实际 "任期综合考核评价结果为不称职"' in result.output
+    assert "Traceback" not in result.output
