@@ -22,8 +22,8 @@ import tempfile
 import threading
 import uuid
 import zipfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -266,14 +266,46 @@ def _remove(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+# An empty database for one case, given by URL (the test suite's PostgreSQL schema per case).
+EmptyDatabase = Callable[[], AbstractContextManager[str]]
+
+
+def _isolated_settings(settings: Settings, url: str) -> Settings:
+    # Nothing leaves the case's database: no scheduler, no mail (webhooks wait in its outbox).
+    return replace(settings, database_url=url, scheduler_enabled=False, smtp_host="")
+
+
 @contextmanager
-def _isolated(template: Path, settings: Settings) -> Iterator[Container]:
+def _isolated(
+    sources: list[SourceFile], settings: Settings, empty: EmptyDatabase | None
+) -> Iterator[Container]:
+    """The case's own database with `sources` deployed: by default a copy of a SQLite template;
+    or an empty database `empty` gives, migrated and deployed for this case alone."""
+    if empty is not None:
+        with empty() as url:
+            db = Database(url)
+            try:
+                upgrade(db)
+                definitions.deploy(
+                    db,
+                    _RUNNER,
+                    sources,
+                    source="xuanpin test-process",
+                    observer_roles=settings.observer_roles,
+                )
+            finally:
+                db.dispose()
+            app = Container.build(_isolated_settings(settings, url))
+            try:
+                yield app
+            finally:
+                app.db.dispose()
+        return
+    template = _template(sources, settings)
     copy = template.with_name(f"case-{uuid.uuid4().hex[:12]}.sqlite3")
     with _template_lock:  # not while a newer template pushes this one out
         shutil.copyfile(template, copy)
-    # Nothing leaves the case's database: no scheduler, no mail (webhooks wait in its outbox).
-    isolated = replace(settings, database_url=f"sqlite:///{copy}", scheduler_enabled=False, smtp_host="")
-    app = Container.build(isolated)
+    app = Container.build(_isolated_settings(settings, f"sqlite:///{copy}"))
     try:
         yield app
     finally:
@@ -285,23 +317,30 @@ def _isolated(template: Path, settings: Settings) -> Iterator[Container]:
 
 
 def run_cases(
-    cases: Iterable[Case], sources: list[SourceFile], settings: Settings | None = None
+    cases: Iterable[Case],
+    sources: list[SourceFile],
+    settings: Settings | None = None,
+    empty_database: EmptyDatabase | None = None,
 ) -> list[CaseResult]:
     """Every case against the same sources, each in a database of its own."""
     settings = settings or Settings()
-    cases = list(cases)
-    if not cases:
-        return []
     results = []
     for case in cases:
         try:
-            template = _template(with_extra_sources(sources, case), settings)
+            chain = _chain(case)  # the cases whose instance this one starts from, earliest first
+            case_sources = with_extra_sources(sources, case)
+        except CaseInvalid as error:
+            results.append(
+                CaseResult(case.name, case.file, case.process, failure=Failure(0, "用例", error.detail))
+            )
+            continue
+        try:
+            with _isolated(case_sources, settings, empty_database) as app:
+                results.append(run_case(case, chain, app))
         except ServiceError as error:
             # The diagram itself does not deploy: the case fails on it, with the deploy's reason.
             reason = Failure(0, "部署", f"流程无法部署：{error.detail}", _error_differences(error))
             results.append(CaseResult(case.name, case.file, case.process, failure=reason))
-            continue
-        results.append(run_case(case, template, settings))
     return results
 
 
@@ -322,10 +361,10 @@ def with_extra_sources(sources: list[SourceFile], case: Case) -> list[SourceFile
     return [f for f in sources if f.filename not in names] + added
 
 
-def run_case(case: Case, template: Path, settings: Settings) -> CaseResult:
+def run_case(case: Case, chain: list[Case], app: Container) -> CaseResult:
+    """One case (the last of `chain`) on its own database; every error becomes its failure."""
     result = CaseResult(case.name, case.file, case.process)
-    chain = _chain(case)  # the cases whose instance this one starts from, first the earliest
-    with _isolated(template, settings) as app, simulated_clock(_moment(chain[0].body["clock"])) as clock:
+    with simulated_clock(_moment(chain[0].body["clock"])) as clock:
         runner = _Run(app, clock, result)
         step: int | None = 0
         label = "启动流程"
