@@ -193,3 +193,24 @@ def test_cli_reports_a_failing_case_with_step_and_difference_and_exits_one(tmp_p
     assert "失败 FAIL" in result.output and "最终结果" in result.output
     assert '$.tuichu_qingxing：期望 "年龄偏大"，实际 "任期综合考核评价结果为不称职"' in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_step_may_act_in_a_role_and_a_case_refuses_an_undeclared_user():
+    def by_role(body):
+        del body["steps"][2]["user"]
+        body["steps"][2]["role"] = "企业党委"
+
+    assert _run(_case(by_role)).passed
+
+    def undeclared(body):
+        body["steps"][2]["user"] = "nobody"
+
+    failure = _run(_case(undeclared)).failure
+    assert failure.step == 3 and "不在用例的 users 中" in failure.message
+
+    def wrong_role(body):
+        body["steps"][2]["role"] = "董事会"
+        del body["steps"][2]["user"]
+
+    failure = _run(_case(wrong_role)).failure
+    assert failure.step == 3 and "不能办理" in failure.message

@@ -372,14 +372,14 @@ def run_case(case: Case, chain: list[Case], app: Container) -> CaseResult:
             source_id: str | None = None
             for earlier in chain[:-1]:
                 label = f"前置用例 {Path(earlier.file).name}"
-                source_id = runner.play(earlier, source_id, record=False)
+                source_id = runner.play(earlier, source_id)
             label = "启动流程"
             body = case.body
             runner.add_users(body.get("users", {}))
             if _moment(body["clock"]) > clock.now:
                 clock.move_to(_moment(body["clock"]))
             instance_id = runner.start(case.process, body.get("start", {}), source_id)
-            for step, item in enumerate(body.get("steps", []), start=1):  # noqa: B007 (reported below)
+            for step, item in enumerate(body.get("steps", []), start=1):  # noqa: B007 (the failure names it)
                 label = _label(item)
                 runner.step(instance_id, item)
             step, label = None, "最终结果"
@@ -428,9 +428,9 @@ class _Run:
         for username, roles in users.items():
             self._account(username, roles)
 
-    def play(self, case: Case, source_id: str | None, record: bool) -> str:
+    def play(self, case: Case, source_id: str | None) -> str:
         """An earlier case of the chain, its expectations left to its own run: its instance."""
-        self.recording = record
+        self.recording = False  # its steps are not this case's path
         self.add_users(case.body.get("users", {}))
         if _moment(case.body["clock"]) > self.clock.now:
             self.clock.move_to(_moment(case.body["clock"]))
