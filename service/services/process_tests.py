@@ -691,7 +691,7 @@ def _show(value: Any) -> str:
 def describe(result: CaseResult) -> list[str]:
     """Lines a person reads: the case, then where and how it failed."""
     mark = "通过 PASS" if result.passed else "失败 FAIL"
-    lines = [f"{mark}  {result.process} / {result.name}  （{result.file}）"]
+    lines = [f"{mark}  {result.process} / {result.name}  （{_relative(result.file)}）"]
     failure = result.failure
     if failure is None:
         return lines
@@ -699,6 +699,13 @@ def describe(result: CaseResult) -> list[str]:
     lines.append(f"    {where}（{failure.label}）：{failure.message}")
     lines += [f"      - {difference.describe()}" for difference in failure.differences]
     return lines
+
+
+def _relative(file: str) -> str:
+    try:
+        return str(Path(file).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return file
 
 
 def as_json(result: CaseResult) -> dict[str, Any]:
