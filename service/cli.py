@@ -127,6 +127,46 @@ def deploy(paths: tuple[str, ...]) -> None:
         click.echo(f"{result.key}  v{result.version}  {result.name}  （{state}）")
 
 
+@main.command(
+    "test-process",
+    help="运行流程测试用例（processes/tests/<流程>/<用例>.json）：一个用例文件、一个流程目录，"
+    "或不写 PATH 即全部；每个用例在自己的临时数据库中运行，不触及真实数据。有失败时退出码 1",
+)
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--sources",
+    "source_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="用这些 BPMN/DMN/表单（文件或目录，可重复）代替仓库中的 processes 与 forms，例如尚未部署的新图",
+)
+def test_process(path: Path | None, source_paths: tuple[Path, ...]) -> None:
+    from service.services import process_tests
+
+    try:
+        cases = process_tests.discover(path or process_tests.CASES_DIR)
+    except ServiceError as error:
+        _fail(error)
+        return
+    if not cases:
+        click.echo(f"{path or process_tests.CASES_DIR} 下没有测试用例 No test cases found", err=True)
+        sys.exit(1)
+    sources = process_tests.sources_from_disk()
+    if source_paths:
+        given = collect_files(tuple(str(p) for p in source_paths))
+        sources = [f for f in sources if f.filename not in {g.filename for g in given}] + given
+    results = process_tests.run_cases(cases, sources, Settings.from_env())
+    for result in results:
+        click.echo("\n".join(process_tests.describe(result)))
+    failed = sum(not r.passed for r in results)
+    click.echo(
+        f"{len(results)} 个用例：{len(results) - failed} 个通过，{failed} 个失败"
+        f"  ({len(results)} cases: {len(results) - failed} passed, {failed} failed)"
+    )
+    if failed:
+        sys.exit(1)
+
+
 @main.group(help="用户")
 def users() -> None:
     pass

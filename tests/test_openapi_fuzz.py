@@ -41,6 +41,8 @@ CHECKS: list[CheckFunction] = [
 CONTENT_CHECKED = {
     "POST /api/v1/definitions",
     "POST /engine-rest/deployment/create",
+    # A candidate diagram and uploaded test cases too (a case must follow case-format.json).
+    "POST /api/v1/definitions/{key}/test-cases/run",
     "POST /api/v1/calendar/import",
     # An upload is judged by its bytes (PDF, JPEG, PNG, OFD, Office): random bytes are rightly 415.
     "POST /api/v1/files",

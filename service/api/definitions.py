@@ -11,12 +11,13 @@ from service.api.schemas import (
     DefinitionVersionsSchema,
     DeployedSchema,
     DiffQuerySchema,
+    TestRunSchema,
     VersionDiffSchema,
     XmlQuerySchema,
     raw_fields,
 )
 from service.engine.parser import SourceFile
-from service.services import definitions
+from service.services import definitions, process_tests
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1/definitions", description="流程定义")
 
@@ -47,10 +48,7 @@ _UPLOAD_DOC = {
 @blp.response(201, DeployedSchema(many=True))
 def deploy() -> list[Any]:
     """部署流程定义（管理员或设计人员）：校验后为内容有变化的流程生成新版本"""
-    files = []
-    for upload in request.files.getlist("files"):
-        name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-        files.append(SourceFile(name, upload.read()))
+    files = _uploads("files")
     app = container()
     return definitions.deploy(
         app.db,
@@ -107,3 +105,54 @@ def definition_xml(query: dict[str, Any], key: str) -> Response:
     response = Response(content, mimetype="application/xml")
     response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{filename}"
     return response
+
+
+_TEST_RUN_DOC = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "待测的 .bpmn（代替已部署的）、.dmn、表单；不传即测已部署版本",
+                        },
+                        "cases": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "测试用例 .json；不传即用 processes/tests/<key>/ 中的用例",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _uploads(field: str) -> list[SourceFile]:
+    return [
+        SourceFile((upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1], upload.read())
+        for upload in request.files.getlist(field)
+    ]
+
+
+@blp.route("/<string:key>/test-cases/run", methods=["POST"])
+@blp.doc(**_TEST_RUN_DOC)
+@blp.response(200, TestRunSchema)
+def run_test_cases(key: str) -> dict[str, Any]:
+    """运行流程测试用例（管理员或设计人员）：在隔离的临时数据库中运行，可先测尚未部署的新图"""
+    app = container()
+    results = process_tests.run_for_process(
+        app.db, principal(), key, app.settings, _uploads("files"), _uploads("cases")
+    )
+    passed = sum(r.passed for r in results)
+    return {
+        "key": key,
+        "passed": passed,
+        "failed": len(results) - passed,
+        "results": [process_tests.as_json(r) for r in results],
+    }

@@ -343,3 +343,37 @@ def raw_fields(obj: Any, schema: type[Schema]) -> dict[str, Any]:
         if hasattr(obj, attribute):
             values[attribute] = getattr(obj, attribute)
     return values
+
+
+class TestDifferenceSchema(Schema):
+    path = fields.String()
+    expected = fields.Raw(allow_none=True)
+    actual = fields.Raw(allow_none=True)
+
+
+class TestFailureSchema(Schema):
+    step = fields.Integer(
+        allow_none=True, metadata={"description": "第几步（从 1 起）；0 为启动，null 为最终结果"}
+    )
+    label = fields.String()
+    message = fields.String()
+    differences = fields.List(fields.Nested(TestDifferenceSchema))
+
+
+class TestCaseResultSchema(Schema):
+    name = fields.String()
+    file = fields.String()
+    process = fields.String()
+    passed = fields.Boolean()
+    path = fields.List(fields.String(), metadata={"description": "按顺序办理完成的用户任务"})
+    ends = fields.List(fields.String(), metadata={"description": "到达的结束事件"})
+    status = fields.String()
+    open_tasks = fields.List(fields.String())
+    failure = fields.Nested(TestFailureSchema, allow_none=True)
+
+
+class TestRunSchema(Schema):
+    key = fields.String()
+    passed = fields.Integer()
+    failed = fields.Integer()
+    results = fields.List(fields.Nested(TestCaseResultSchema))

@@ -45,8 +45,9 @@ for _iterator in (TaskIterator, BpmnTaskIterator):
 install_multi_instance_fix()
 
 
-class _RehearsalDatetime(_timer.datetime):  # type: ignore[misc,name-defined]
-    """The engine's timers follow the rehearsal clock too, so a server under test agrees with it."""
+class _ServiceDatetime(_timer.datetime):  # type: ignore[misc,name-defined]
+    """The engine's timers follow the service's clock (a rehearsal's, or a process test case's
+    simulated one), so the engine and the service agree on when a timer is due."""
 
     @classmethod
     def now(cls, tz=None):  # type: ignore[no-untyped-def,override]
@@ -54,8 +55,8 @@ class _RehearsalDatetime(_timer.datetime):  # type: ignore[misc,name-defined]
         return now.astimezone(tz) if tz is not None else now.astimezone(SHANGHAI).replace(tzinfo=None)
 
 
+_timer.datetime = _ServiceDatetime
 if REHEARSAL_CLOCK_FILE:
-    _timer.datetime = _RehearsalDatetime
     # Steps are ordered by when they changed state; a step the test fired in its own process and
     # one the server ran must be stamped on the same clock.
     _task_module.time = SimpleNamespace(time=lambda: utcnow().timestamp())
