@@ -235,6 +235,17 @@ def test_csv_needs_a_header_and_the_right_year(api):
     assert year_days(api, 2028)["official"] is False
 
 
+def test_a_file_that_is_not_csv_is_refused_with_its_line(api):
+    """A line the CSV reader cannot read (here a field beyond its size limit) is 422 naming
+    the line (was a 500), and nothing is imported."""
+    broken = f'date,type,note\n2028-01-01,休,元旦\n2028-01-02,休,"{"很长" * 70000}"\n'
+    body = assert_problem(import_csv(api, broken), 422)
+    assert "第 3 行无法读取" in body["detail"] and "另存为 UTF-8 CSV" in body["detail"]
+    assert year_days(api, 2028)["official"] is False
+    # A carriage return inside a line is read as the line break it is meant to be.
+    assert import_csv(api, "date,type,note\r\n2028-01-01,休,元旦\r\n").status_code == 200
+
+
 # Administrators' overrides ---------------------------------------------------------------
 
 

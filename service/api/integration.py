@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from service.api.context import container, principal
 from service.api.schemas import INT64_MAX, PageQuerySchema, RequestSchema, ShanghaiDateTime
 from service.services import contacts, todos, webhooks
+from service.services.contacts import EMAIL_PATTERN
 from service.services.outbox import EVENT_TYPES
 
 blp = Blueprint(
@@ -22,7 +23,13 @@ blp = Blueprint(
 
 
 class WebhookCreateSchema(RequestSchema):
-    url = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    url = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={
+            "description": "接收地址：http:// 或 https:// 开头的完整 URL（format 为 email 时为电子邮件地址）"
+        },
+    )
     events = fields.List(
         fields.String(validate=validate.OneOf(EVENT_TYPES)),
         required=True,
@@ -282,7 +289,15 @@ class ContactSchema(Schema):
 
 class ContactSaveSchema(RequestSchema):
     oa_user_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=320))
+    email = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[
+            validate.Length(max=320),
+            validate.Regexp(f"^$|{EMAIL_PATTERN}", error="电子邮件地址格式不正确，应如 name@example.com"),
+        ],
+        metadata={"description": "电子邮件地址；空字符串清除"},
+    )
 
 
 class ContactListSchema(Schema):

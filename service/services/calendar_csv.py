@@ -7,6 +7,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from service.services.errors import Invalid
 
@@ -65,7 +66,18 @@ def parse_date(text: str) -> date | None:
 
 def parse(text: str, year: int | None = None) -> list[CsvDay]:
     """Every line is checked before anything is returned; any bad line raises Invalid listing all."""
-    rows = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    rows = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        return _parse_rows(rows, year)
+    except csv.Error:  # a stray carriage return, a NUL byte: not a CSV file at all
+        raise Invalid(
+            f"CSV 第 {rows.line_num} 行无法读取（含有不成对的引号、换行或空字符），"
+            "请用 Excel 或文本编辑器另存为 UTF-8 CSV 后重新导入",
+            errors={f"line {rows.line_num}": ["不是有效的 CSV 行"]},
+        ) from None
+
+
+def _parse_rows(rows: Any, year: int | None) -> list[CsvDay]:
     errors: dict[str, list[str]] = {}
     columns: dict[str, int] | None = None
     days: list[CsvDay] = []

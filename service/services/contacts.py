@@ -17,7 +17,10 @@ from service.services.principal import Principal
 from service.store.models import TodoItem, User, UserContact
 from service.timeutil import utcnow
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Whitespace spelled out: the API's schema states the same pattern, and JSON Schema's \s is not
+# Python's (which also counts the separators \x1c–\x1f).
+EMAIL_PATTERN = r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+\.[^@ \t\n\r\f\v]+$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 
 def _checked(

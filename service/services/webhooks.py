@@ -46,7 +46,10 @@ class Created:
 
 
 def _check(url: str, events: list[str], format_: str, secret: str | None) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1" — an unclosed IPv6 address
+        parts = urlsplit("")
     if format_ != "email" and (parts.scheme not in ("http", "https") or not parts.netloc):
         raise Invalid(
             "地址须为 http:// 或 https:// 开头的完整 URL", errors={"url": ["不是有效的 http(s) 地址"]}
@@ -117,7 +120,8 @@ def get(app: Container, principal: Principal, webhook_id: int) -> Webhook:
 
 
 def _hook(session: Any, webhook_id: int) -> Webhook:
-    hook = session.get(Webhook, webhook_id)
+    # Beyond any stored id (webhooks.id is a 32-bit integer): not found, not a driver overflow.
+    hook = session.get(Webhook, webhook_id) if 0 < webhook_id < 2**31 else None
     if hook is None:
         raise NotFound(f"事件订阅 {webhook_id} 不存在")
     return hook
@@ -187,7 +191,7 @@ def delivery_attempts(
 
 
 def _delivery(session: Any, webhook_id: int, delivery_id: int) -> WebhookDelivery:
-    delivery = session.get(WebhookDelivery, delivery_id)
+    delivery = session.get(WebhookDelivery, delivery_id) if 0 < delivery_id < 2**63 else None
     if delivery is None or delivery.webhook_id != webhook_id:
         raise NotFound(f"事件订阅 {webhook_id} 没有投递记录 {delivery_id}")
     return delivery
