@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, object_session
 
+from service import metrics
 from service.container import Container
 from service.domain.status import InstanceStatus, TimerStatus
 from service.engine.errors import ExecutionError
@@ -39,6 +40,7 @@ class Claimed:
     timer_id: int
     instance_id: str
     task_id: str
+    due_at: datetime
 
 
 def claim_due(
@@ -49,7 +51,7 @@ def claim_due(
     until = now + timedelta(seconds=CLAIM_SECONDS)
     with app.db.transaction(write=True) as session:
         query = (
-            select(Timer.id, Timer.instance_id, Timer.task_id)
+            select(Timer.id, Timer.instance_id, Timer.task_id, Timer.due_at)
             .where(
                 Timer.status == "waiting",
                 Timer.due_at <= now,
@@ -72,7 +74,7 @@ def claim_due(
                 .values(claimed_by=worker, claimed_until=until)
                 .execution_options(synchronize_session=False)
             )
-    return [Claimed(r.id, r.instance_id, r.task_id) for r in rows]
+    return [Claimed(r.id, r.instance_id, r.task_id, r.due_at) for r in rows]
 
 
 def fire(app: Container, claimed: Claimed, worker: str) -> bool:
@@ -159,6 +161,8 @@ def fire_due(app: Container, worker: str, now: datetime | None = None, batch: in
                 log.exception("timer %s of instance %s failed", item.timer_id, item.instance_id)
                 done = False
             fired += done
+            if done:  # committed: the lag from due to fired, for GET /metrics
+                metrics.timer_fired((utcnow() - item.due_at).total_seconds())
             if not done:
                 not_fired.add(item.timer_id)
 

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from service import logs, metrics
 from service.container import Container
 from service.domain.status import InstanceStatus
 from service.engine.errors import ExecutionError, RuleRefused
@@ -118,12 +119,13 @@ def advance(
                 else:
                     definition = session.get(ProcessDefinition, instance.definition_id)
                     assert definition is not None
-                    run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
-                    unit = Advancing(app, session, instance, definition, run, actor)
-                    if on_failure is None:
-                        result = work(unit)
-                    else:
-                        result = _with_failure_handler(unit, work, on_failure)
+                    with metrics.engine_step(), logs.working_on(instance_id, actor):
+                        run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
+                        unit = Advancing(app, session, instance, definition, run, actor)
+                        if on_failure is None:
+                            result = work(unit)
+                        else:
+                            result = _with_failure_handler(unit, work, on_failure)
             committed = True
         return result
     finally:
