@@ -135,6 +135,7 @@ def advance_together(app: Container, jobs: list[Job], *, actor: str, doing: str)
     order = sorted(range(len(jobs)), key=lambda i: jobs[i].instance_id)
     markers = _mark_in_flight_many(app, [jobs[i].instance_id for i in order], actor, doing)
     results: dict[int, object] = {}
+    alive: list[object] = []
     try:
         with app.db.transaction(write=True) as session:
             for index, marker in zip(order, markers, strict=True):
@@ -149,6 +150,9 @@ def advance_together(app: Container, jobs: list[Job], *, actor: str, doing: str)
                         )  # fmt: skip
                     savepoint.commit()
                     results[index] = result
+                    # The session holds rows weakly: the commit's trail and events read them
+                    # again, and would load each once more from the database.
+                    alive.extend(session.identity_map.values())
                 except Exception as error:  # one broken instance must not undo the others
                     savepoint.rollback()
                     audit.discard_since(session, recorded)
