@@ -32,7 +32,13 @@ def healthz() -> dict[str, str]:
 @blp.route("/readyz")
 @blp.doc(security=[])
 @blp.response(200, HealthSchema)
-@blp.alt_response(503, description="数据库不可用")
+@blp.alt_response(
+    503,
+    schema="Problem",
+    content_type="application/problem+json",
+    description="数据库不可用，本实例暂不接收请求",
+    headers={"Retry-After": {"description": "多少秒后可再试", "schema": {"type": "integer"}}},
+)
 def readyz() -> dict[str, str]:
     """是否可以接收请求：试连数据库，连不上时返回 503（负载均衡据此暂不转发）"""
     try:

@@ -7,13 +7,20 @@ from flask_smorest import Blueprint
 
 from service import metrics
 from service.api.context import container, principal
+from service.api.problems import problem_responses
 from service.services.authorization import require_metrics_reader
 
 blp = Blueprint("metrics", __name__, description="监控指标")
 
 
 @blp.route("/metrics")
-@blp.response(200, content_type="text/plain; version=0.0.4")
+@blp.response(
+    200,
+    {"type": "string"},
+    content_type="text/plain; version=0.0.4",
+    description="Prometheus 文本格式（exposition format 0.0.4）",
+)
+@problem_responses(blp, 401, 403)
 def metrics_text() -> Response:
     """Prometheus 监控指标（请求耗时、任务办理数、待办数、定时器延迟、Webhook 积压、推进耗时）
 
