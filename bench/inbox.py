@@ -27,9 +27,10 @@ from service import create_app
 from service.config import Settings
 from service.engine.parser import SourceFile
 from service.services import accounts, definitions
+from service.services.organisations import DEFAULT_ORGANISATION_ID as ORGANISATION
 from service.services.principal import Principal
 from service.store import migrate
-from service.store.models import InboxEntry, Instance, ProcessDefinition, Task, TaskGrant
+from service.store.models import InboxEntry, Instance, ProcessDefinition, Task, TaskGrant, role_holder
 
 BPMN = "bench/loop.bpmn"
 CLERK, PASSWORD, ROLE = "clerk", "bench-pass-123", "工作组"
@@ -86,6 +87,7 @@ class InboxBench:
                             "created_at": start,
                             "updated_at": start,
                             "lock_version": 1,
+                            "organisation_id": ORGANISATION,
                         }
                     )
                 task_id = str(uuid.uuid4())
@@ -102,11 +104,14 @@ class InboxBench:
                         "status": "open",
                         "created_at": start + timedelta(seconds=n),
                         "due_provisional": False,
+                        "organisation_id": ORGANISATION,
                     }
                 )
-                grants.append({"task_id": task_id, "kind": "role", "value": role})
+                grants.append(
+                    {"task_id": task_id, "kind": "role", "value": role, "organisation_id": ORGANISATION}
+                )
                 # What the ORM keeps for each saved task (models._keep_inbox_entries).
-                holder = f"user:{CLERK}" if tasks[-1]["assignee"] else f"role:{role}"
+                holder = f"user:{CLERK}" if tasks[-1]["assignee"] else role_holder(role, ORGANISATION)
                 entries.append({"task_id": task_id, "holder": holder, "created_at": tasks[-1]["created_at"]})
             with self.container.db.transaction(write=True) as session:
                 if instances:
