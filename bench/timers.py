@@ -37,7 +37,8 @@ user task 「到期处理」 (lane 工作组) → end.
                per database (stderr): top 10 by cumulative time, service/ functions only, top by
                own time, and what services.timers.fire calls.
 
-Both threads of (2) share one interpreter (GIL): two real replicas are two processes. A
+(2) forks one process per replica (--threads: two threads of one interpreter, sharing the GIL,
+as before 2026-12-08); each fires in batches of XUANPIN_TIMER_BATCH per transaction. A
 database per part: a temp SQLite file, or the PostgreSQL schema `bench_timers`, created and
 dropped (reached through ?options=-csearch_path=bench_timers).
 """
@@ -365,7 +366,11 @@ def create_due_together(container: Container, count: int, budget: float, label: 
     }
 
 
-def fire_in_parallel(containers: list[Container]) -> dict[str, Any]:
+def fire_in_parallel(containers: list[Container], processes: bool) -> dict[str, Any]:
+    """fire_due in one thread per container, or (processes) one forked process per container:
+    the aim's "two replica processes", each with its own interpreter and connection pool."""
+    if processes:
+        return _fire_in_processes(containers)
     barrier = threading.Barrier(len(containers) + 1)
     fired = [0] * len(containers)
     ended = [0.0] * len(containers)
@@ -399,6 +404,51 @@ def fire_in_parallel(containers: list[Container]) -> dict[str, Any]:
     }
 
 
+def _fire_in_processes(containers: list[Container]) -> dict[str, Any]:
+    import multiprocessing
+    import resource
+
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(len(containers) + 1)
+    results = context.Queue()
+    for container in containers:
+        container.db.dispose()  # no pooled connection crosses the fork
+
+    def run(index: int) -> None:
+        container = containers[index]
+        container.db.dispose()
+        barrier.wait()
+        with time_machine.travel(FAR_DUE + timedelta(seconds=1), tick=True):
+            fired = timer_service.fire_due(container, f"replica-{index}")
+        results.put((index, fired, time.perf_counter()))
+
+    children = [context.Process(target=run, args=(i,)) for i in range(len(containers))]
+    for child in children:
+        child.start()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    barrier.wait()
+    began = time.perf_counter()
+    fired = [0] * len(containers)
+    ended = [0.0] * len(containers)
+    for _ in children:
+        index, count, end = results.get(timeout=3600)
+        fired[index], ended[index] = count, end
+    for child in children:
+        child.join()
+        if child.exitcode != 0:
+            raise RuntimeError(f"replica process exited with {child.exitcode}")
+    wall = time.perf_counter() - began
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "per_worker_fired": fired,
+        "per_worker_s": [e - began for e in ended],
+        "replicas": "processes",
+    }
+
+
 def check_once(container: Container) -> dict[str, int]:
     return {
         "timers_fired": scalar(container, "select count(*) from timers where status = 'fired'"),
@@ -426,7 +476,7 @@ def measure_throughput(label: str, url: str, args: argparse.Namespace) -> dict[s
         count = result["count"]
         progress(f"{label}: firing {count:,} due timers with {WORKERS} workers")
         result["load_before_firing"] = os.getloadavg()[0]
-        result.update(fire_in_parallel(workers))
+        result.update(fire_in_parallel(workers, processes=not args.threads))
         result["load_after"] = os.getloadavg()[0]
         result["timers_per_s"] = count / result["wall_s"]
         result["fired"] = sum(result["per_worker_fired"])
@@ -551,7 +601,8 @@ def print_lateness(results: dict[str, Any]) -> None:
 def print_throughput(results: dict[str, Any]) -> None:
     config = results["config"]
     print(
-        f"(2) Throughput: N timers due at the same moment; fire_due in {WORKERS} threads "
+        f"(2) Throughput: N timers due at the same moment; fire_due in {WORKERS} processes "
+        "(--threads: threads) "
         f"({WORKERS} Containers from the\n    same Settings, as two replicas), inside "
         "time_machine.travel(due + 1 s, tick=True)"
     )
@@ -632,6 +683,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"seconds creation in (2) may take per database before N drops to {REDUCED_COUNT:,} (180)",
     )
     add_database_options(parser, SCHEMA)
+    parser.add_argument(
+        "--threads",
+        action="store_true",
+        help="(2) fire with two threads of this process (the old set-up) instead of two processes",
+    )
+    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--profile", action="store_true", help="also cProfile fire_due per database (stderr)")
     parser.add_argument(
         "--profile-count", type=int, default=500, help="timers fired under the profiler (500)"
@@ -670,7 +727,7 @@ def main(argv: list[str] | None = None) -> int:
         "lateness": {},
         "throughput": {},
     }
-    labels = ["sqlite"] + ([] if args.skip_postgres else ["postgresql"])
+    labels = ([] if args.skip_sqlite else ["sqlite"]) + ([] if args.skip_postgres else ["postgresql"])
     for label in labels:
         database = fresh_database(label, args.postgres_url)
         if args.only in (None, "lateness"):

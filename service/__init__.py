@@ -10,10 +10,12 @@ from service.container import Container
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Application factory: one container (database, engine) per app."""
+    from service import logs
     from service.api import init_api
     from service.web import init_web
 
     settings = settings or Settings.from_env()
+    logs.configure(settings.log_format)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

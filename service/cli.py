@@ -341,7 +341,8 @@ def serve(host: str, port: int, workers: int) -> None:
     from service.config import Settings
     from service.wsgi_server import run
 
-    run(host, port, workers, Settings.from_env().worker_timeout_seconds)
+    settings = Settings.from_env()
+    run(host, port, workers, settings.worker_timeout_seconds, settings.log_format)
 
 
 @main.command("docs", help="重新生成由代码生成的文档（docs/domain-api.md 的函数表）")

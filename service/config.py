@@ -47,6 +47,13 @@ def _upload_types(value: str | None) -> tuple[str, ...]:
     return kinds
 
 
+def _log_format(value: str | None) -> str:
+    chosen = (value or "text").strip().lower()
+    if chosen not in ("text", "json"):
+        raise ValueError(f"XUANPIN_LOG_FORMAT 应为 text 或 json，现为 {value!r}")
+    return chosen
+
+
 def _list(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
     if not value:
         return default
@@ -133,6 +140,15 @@ class Settings:
     smtp_password: str = ""
     smtp_from: str = ""
     smtp_starttls: bool = False
+    # GET /metrics: besides an admin's API token, this bearer token may scrape (a Prometheus
+    # server need not hold an admin token). Empty: admin tokens only.
+    metrics_token: str = ""
+    # Log lines: "text" (Python's default) or "json" (one object a line with request id,
+    # instance id and actor; service/logs.py).
+    log_format: str = "text"
+    # Due timers one replica claims at once (FOR UPDATE SKIP LOCKED on PostgreSQL) and fires one
+    # after another before claiming again.
+    timer_batch: int = 50
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -181,5 +197,8 @@ class Settings:
             smtp_password=env.get("XUANPIN_SMTP_PASSWORD", ""),
             smtp_from=env.get("XUANPIN_SMTP_FROM", ""),
             smtp_starttls=_bool(env.get("XUANPIN_SMTP_STARTTLS"), False),
+            metrics_token=env.get("XUANPIN_METRICS_TOKEN", ""),
+            log_format=_log_format(env.get("XUANPIN_LOG_FORMAT")),
+            timer_batch=max(1, int(env.get("XUANPIN_TIMER_BATCH", "50"))),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -37,7 +37,8 @@ def test_token_request_missing_fields_is_422_per_field(api):
 
 
 def test_every_endpoint_but_public_ones_needs_a_token(api, app):
-    public = {"/healthz", "/api/v1/auth/token", "/openapi.json", "/docs"}
+    # /readyz: a load balancer's probe carries no token; it says only whether the database answers.
+    public = {"/healthz", "/readyz", "/api/v1/auth/token", "/openapi.json", "/docs"}
     # The public notice board (公示栏) and its objection form need no login.
     public_pages = {"web.login", "web.static", "web.home"}
     public_pages |= {"web.notice_board", "web.objection", "web.objection_feedback"}
@@ -79,6 +80,8 @@ def test_public_endpoints(api):
         "/api/v1/tasks/{task_id}/unclaim",
         "/api/v1/tasks/{task_id}/complete",
         "/healthz",
+        "/readyz",
+        "/metrics",
     }
     assert expected <= set(spec["paths"])
     assert api.client.get("/docs").status_code == 200

@@ -366,3 +366,41 @@ def test_a_failing_timer_leaves_every_row_as_it_was_before_it_fired(api):
         assert sql_count(db, "SELECT count(*) FROM tasks WHERE status = 'cancelled'") == 0
         assert sql_count(db, "SELECT count(*) FROM audit_events WHERE action = 'timer.fired'") == 0
         assert sql_count(db, "SELECT count(*) FROM audit_events WHERE action = 'timer.failed'") == 1
+
+
+def test_timers_fired_together_keep_a_failing_instance_apart_from_the_others(api):
+    """XUANPIN_TIMER_BATCH: timers due together fire in one transaction, each instance in its
+    own savepoint. One of them leads to an assignee who does not exist: that instance goes into
+    error as it would alone, and the others in the same transaction fire exactly once."""
+    from uuid import uuid4
+
+    from tests import bpmn
+
+    wait = (
+        '<bpmn:intermediateCatchEvent id="{id}" name="等待复核"><bpmn:timerEventDefinition>'
+        '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">2026-12-01T09:00:00+08:00</bpmn:timeDate>'
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+    )
+    document = bpmn.linear(
+        "ceshi_piliang",
+        wait,
+        bpmn.user("指定人复核", 'camunda:assignee="${fuheren}"'),
+        properties={"xuanpin:startFields": "fuheren"},
+    )
+    assert api.deploy(("ceshi_piliang.bpmn", document)).status_code == 201
+    with time_machine.travel(datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)):
+        good = [api.start("ceshi_piliang", fuheren="renshi").json["id"] for _ in range(5)]
+        broken = api.start("ceshi_piliang", fuheren=f"nobody-{uuid4().hex[:6]}").json["id"]
+        good += [api.start("ceshi_piliang", fuheren="renshi").json["id"] for _ in range(2)]
+    container = _container(api)
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, 1, tzinfo=SHANGHAI)):
+        assert timer_service.fire_due(container, "replica-a", batch=10) == 7
+        assert timer_service.fire_due(container, "replica-a", batch=10) == 0
+    assert api.get(f"/api/v1/instances/{broken}").json["status"] == "error"
+    for instance_id in good:
+        detail = api.get(f"/api/v1/instances/{instance_id}").json
+        assert [t["title"] for t in detail["open_tasks"]] == ["指定人复核"]
+    db = container.db
+    assert sql_count(db, "SELECT count(*) FROM audit_events WHERE action = 'timer.fired'") == 7
+    assert sql_count(db, "SELECT count(*) FROM audit_events WHERE action = 'timer.failed'") == 1
+    assert sql_count(db, "SELECT count(*) FROM work_in_flight") == 0

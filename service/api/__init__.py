@@ -22,6 +22,8 @@ from service.api import (
     integration,
     me,
     messages,
+    metrics,
+    observe,
     openapi,
     organisations,
     problems,
@@ -101,9 +103,12 @@ def init_api(app: Flask) -> Api:
         account_operations,
         messages,
         integration,
+        metrics,
     ):
         api.register_blueprint(module.blp)
+    observe.register(app, json_logs=app.extensions["xuanpin"].settings.log_format == "json")
     app.before_request(authenticate_request)
+    app.before_request(observe.identified)
     app.before_request(files.allow_upload_size)  # before the gate reads an upload's form
     # After authentication (a stranger's body is not worth parsing), before any route.
     app.before_request(guard.check_request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 
 from flask import current_app, g, request
 
@@ -15,6 +16,7 @@ from service.services.principal import Principal
 # Endpoints reachable without a token.
 PUBLIC_ENDPOINTS = {
     "health.healthz",
+    "health.readyz",
     "auth.issue_token",
     "api-docs.openapi_json",
     "api-docs.openapi_swagger_ui",
@@ -37,6 +39,9 @@ def authenticate_request() -> None:
         return
     if request.blueprint == "web":
         return  # pages authenticate with the session cookie (service/web/auth.py)
+    if request.endpoint == "metrics.metrics_text" and _is_metrics_token():
+        g.metrics_token = True  # a scraper's own token: it reads /metrics and nothing else
+        return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "basic" and request.blueprint == "engine_rest":
@@ -47,6 +52,13 @@ def authenticate_request() -> None:
             "缺少访问令牌：请在 Authorization 头中提供 Bearer 令牌（POST /api/v1/auth/token 获取）"
         )
     g.principal = accounts.principal_for_token(container().db, token.strip())
+
+
+def _is_metrics_token() -> bool:
+    """The request carries XUANPIN_METRICS_TOKEN (compared in constant time)."""
+    expected = container().settings.metrics_token
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), expected)
 
 
 def _basic(credentials: str) -> Principal:

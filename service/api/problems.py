@@ -10,7 +10,7 @@ from apispec import APISpec, BasePlugin
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
-from service.services.errors import ServiceError, TooManyRequests
+from service.services.errors import ServiceError
 from service.store.db import DatabaseBusy
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,8 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_service_error(error: ServiceError) -> Response:
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
+    retry_after = getattr(error, "retry_after", None)  # TooManyRequests, Unavailable
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return problem(
         error.status, error.detail, title=error.title, errors=error.errors, headers=headers, **error.extra
     )

@@ -72,6 +72,8 @@ def discard_since(session: Session, position: int) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: written at the outer commit, so the chain head is locked last
     pending: list[_Pending] = session.info.pop(_PENDING, [])
     if not pending:
         return
@@ -126,9 +128,12 @@ def _write_pending(session: Session) -> None:
     session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(seq=seq, hash=previous))
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous: Any) -> None:
+    # A savepoint rolled back keeps what was recorded before it (`discard_since` drops the
+    # rest): several instances advance in savepoints of one transaction (advance_together).
+    if not previous.nested:
+        session.info.pop(_PENDING, None)
 
 
 def _lock_head(session: Session) -> tuple[int, str]:

@@ -82,3 +82,11 @@ def require_may_act_on(principal: Principal, task: Task, doing: str) -> None:
 def require_self_or_admin(principal: Principal, username: str, doing: str) -> None:
     if not (principal.is_admin or principal.username == username):
         raise Forbidden(f"只有 {username} 本人或管理员可以{doing}")
+
+
+def require_metrics_reader(principal: Principal) -> None:
+    """The metrics count every organisation's work: a global admin's token (or the metrics token,
+    checked before a principal exists) reads them, an organisation's admin does not."""
+    scoped = principal.admin_organisations is not None or principal.confined_to is not None
+    if not principal.is_admin or scoped:
+        raise Forbidden("只有全局管理员的 API 令牌（或 XUANPIN_METRICS_TOKEN 设置的令牌）可以读取监控指标")

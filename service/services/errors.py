@@ -48,6 +48,14 @@ class TooManyRequests(ServiceError):
         self.retry_after = retry_after
 
 
+class Unavailable(ServiceError):
+    """The service cannot answer now (its database is unreachable); the client retries later."""
+
+    status = 503
+    title = "服务暂不可用"
+    retry_after = 5
+
+
 class Invalid(ServiceError):
     status = 422
     title = "数据校验未通过"

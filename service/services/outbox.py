@@ -148,11 +148,15 @@ def _watch_rows(session: Session, _context: object, _instances: object) -> None:
 @event.listens_for(Session, "before_commit", insert=True)
 def _take_audit_events(session: Session) -> None:
     """Runs before the audit trail writes (and forgets) the transaction's events."""
+    if session.in_nested_transaction():
+        return  # a savepoint: the events are taken at the outer commit
     session.info[_AUDIT] = audit.pending(session)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous: Any) -> None:
+    if previous.nested:
+        return  # a savepoint: _forget_since_savepoint drops its own changes only
     session.info.pop(_CHANGES, None)
     session.info.pop(_AUDIT, None)
     session.info.pop(_MARKS, None)
@@ -178,7 +182,11 @@ def _forget_since_savepoint(session: Session, previous: Any) -> None:
 @event.listens_for(Session, "before_commit")
 def _write_events(session: Session) -> None:
     """Registered after the audit trail's own before_commit (this module imports it), so the
-    chain head is already locked when the events take their ids."""
+    chain head is already locked when the events take their ids. A savepoint's commit writes
+    nothing: the advisory lock and the chain head would be held for the rest of the transaction
+    (several instances fired together, unit_of_work.advance_together)."""
+    if session.in_nested_transaction():
+        return
     recorded = session.info.pop(_AUDIT, [])
     session.flush()
     changes = session.info.pop(_CHANGES, [])

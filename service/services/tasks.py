@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import event, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
+from service import metrics
 from service.container import Container
 from service.domain.status import InstanceStatus, TaskStatus
 from service.engine.errors import TaskNotReady
@@ -274,6 +275,8 @@ def submit(
     task.status = TaskStatus.COMPLETED
     task.completed_at = utcnow()
     task.completed_by = principal.username
+    # Counted when it is committed: a refused or rolled-back submission completed nothing.
+    event.listen(unit.session, "after_commit", lambda _session: metrics.task_completed(), once=True)
     task.assignee = task.assignee or principal.username
     task.submitted = data
     # First the person's act, then what the engine did with it.

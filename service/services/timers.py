@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, object_session
 
+from service import metrics
 from service.container import Container
 from service.domain.status import InstanceStatus, TimerStatus
 from service.engine.errors import ExecutionError
 from service.engine.runtime import WorkflowRun
 from service.services import audit
 from service.services.errors import Conflict, NotFound
-from service.services.unit_of_work import Advancing, advance, mark_error
+from service.services.unit_of_work import Advancing, Job, advance, advance_together, mark_error
 from service.store.models import Instance, Timer
 from service.timeutil import utcnow
 
@@ -39,6 +40,7 @@ class Claimed:
     timer_id: int
     instance_id: str
     task_id: str
+    due_at: datetime
 
 
 def claim_due(
@@ -49,7 +51,7 @@ def claim_due(
     until = now + timedelta(seconds=CLAIM_SECONDS)
     with app.db.transaction(write=True) as session:
         query = (
-            select(Timer.id, Timer.instance_id, Timer.task_id)
+            select(Timer.id, Timer.instance_id, Timer.task_id, Timer.due_at)
             .where(
                 Timer.status == "waiting",
                 Timer.due_at <= now,
@@ -72,12 +74,43 @@ def claim_due(
                 .values(claimed_by=worker, claimed_until=until)
                 .execution_options(synchronize_session=False)
             )
-    return [Claimed(r.id, r.instance_id, r.task_id) for r in rows]
+    return [Claimed(r.id, r.instance_id, r.task_id, r.due_at) for r in rows]
 
 
 def fire(app: Container, claimed: Claimed, worker: str) -> bool:
     """Advance the instance of one claimed timer, in one transaction with the instance lock."""
+    job = _job(claimed, worker)
+    try:
+        return bool(
+            advance(
+                app,
+                claimed.instance_id,
+                job.work,
+                actor="scheduler",
+                doing=DOING,
+                on_failure=job.on_failure,
+                on_status=job.on_status,
+            )
+        )
+    except (NotFound, Conflict):  # the instance is gone, or changed meanwhile: nothing fired
+        return False
 
+
+def fire_together(app: Container, claimed: list[Claimed], worker: str) -> list[bool]:
+    """Fire claimed timers of different instances in one transaction (unit_of_work.advance_together);
+    if that transaction fails as a whole, one by one. Whether each fired, in order."""
+    if len(claimed) == 1:
+        return [fire(app, claimed[0], worker)]
+    results = advance_together(app, [_job(item, worker) for item in claimed], actor="scheduler", doing=DOING)
+    if results is None:
+        return [fire(app, item, worker) for item in claimed]
+    return [bool(results.get(index, False)) for index in range(len(claimed))]
+
+
+DOING = "触发定时事件"
+
+
+def _job(claimed: Claimed, worker: str) -> Job:
     def ours(session: Session) -> Timer | None:
         timer = session.get(Timer, claimed.timer_id)
         if timer is None or timer.status != TimerStatus.WAITING or timer.claimed_by != worker:
@@ -125,18 +158,7 @@ def fire(app: Container, claimed: Claimed, worker: str) -> bool:
         mark_error(unit, error, "timer.failed", task_id=claimed.task_id)
         return False
 
-    try:
-        return advance(
-            app,
-            claimed.instance_id,
-            work,
-            actor="scheduler",
-            doing="触发定时事件",
-            on_failure=failed,
-            on_status=not_running,
-        )
-    except (NotFound, Conflict):  # the instance is gone, or changed meanwhile: nothing fired
-        return False
+    return Job(claimed.instance_id, work, failed, not_running)
 
 
 def _moved(run: WorkflowRun, timer: Timer) -> bool:
@@ -144,23 +166,41 @@ def _moved(run: WorkflowRun, timer: Timer) -> bool:
     return any(v.task_id == timer.task_id and v.due_at > timer.due_at for v in run.waiting_timers())
 
 
-def fire_due(app: Container, worker: str, now: datetime | None = None, batch: int = 200) -> int:
-    """Fire every timer due by now; returns how many fired."""
+def fire_due(app: Container, worker: str, now: datetime | None = None, batch: int | None = None) -> int:
+    """Fire every timer due by now; returns how many fired. Claims `batch` (XUANPIN_TIMER_BATCH)
+    at a time and fires them in one transaction each, a timer per instance: a second timer of an
+    instance already in the group waits for the next group, which sees what the first did."""
+    size = batch or app.settings.timer_batch
     fired = 0
     not_fired: set[int] = set()  # still waiting after a try: left for the next wake-up
     while True:
-        claimed = claim_due(app, worker, now or utcnow(), batch, exclude=not_fired)
+        claimed = claim_due(app, worker, now or utcnow(), size, exclude=not_fired)
         if not claimed:
             return fired
-        for item in claimed:
+        for group in _one_per_instance(claimed):
             try:
-                done = fire(app, item, worker)
+                results = fire_together(app, group, worker)
             except Exception:  # one broken instance must not stop the others
-                log.exception("timer %s of instance %s failed", item.timer_id, item.instance_id)
-                done = False
-            fired += done
-            if not done:
-                not_fired.add(item.timer_id)
+                log.exception("timers of instances %s failed", [item.instance_id for item in group])
+                results = [False] * len(group)
+            for item, done in zip(group, results, strict=True):
+                fired += done
+                if done:  # committed: the lag from due to fired, for GET /metrics
+                    metrics.timer_fired((utcnow() - item.due_at).total_seconds())
+                else:
+                    not_fired.add(item.timer_id)
+
+
+def _one_per_instance(claimed: list[Claimed]) -> list[list[Claimed]]:
+    groups: list[list[Claimed]] = []
+    for item in claimed:
+        for group in groups:
+            if all(other.instance_id != item.instance_id for other in group):
+                group.append(item)
+                break
+        else:
+            groups.append([item])
+    return groups
 
 
 def next_due(app: Container) -> datetime | None:

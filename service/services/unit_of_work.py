@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from service import logs, metrics
 from service.container import Container
 from service.domain.status import InstanceStatus
 from service.engine.errors import ExecutionError, RuleRefused
@@ -103,32 +104,101 @@ def advance(
     try:
         with engine_refusals(refusal):
             with app.db.transaction(write=True) as session:
-                instance = session.scalar(
-                    select(Instance).where(Instance.id == instance_id).with_for_update()
+                result = _advance_locked(
+                    app, session, instance_id, marker, work, actor, on_failure, statuses, on_status, doing
                 )
-                if instance is None:
-                    raise NotFound(f"流程实例 {instance_id} 不存在")
-                # Gone with the work's own commit; after a rollback the `finally` removes it.
-                session.execute(delete(WorkInFlight).where(WorkInFlight.id == marker))
-                if instance.status not in statuses:
-                    if on_status is None:
-                        word = _STATUS_WORDS.get(instance.status, instance.status)
-                        raise Conflict(f"流程实例{word}，不能{doing}")
-                    result = on_status(instance)
-                else:
-                    definition = session.get(ProcessDefinition, instance.definition_id)
-                    assert definition is not None
-                    run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
-                    unit = Advancing(app, session, instance, definition, run, actor)
-                    if on_failure is None:
-                        result = work(unit)
-                    else:
-                        result = _with_failure_handler(unit, work, on_failure)
             committed = True
         return result
     finally:
         if not committed:
             _clear_in_flight(app, marker)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One instance's share of `advance_together`: what `advance` takes for it."""
+
+    instance_id: str
+    work: Callable[[Advancing], object]
+    on_failure: OnFailure[object]
+    on_status: Callable[[Instance], object]
+
+
+def advance_together(app: Container, jobs: list[Job], *, actor: str, doing: str) -> dict[int, object] | None:
+    """Advance several instances in one write transaction, each in its own savepoint: one
+    in-flight write and one commit for the lot instead of two each (timers due together).
+
+    Returns the result of each job by its position; a job whose instance is gone, changed
+    meanwhile or whose work raised is rolled back to its savepoint and left out. None if the
+    transaction as a whole failed (nothing of it was kept): the caller then advances one by one.
+    Instances are locked in id order, so two replicas' batches cannot deadlock."""
+    order = sorted(range(len(jobs)), key=lambda i: jobs[i].instance_id)
+    markers = _mark_in_flight_many(app, [jobs[i].instance_id for i in order], actor, doing)
+    results: dict[int, object] = {}
+    alive: list[object] = []
+    try:
+        with app.db.transaction(write=True) as session:
+            for index, marker in zip(order, markers, strict=True):
+                job = jobs[index]
+                recorded = audit.mark(session)
+                savepoint = session.begin_nested()
+                try:
+                    with engine_refusals():
+                        result = _advance_locked(
+                            app, session, job.instance_id, marker, job.work, actor,
+                            job.on_failure, (InstanceStatus.RUNNING,), job.on_status, doing,
+                        )  # fmt: skip
+                    savepoint.commit()
+                    results[index] = result
+                    # The session holds rows weakly: the commit's trail and events read them
+                    # again, and would load each once more from the database.
+                    alive.extend(session.identity_map.values())
+                except Exception as error:  # one broken instance must not undo the others
+                    savepoint.rollback()
+                    audit.discard_since(session, recorded)
+                    if not isinstance(error, NotFound | Conflict):
+                        log.exception("instance %s: %s failed", job.instance_id, doing)
+    except Exception:
+        log.exception("advancing %d instances together failed; they are advanced one by one", len(jobs))
+        for marker in markers:
+            _clear_in_flight(app, marker)
+        return None
+    for marker, index in zip(markers, order, strict=True):
+        if index not in results:  # rolled back to its savepoint, and the mark's delete with it
+            _clear_in_flight(app, marker)
+    return results
+
+
+def _advance_locked(
+    app: Container,
+    session: Session,
+    instance_id: str,
+    marker: int | None,
+    work: Callable[[Advancing], T],
+    actor: str,
+    on_failure: OnFailure[T] | None,
+    statuses: tuple[InstanceStatus, ...],
+    on_status: Callable[[Instance], T] | None,
+    doing: str,
+) -> T:
+    instance = session.scalar(select(Instance).where(Instance.id == instance_id).with_for_update())
+    if instance is None:
+        raise NotFound(f"流程实例 {instance_id} 不存在")
+    # Gone with the work's own commit; after a rollback the caller removes it.
+    session.execute(delete(WorkInFlight).where(WorkInFlight.id == marker))
+    if instance.status not in statuses:
+        if on_status is None:
+            word = _STATUS_WORDS.get(instance.status, instance.status)
+            raise Conflict(f"流程实例{word}，不能{doing}")
+        return on_status(instance)
+    definition = session.get(ProcessDefinition, instance.definition_id)
+    assert definition is not None
+    with metrics.engine_step(), logs.working_on(instance_id, actor):
+        run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
+        unit = Advancing(app, session, instance, definition, run, actor)
+        if on_failure is None:
+            return work(unit)
+        return _with_failure_handler(unit, work, on_failure)
 
 
 def _with_failure_handler(unit: Advancing, work: Callable[[Advancing], T], on_failure: OnFailure[T]) -> T:
@@ -180,6 +250,21 @@ def _mark_in_flight(app: Container, instance_id: str, actor: str, doing: str) ->
         session.add(row)
         session.flush()
         return row.id
+
+
+def _mark_in_flight_many(app: Container, instance_ids: list[str], actor: str, doing: str) -> list[int | None]:
+    with app.db.transaction(write=True) as session:
+        _not_durable(app, session)
+        existing = set(session.scalars(select(Instance.id).where(Instance.id.in_(instance_ids))))
+        rows = [
+            WorkInFlight(instance_id=i, host=HOST, pid=os.getpid(), doing=doing[:300], actor=actor[:100])
+            if i in existing
+            else None  # gone: its locking read answers NotFound
+            for i in instance_ids
+        ]
+        session.add_all([row for row in rows if row is not None])
+        session.flush()
+        return [row.id if row is not None else None for row in rows]
 
 
 def _clear_in_flight(app: Container, marker: int | None) -> None:
