@@ -204,7 +204,7 @@ def test_ecology_requests_for_transfer_and_cc_field_by_field(api, app):
     assert api.deploy(("wh_ops.bpmn", OPS)).status_code == 201
     for user, oa in (("renshi", "OA-RS1"), ("renshi2", "OA-RS2"), ("jijian", "OA-JJ"), ("admin", "OA-AD")):
         assert api.put(f"/api/v1/contacts/{user}", json={"oa_user_id": oa}).status_code == 200
-    events = ["task.assigned", "task.transferred", "cc.created", "cc.read"]
+    events = ["task.assigned", "task.transferred", "cc.created", "cc.read", "task.urged"]
     with http_receiver() as receiver:
         hook = {"url": receiver.url, "events": events, "format": "ecology", "options": {"syscode": "XPL"}}
         assert api.post("/api/v1/webhooks", json=hook).status_code == 201
@@ -221,7 +221,14 @@ def test_ecology_requests_for_transfer_and_cc_field_by_field(api, app):
         [item] = api.get("/api/v1/cc", user="jijian", query_string={"status": "unread"}).json["items"]
         assert api.post(f"/api/v1/cc/{item['id']}/read", user="jijian").status_code == 200
         _deliver(app)
+        copied_and_read = len(receiver.requests)
+        # An urge changes no to-do: e-cology is sent nothing (an old receivets would be stale).
+        assert api.post(f"{path}/urge", json={"message": "请今日办理"}).status_code == 200
+        _deliver(app)
+        assert len(receiver.requests) == copied_and_read
     bodies = [r.json for r in receiver.requests]
+    # The transfer is an assignment too: each changed to-do is sent once, not once per event.
+    assert sorted(b["receiver"] for b in bodies[claimed:transferred]) == ["OA-RS1", "OA-RS2"]
     moved = {b["receiver"]: b for b in bodies[claimed:transferred]}
     old, new = moved["OA-RS1"], moved["OA-RS2"]
     assert (old["isremark"], old["viewtype"], old["flowid"]) == ("2", "1", task["id"])

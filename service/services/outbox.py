@@ -204,6 +204,7 @@ def _write_events(session: Session) -> None:
     hooks = [hook for hook in session.scalars(select(Webhook).where(Webhook.active.is_(True)))]
     context = _Context(session)
     synced: dict[str, list[dict[str, Any]]] = {}
+    sent: dict[int, set[tuple[Any, ...]]] = {}
     for change in changes:
         act = acts.get((change.instance_id, change.type)) if change.task_id is None else None
         if change.actor is None and act is not None:
@@ -247,7 +248,7 @@ def _write_events(session: Session) -> None:
             )
             .returning(WebhookEvent.id)
         ).scalar_one()
-        _fan_out(session, hooks, row_id, change, now)
+        _fan_out(session, hooks, row_id, change, now, data.get("todos") or [], sent)
         version += 1
 
 
@@ -275,7 +276,15 @@ def _settled(changes: list[_Change]) -> list[_Change]:
     return sorted(unique, key=lambda c: (_RANK.get(c.type, 9), c.seq))
 
 
-def _fan_out(session: Session, hooks: list[Webhook], row_id: int, change: _Change, now: datetime) -> None:
+def _fan_out(
+    session: Session,
+    hooks: list[Webhook],
+    row_id: int,
+    change: _Change,
+    now: datetime,
+    todo_rows: list[dict[str, Any]],
+    sent: dict[int, set[tuple[Any, ...]]],
+) -> None:
     rows = [
         {
             "webhook_id": hook.id,
@@ -288,10 +297,24 @@ def _fan_out(session: Session, hooks: list[Webhook], row_id: int, change: _Chang
             "created_at": now,
         }
         for hook in hooks
-        if change.type in (hook.events or [])
+        if change.type in (hook.events or []) and _new_to(hook, todo_rows, sent)
     ]
     if rows:
         session.execute(insert(WebhookDelivery), rows)
+
+
+def _new_to(hook: Webhook, todo_rows: list[dict[str, Any]], sent: dict[int, set[tuple[Any, ...]]]) -> bool:
+    """An e-cology subscription only carries to-do changes: the second event of a task in one
+    transaction (a transfer is also an assignment) would send the same receivets again, which
+    e-cology may refuse as stale; it is not queued for it."""
+    if hook.format != "ecology":
+        return True
+    keys = {(t["task_id"], t["receiver"], t["kind"], t["version"]) for t in todo_rows}
+    seen = sent.setdefault(hook.id, set())
+    if keys and keys <= seen:
+        return False
+    seen |= keys
+    return True
 
 
 def _ms(moment: datetime) -> int:
