@@ -234,12 +234,13 @@ def test_ecology_requests_for_transfer_and_cc_field_by_field(api, app):
     assert (old["isremark"], old["viewtype"], old["flowid"]) == ("2", "1", task["id"])
     assert (new["isremark"], new["viewtype"], new["flowid"]) == ("0", "0", task["id"])
     assert int(new["receivets"]) == int(old["receivets"]) > max(int(b["receivets"]) for b in bodies[:claimed])
-    for body in (old, new):
+    copied, read = [b for b in bodies[transferred:] if b["receiver"] == "OA-JJ"]
+    for body in (old, new, copied, read):
+        assert len(body["createdatetime"]) == len(body["receivedatetime"]) == 19
         assert (body["syscode"], body["requestname"]) == ("XPL", "事件测试流程：起草（EC-T）")
         assert (body["workflowname"], body["nodename"], body["creator"]) == ("事件测试流程", "起草", "OA-AD")
         assert body["pcurl"] == f"{BASE}/tasks/{task['id']}"
         assert body["appurl"] == f"{BASE}/tasks/{task['id']}?client=mobile"
-    copied, read = [b for b in bodies[transferred:] if b["receiver"] == "OA-JJ"]
     assert (copied["isremark"], copied["viewtype"], copied["flowid"]) == ("8", "0", task["id"])
     assert (read["isremark"], read["viewtype"]) == ("8", "1")
     assert copied["requestname"] == "事件测试流程：起草（EC-T）" and copied["creator"] == "OA-AD"
