@@ -4,10 +4,11 @@ Use cases seldom write an event themselves. Task and instance rows are watched a
 flushed (a task row appears, completes, is cancelled, gets an assignee; an instance starts,
 ends, fails) and the audit events of the transaction name the operations rows do not show
 (returned, transferred, delegated, copied, read, urged); only a thrown message (its payload is
-not in the audit trail) and an overdue task are queued by their use cases. Just before the transaction
-commits — after the audit chain head is locked, so rows get ids in commit order — each event is
-written with a stable id and a growing version, the unified to-do rows (todo_items) are brought
-in line with the tasks touched, and a delivery row is added per active subscription.
+not in the audit trail) and an overdue task are queued by their use cases. Just before the
+transaction commits — after the audit chain head is locked, so rows get ids in commit order —
+each event is written with a stable id and a growing version, the unified to-do rows
+(todo_items) are brought in line with the tasks touched, and a delivery row is added per active
+subscription.
 """
 
 from __future__ import annotations
