@@ -133,6 +133,9 @@ class Settings:
     webhook_sweep_seconds: float = 5.0
     # After a secret rotation the old secret signs too, for this long.
     webhook_rotation_overlap_hours: float = 24.0
+    # Delivered webhook events and their delivery logs are pruned this many days after delivery
+    # (0: kept for ever); undelivered ones (pending, dead) never are.
+    webhook_retention_days: float = 30.0
     # E-mail notifications: off while smtp_host is empty.
     smtp_host: str = ""
     smtp_port: int = 25
@@ -191,6 +194,7 @@ class Settings:
             webhook_timeout_seconds=float(env.get("XUANPIN_WEBHOOK_TIMEOUT_SECONDS", "10")),
             webhook_sweep_seconds=float(env.get("XUANPIN_WEBHOOK_SWEEP_SECONDS", "5")),
             webhook_rotation_overlap_hours=float(env.get("XUANPIN_WEBHOOK_ROTATION_HOURS", "24")),
+            webhook_retention_days=float(env.get("XUANPIN_WEBHOOK_RETENTION_DAYS", "30")),
             smtp_host=env.get("XUANPIN_SMTP_HOST", ""),
             smtp_port=int(env.get("XUANPIN_SMTP_PORT", "25")),
             smtp_user=env.get("XUANPIN_SMTP_USER", ""),

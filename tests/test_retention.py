@@ -15,7 +15,7 @@ from service.cli import main as cli
 from service.config import Settings
 from service.engine.parser import declares_permanent
 from service.services.audit_trail import verify_chain
-from service.store.models import AuditEvent, Instance, Task
+from service.store.models import AuditEvent, Instance, Task, TodoItem
 from service.timeutil import SHANGHAI
 from tests import bpmn
 from tests.conftest import PROCESSES, assert_problem
@@ -97,6 +97,8 @@ def test_fh07_a_configured_policy_purges_only_old_finished_cases_of_non_permanen
     the purge itself on the case's chain."""
     cases = _cases(api)
     old_events = _events(db, cases["old"])
+    with db.transaction() as session:
+        assert session.scalars(select(TodoItem).where(TodoItem.instance_id == cases["old"])).all()
 
     dry = _apply(monkeypatch, settings, "--dry-run", days="365")
     assert f"将清除 {cases['old']}" in dry and "将清除 1 个案件" in dry and "1 个属永久保存" in dry
@@ -109,6 +111,9 @@ def test_fh07_a_configured_policy_purges_only_old_finished_cases_of_non_permanen
     with db.transaction() as session:
         assert session.get(Instance, cases["old"]) is None
         assert not session.scalars(select(Task).where(Task.instance_id == cases["old"])).all()
+        # The unified to-do rows go with the case (README: kept for reconciliation until then).
+        assert not session.scalars(select(TodoItem).where(TodoItem.instance_id == cases["old"])).all()
+        assert session.scalars(select(TodoItem).where(TodoItem.instance_id == cases["running"])).all()
     for kept in ("permanent", "running", "recent"):
         assert api.get(f"/api/v1/instances/{cases[kept]}", user="admin").status_code == 200, kept
 

@@ -250,7 +250,8 @@ class TodoPageSchema(Schema):
 @blp.arguments(TodoQuerySchema, location="query")
 @blp.response(200, TodoPageSchema)
 def list_todos(query: dict[str, Any]) -> dict[str, Any]:
-    """统一待办对账：version 大于 since 的待办变化（按 version 顺序），OA 据此校正本地副本"""
+    """统一待办对账：version 大于 since 的待办变化（按 version 顺序），OA 据此校正本地副本；
+    待办记录与案件同存，案件按保留期限清除时一并清除"""
     from service.api.context import container as app
     from service.services.webhook_delivery import absolute_links
 

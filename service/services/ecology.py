@@ -14,9 +14,14 @@ from typing import Any
 
 from service.timeutil import SHANGHAI
 
+# Reminders change no to-do: resending one with its old receivets would be a stale update.
+_NO_CHANGE = ("task.urged", "task.overdue")
+
 
 def requests(event: dict[str, Any], options: dict[str, Any]) -> list[dict[str, str]]:
     """The ReceiveRequestInfoByJson bodies for the to-dos an event changed (none: nothing to send)."""
+    if event.get("type") in _NO_CHANGE:
+        return []
     return [_request(todo, options) for todo in (event.get("data") or {}).get("todos") or []]
 
 

@@ -1,12 +1,14 @@
 """The transactional outbox of webhook events (issue 14), derived in one place.
 
-No use case writes an event itself. Task and instance rows are watched as they are flushed
-(a task row appears, completes, is cancelled, gets an assignee; an instance starts, ends, fails)
-and the audit events of the transaction name the operations rows do not show (returned,
-transferred, delegated, copied, read, urged, message thrown). Just before the transaction
-commits — after the audit chain head is locked, so rows get ids in commit order — each event is
-written with a stable id and a growing version, the unified to-do rows (todo_items) are brought
-in line with the tasks touched, and a delivery row is added per active subscription.
+Use cases seldom write an event themselves. Task and instance rows are watched as they are
+flushed (a task row appears, completes, is cancelled, gets an assignee; an instance starts,
+ends, fails) and the audit events of the transaction name the operations rows do not show
+(returned, transferred, delegated, copied, read, urged); only a thrown message (its payload is
+not in the audit trail) and an overdue task are queued by their use cases. Just before the
+transaction commits — after the audit chain head is locked, so rows get ids in commit order —
+each event is written with a stable id and a growing version, the unified to-do rows
+(todo_items) are brought in line with the tasks touched, and a delivery row is added per active
+subscription.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from service.services import audit, todos
 from service.store.models import (
     CcItem,
     Instance,
+    Organisation,
     ProcessDefinition,
     Task,
     Webhook,
@@ -59,8 +62,9 @@ _FROM_AUDIT = {
     "task.cc": "cc.created",
     "cc.read": "cc.read",
     "task.urged": "task.urged",
-    "message.thrown": "message.thrown",
 }
+# Events that may happen more than once per row in a transaction (two messages thrown at once).
+_REPEATABLE = {*_FROM_AUDIT.values(), "message.thrown"}
 # Order of the events of one transaction: what ended, what was done, what opened, what ended last.
 _RANK = {
     "instance.started": 0,
@@ -104,7 +108,7 @@ class _Change:
 
 
 def queue(session: Session, type_: str, instance_id: str | None, task_id: str | None, **detail: Any) -> None:
-    """An event no row change shows (a task found overdue by the sweep)."""
+    """An event no row change shows (a task found overdue by the sweep, a message thrown)."""
     _changes(session).append(_Change(type_, instance_id, task_id, "engine", detail))
 
 
@@ -195,6 +199,8 @@ def _write_events(session: Session) -> None:
         if kind is not None:
             changes.append(_Change(kind, item.instance_id, item.task_id, item.actor, dict(item.detail)))
     actors = {(item.task_id, item.action): item.actor for item in recorded if item.task_id}
+    # An instance's end by a person's act (a cancellation) names who and why.
+    acts = {(item.instance_id, item.action): item for item in recorded if not item.task_id}
     if not changes:
         return
     changes = [change for change in _settled(changes) if _still_there(session, change)]
@@ -206,18 +212,30 @@ def _write_events(session: Session) -> None:
     version = max(_ms(now), (session.scalar(select(func.max(WebhookEvent.version))) or 0) + 1)
     hooks = [hook for hook in session.scalars(select(Webhook).where(Webhook.active.is_(True)))]
     context = _Context(session)
-    last_of_task = {change.task_id: index for index, change in enumerate(changes) if change.task_id}
-    for index, change in enumerate(changes):
+    synced: dict[str, list[dict[str, Any]]] = {}
+    sent: dict[int, set[tuple[Any, ...]]] = {}
+    for change in changes:
+        act = acts.get((change.instance_id, change.type)) if change.task_id is None else None
+        if change.actor is None and act is not None:
+            change.actor = act.actor
+            change.detail = {key: act.detail[key] for key in ("reason",) if key in act.detail}
         if change.actor is None:
             change.actor = actors.get((change.task_id, _AUDIT_OF.get(change.type, "")), "engine")
         data = context.describe(change)
         if change.type in ("cc.created", "cc.read") and change.task_id:
             data["todos"] = todos.sync_cc(session, context.task(change.task_id), context, version)
-        if change.task_id and last_of_task.get(change.task_id) == index:
-            # The to-do rows follow the task as it stands at the end of the transaction.
-            data["todos"] = data.get("todos", []) + todos.sync(
-                session, context.task(change.task_id), context, version
-            )
+        if change.task_id:
+            task = context.task(change.task_id)
+            if change.task_id not in synced:
+                # The to-do rows follow the task as it stands at the end of the transaction (all
+                # is flushed): synced once, at the task's first event, and carried by each of its
+                # events, so a subscriber to any one of them (task.transferred alone) learns them.
+                synced[change.task_id] = todos.sync(session, task, context, version)
+            carried = synced[change.task_id]
+            if change.type in _REMINDERS:
+                # A reminder changes no to-do: it names the ones it is about, as they stand.
+                carried = todos.merge(carried, todos.pending(session, task, context))
+            data["todos"] = data.get("todos", []) + carried
         event_id = f"evt_{uuid.uuid4().hex}"
         payload = {
             "id": event_id,
@@ -239,7 +257,7 @@ def _write_events(session: Session) -> None:
             )
             .returning(WebhookEvent.id)
         ).scalar_one()
-        _fan_out(session, hooks, row_id, change, now)
+        _fan_out(session, hooks, row_id, change, now, data.get("todos") or [], sent)
         version += 1
 
 
@@ -249,6 +267,7 @@ def _still_there(session: Session, change: _Change) -> bool:
     return change.instance_id is None or session.get(Instance, change.instance_id) is not None
 
 
+_REMINDERS = ("task.urged", "task.overdue")
 _AUDIT_OF = {"task.completed": "task.completed", "task.assigned": "task.claimed"}
 
 
@@ -258,7 +277,7 @@ def _settled(changes: list[_Change]) -> list[_Change]:
     unique = []
     for position, change in enumerate(changes):
         key = (change.type, change.instance_id, change.task_id)
-        if key in seen and change.type not in _FROM_AUDIT.values():
+        if key in seen and change.type not in _REPEATABLE:
             continue
         seen.add(key)
         change.seq = position
@@ -266,7 +285,15 @@ def _settled(changes: list[_Change]) -> list[_Change]:
     return sorted(unique, key=lambda c: (_RANK.get(c.type, 9), c.seq))
 
 
-def _fan_out(session: Session, hooks: list[Webhook], row_id: int, change: _Change, now: datetime) -> None:
+def _fan_out(
+    session: Session,
+    hooks: list[Webhook],
+    row_id: int,
+    change: _Change,
+    now: datetime,
+    todo_rows: list[dict[str, Any]],
+    sent: dict[int, set[tuple[Any, ...]]],
+) -> None:
     rows = [
         {
             "webhook_id": hook.id,
@@ -279,10 +306,24 @@ def _fan_out(session: Session, hooks: list[Webhook], row_id: int, change: _Chang
             "created_at": now,
         }
         for hook in hooks
-        if change.type in (hook.events or [])
+        if change.type in (hook.events or []) and _new_to(hook, todo_rows, sent)
     ]
     if rows:
         session.execute(insert(WebhookDelivery), rows)
+
+
+def _new_to(hook: Webhook, todo_rows: list[dict[str, Any]], sent: dict[int, set[tuple[Any, ...]]]) -> bool:
+    """An e-cology subscription only carries to-do changes: the second event of a task in one
+    transaction (a transfer is also an assignment) would send the same receivets again, which
+    e-cology may refuse as stale; it is not queued for it."""
+    if hook.format != "ecology":
+        return True
+    keys = {(t["task_id"], t["receiver"], t["kind"], t["version"]) for t in todo_rows}
+    seen = sent.setdefault(hook.id, set())
+    if keys and keys <= seen:
+        return False
+    seen |= keys
+    return True
 
 
 def _ms(moment: datetime) -> int:
@@ -310,6 +351,11 @@ class _Context:
             self._process_names[instance.definition_id] = name or instance.definition_key
         return self._process_names[instance.definition_id]
 
+    def organisation(self, instance: Instance) -> dict[str, str] | None:
+        """The case's organisation, so an OA serving several enterprises routes the event."""
+        org = self.session.get(Organisation, instance.organisation_id) if instance.organisation_id else None
+        return {"code": org.code, "name": org.name} if org is not None else None
+
     def describe(self, change: _Change) -> dict[str, Any]:
         instance = self.instance(change.instance_id)
         data: dict[str, Any] = {"actor": change.actor}
@@ -323,6 +369,7 @@ class _Context:
                 "status": instance.status,
                 "started_by": instance.started_by,
                 "error": instance.error if change.type == "instance.error" else None,
+                "organisation": self.organisation(instance),
             }
         task = self.task(change.task_id) if change.task_id else None
         if task is not None:

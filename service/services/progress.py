@@ -16,7 +16,7 @@ from service.domain.plain_data import size_problem
 from service.domain.status import InstanceStatus, TaskStatus, TimerStatus
 from service.engine.errors import ExecutionError
 from service.engine.runtime import UserTaskView, WorkflowRun
-from service.services import audit, own_records
+from service.services import audit, outbox, own_records
 from service.services.accounts import check_named_users
 from service.services.errors import DataTooLarge
 from service.services.message_waits import sync_message_waits
@@ -161,6 +161,8 @@ def _publish_messages(
             )
         )
         audit.record(session, "engine", "message.thrown", instance.id, name=name)
+        # The webhook event carries the payload too (the audit trail keeps only the name).
+        outbox.queue(session, "message.thrown", instance.id, None, name=name, payload=payload)
 
 
 def _schedule_timers(

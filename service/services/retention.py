@@ -33,6 +33,7 @@ from service.store.models import (
     TaskComment,
     TaskGrant,
     Timer,
+    TodoItem,
 )
 from service.timeutil import utcnow
 
@@ -151,6 +152,8 @@ def _purge(session: Session, instance_id: str) -> int:
     session.execute(delete(Task).where(Task.instance_id == instance_id))
     session.execute(delete(Timer).where(Timer.instance_id == instance_id))
     session.execute(delete(OwnRecord).where(OwnRecord.instance_id == instance_id))
+    # The unified to-do rows live as long as the case (GET /api/v1/todos reconciles until then).
+    session.execute(delete(TodoItem).where(TodoItem.instance_id == instance_id))
     session.execute(delete(Instance).where(Instance.id == instance_id))
     return len(task_ids)
 

@@ -88,6 +88,24 @@ def sync_cc(session: Session, task: Task | None, context: _Context, version: int
     return describe(session, changed, context)
 
 
+def pending(session: Session, task: Task | None, context: _Context) -> list[dict[str, Any]]:
+    """The task's open to-dos as they stand (an urge or an overdue notice is about them)."""
+    if task is None:
+        return []
+    rows = session.scalars(
+        select(TodoItem)
+        .where(TodoItem.task_id == task.id, TodoItem.kind == "todo", TodoItem.state == "pending")
+        .order_by(TodoItem.id)
+    )
+    return describe(session, list(rows), context)
+
+
+def merge(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Both lists, one item per (receiver, kind): the first list's wins."""
+    seen = {(item["receiver"], item["kind"]) for item in first}
+    return first + [item for item in second if (item["receiver"], item["kind"]) not in seen]
+
+
 def _new_row(task: Task, receiver: str, kind: str, state: str, context: _Context, version: int) -> TodoItem:
     instance = context.instance(task.instance_id)
     process_name = context.process_name(instance) if instance is not None else task.definition_key

@@ -44,10 +44,6 @@ from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
-MAX_BACKOFF_SECONDS = 6 * 3600
-
-
 @dataclass(frozen=True)
 class _Claim:
     delivery_id: int
@@ -57,16 +53,75 @@ class _Claim:
     event: dict[str, Any]
 
 
+BATCH = 50
+MAX_BACKOFF_SECONDS = 6 * 3600
+PRUNE_EVERY = timedelta(hours=1)
+PRUNE_BATCH = 2000
+_pruned_at: datetime | None = None
+
+
 def tick(app: Container, worker: str | None = None) -> int:
-    """The scheduler's webhook job: the e-mail channel, overdue tasks, then what is due."""
+    """The scheduler's webhook job: the e-mail channel, overdue tasks, old deliveries pruned
+    (now and then), then what is due."""
     notifications.ensure_channel(app)
     emit_overdue(app)
+    prune_if_due(app)
     delivered = deliver_due(app, worker)
     with app.db.transaction(write=True) as session:  # Idempotency-Key answers are kept 24 hours
         session.execute(
             delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - timedelta(hours=24))
         )
     return delivered
+
+
+def prune_if_due(app: Container) -> int:
+    """Prune at most once an hour per process (a clock set back counts as due)."""
+    global _pruned_at
+    now = utcnow()
+    if _pruned_at is not None and _pruned_at <= now < _pruned_at + PRUNE_EVERY:
+        return 0
+    _pruned_at = now
+    return prune(app, now)
+
+
+def prune(app: Container, now: datetime | None = None) -> int:
+    """Delivered deliveries (with their attempt logs) older than XUANPIN_WEBHOOK_RETENTION_DAYS,
+    then the old events no delivery row refers to any more. A pending or dead delivery keeps its
+    event however old; so does a task.overdue of a task still open, which the sweep would
+    otherwise announce again. To-do rows are not touched: they live as long as their case.
+    Returns how many rows went; a large backlog goes a batch per call."""
+    days = app.settings.webhook_retention_days
+    if days <= 0:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    with app.db.transaction(write=True) as session:
+        old = list(
+            session.scalars(
+                select(WebhookDelivery.id)
+                .where(WebhookDelivery.status == "delivered", WebhookDelivery.delivered_at < cutoff)
+                .limit(PRUNE_BATCH)
+            )
+        )
+        if old:
+            session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(old)))
+            session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(old)))
+        referred = exists().where(WebhookDelivery.event_row_id == WebhookEvent.id)
+        still_overdue = and_(
+            WebhookEvent.type == "task.overdue",
+            exists().where(Task.id == WebhookEvent.task_id, Task.status == "open"),
+        )
+        events = list(
+            session.scalars(
+                select(WebhookEvent.id)
+                .where(WebhookEvent.created_at < cutoff, ~referred, ~still_overdue)
+                .limit(PRUNE_BATCH)
+            )
+        )
+        if events:
+            session.execute(delete(WebhookEvent).where(WebhookEvent.id.in_(events)))
+    if old or events:
+        log.info("webhooks: pruned %d deliveries and %d events (over %s days)", len(old), len(events), days)
+    return len(old) + len(events)
 
 
 def emit_overdue(app: Container, limit: int = 200) -> int:
