@@ -23,6 +23,7 @@ from service.domain.fenghua import (
     fh_record_hire,
     fh_reduced_plan,
 )
+from service.domain.fenghua_dibu import fh_check_physical, fh_dibu, fh_hire_list
 from service.domain.fenghua_steps import (
     fh_archive,
     fh_examiner_sheet,
@@ -174,6 +175,9 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         fh_next_hire,
         fh_post,
         fh_publicity_list,
+        fh_hire_list,
+        fh_check_physical,
+        fh_dibu,
         fh_ratio,
         fh_record_application,
         fh_start_plan,
