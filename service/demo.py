@@ -56,6 +56,7 @@ DEMO_USERS: list[tuple[str, str, list[str], bool]] = [
     ("qiyedangwei", "企业党委（许文）", [f"企业党委@{SS_NENGYUAN}"], False),
     ("dongshihui", "董事会（沈立）", [f"董事会@{SS_NENGYUAN}"], False),
     ("timingwei", "董事会提名委员会（陆平）", [f"董事会提名委员会@{SS_NENGYUAN}"], False),
+    ("zongjingli", "总经理（郑东）", [f"总经理@{SS_NENGYUAN}"], False),
     ("shengguoziwei", "省国资委（范志远）", [f"省国资委@{SS}"], False),
     ("zuzhibu", "省委组织部（石静）", [f"省委组织部@{SS}"], False),
     ("shengweilingdao", "省委领导（秘书处）", [f"省委领导@{SS}"], False),

@@ -77,6 +77,7 @@ USERS: dict[str, tuple[list[str], bool]] = {
     "qiyedangwei": (["企业党委"], False),
     "dongshihui": (["董事会"], False),
     "timingwei": (["董事会提名委员会"], False),
+    "zongjingli": (["总经理"], False),
     "shengguoziwei": (["省国资委"], False),
     "zuzhibu": (["省委组织部"], False),
     "shengweilingdao": (["省委领导"], False),

@@ -108,7 +108,14 @@ from service.domain.scoring import (
     speech_score,
     trimmed_mean,
 )
-from service.domain.shengshu import ss_check_inspection, ss_comparison, ss_proposal, ss_publicity_start
+from service.domain.shengshu import (
+    ss_check_inspection,
+    ss_comparison,
+    ss_nomination,
+    ss_proposal,
+    ss_publicity_start,
+    ss_roles,
+)
 
 SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
     function.__name__: function
@@ -157,6 +164,8 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         kf_interview_scores,
         ss_comparison,
         ss_check_inspection,
+        ss_nomination,
+        ss_roles,
         ss_proposal,
         ss_publicity_start,
         gs_check_days,
