@@ -41,6 +41,7 @@ DEMO_USERS: list[tuple[str, str, list[str], bool]] = [
     ("dangweigongzuobu", "党委工作部（周婷）", ["党委工作部"], False),
     ("jifenyuan", "计分员（吴昊）", ["计分员"], False),
     ("dangwei", "党委（郑国强）", ["党委"], False),
+    ("mingti", "命题人（党委指定，孟涛）", ["命题人"], False),
     ("danggongbu", "党工部（冯雪）", ["党工部"], False),
     ("shuibeng", "水泵公司党委（何建华）", ["水泵公司党委"], False),
     ("jiebangren", "揭榜人（刘洋）", ["揭榜人"], False),

@@ -64,6 +64,7 @@ USERS: dict[str, tuple[list[str], bool]] = {
     "dangweigongzuobu": (["党委工作部"], False),
     "jifenyuan": (["计分员"], False),
     "dangwei": (["党委"], False),
+    "mingti1": (["命题人"], False),
     "danggongbu": (["党工部"], False),
     "shuibeng": (["水泵公司党委"], False),
     **{f"jiebangren{i}": (["揭榜人"], False) for i in range(1, 4)},

@@ -40,9 +40,11 @@ from service.domain.fenghua_steps import (
 )
 from service.domain.jiebang_steps import (
     jb_accepted,
+    jb_check_setter,
     jb_draw,
     jb_interview_outcome,
     jb_judge_sheet,
+    jb_onsite_draw,
     jb_record_application,
     jb_second_round_outcome,
     jb_shortlist_text,
@@ -195,7 +197,9 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         jb_accepted,
         jb_draw,
         jb_interview_outcome,
+        jb_check_setter,
         jb_judge_sheet,
+        jb_onsite_draw,
         jb_record_application,
         jb_second_round_outcome,
         jb_shortlist_text,
