@@ -507,7 +507,8 @@ def test_the_dossier_workbook_matches_the_case_sheet_by_sheet(api):
     assert facts["yanjiang_shunxu"] == "、".join(data["yanjiang_shunxu"])
 
     panel = _table(book["评审组"])
-    assert [row["账号"] for row in panel] == data["pingwei_list"]  # JB-07
+    assert [row["账号"] for row in panel if row["角色"] == "面试评审组"] == data["pingwei_list"]  # JB-07
+    assert [row["账号"] for row in panel if row["角色"] == "命题人"] == [data["mingti_ren"]]  # JB-10
     [recusal] = _table(book["回避情况"])
     assert (recusal["回避人"], recusal["回避对象"]) == ("pingwei3", "王志强")
 

@@ -1122,26 +1122,125 @@ def test_a_hire_whose_filing_is_refused_is_archived_as_such_and_not_counted(fh):
     assert (body["recruitments"], body["total"]) == (1, 1)
 
 
-def test_nobody_passes_physical_exam(fh):
-    """FH-06: without a candidate passing the physical exam and inspection nothing is publicised."""
-    api = fh
-    instance_id = start_plan(api)
+def _checks(people, hege=True):
+    return [
+        {"shenfenzheng_hao": p["shenfenzheng_hao"], "xingming": p["xingming"], "hege": hege} for p in people
+    ]
+
+
+def _ranked_three(api, bianhao):
+    """One place, three qualified applicants ranked 王晓东 90, 李静怡 80, 陈浩然 70 (no written
+    exam): the recruitment waits at 组织体检 for 王晓东."""
+    instance_id = start_plan(api, bianhao=bianhao)
     announce_and_register(api, instance_id, SIX_QUALIFIED[:3])
     close_registration(api)
-    first = SIX_QUALIFIED[0]
     with time_machine.travel(AFTER_DEADLINE):
         _do(api, "renshi", "确定是否笔试", instance_id, juxing_bishi=False)
         interview(api, instance_id, SIX_QUALIFIED[:3], [90, 80, 70])
-        verdict = [
-            {"shenfenzheng_hao": first["shenfenzheng_hao"], "xingming": first["xingming"], "hege": False}
-        ]
-        _do(api, "renshi", "组织体检", instance_id, tijian_riqi="2026-12-01", tijian_jieguo=verdict)
-        _do(api, "jituan", "组织考察", instance_id, kaocha_jieguo=verdict)
+    return instance_id
+
+
+def test_nobody_passes_physical_exam(fh):
+    """FH-06: each one who fails the physical exam is replaced by the next-ranked (递补) until the
+    ranking is used up; without a candidate passing both checks nothing is publicised."""
+    api = fh
+    instance_id = _ranked_three(api, "031")
+    with time_machine.travel(AFTER_DEADLINE):
+        for person in SIX_QUALIFIED[:3]:
+            _do(
+                api,
+                "renshi",
+                "组织体检",
+                instance_id,
+                tijian_riqi="2026-12-01",
+                tijian_jieguo=_checks([person], False),
+            )
+            assert "组织考察" not in _titles(api, "jituan", instance_id)  # nobody fit: no inspection
     detail = _data(api, instance_id)
     assert detail["status"] == "completed" and "无合格拟聘人员" in [
         s["title"] for s in detail["completed_steps"]
     ]
     assert "拟聘人员公示" not in [s["title"] for s in detail["completed_steps"]]
+    record = detail["data"]["jianyan_jilu"]
+    assert [(r["xingming"], r["lunci"], r["dibu"], r["tijian_hege"]) for r in record] == [
+        ("王晓东", 1, False, False),
+        ("李静怡", 2, True, False),
+        ("陈浩然", 3, True, False),
+    ]
+
+
+def test_fh06_dibu_next_ranked_replaces_a_failed_physical_exam_or_inspection(fh):
+    """FH-06 递补 (第三十四条, by the civil-service recruitment rules; diagram setting `dibu`,
+    default true): 王晓东 (first) fails the physical exam, so 李静怡 (second) is brought forward and
+    examined; she fails the inspection, so 陈浩然 (third) is brought forward, passes both and is
+    publicised. Verdicts for anyone but the round's people are refused (422, nothing recorded),
+    and so is a round's sheet that leaves one of them out."""
+    api = fh
+    instance_id = _ranked_three(api, "032")
+    wang, li, chen = SIX_QUALIFIED[:3]
+    with time_machine.travel(AFTER_DEADLINE):
+        task = _task(api, "renshi", "组织体检", instance_id)
+        body = assert_problem(
+            api.complete(task["id"], "renshi", tijian_riqi="2026-12-01", tijian_jieguo=_checks([li])), 422
+        )
+        assert "tijian_jieguo.0.shenfenzheng_hao" in body["errors"], body  # 李静怡 is not proposed yet
+        _do(
+            api,
+            "renshi",
+            "组织体检",
+            instance_id,
+            tijian_riqi="2026-12-01",
+            tijian_jieguo=_checks([wang], False),
+        )
+        data = _data(api, instance_id)["data"]
+        assert [c["xingming"] for c in data["dibu_renyuan"]] == ["李静怡"]
+        assert [c["xingming"] for c in data["ni_pinyong"]] == ["李静怡"]
+        # The next round's sheet opens with the one brought forward; 王晓东 cannot be examined again.
+        again = _task(api, "renshi", "组织体检", instance_id)
+        shown = api.get(f"/api/v1/tasks/{again['id']}", user="renshi").json["data"]["tijian_jieguo"]
+        assert [r["xingming"] for r in shown] == ["李静怡"]
+        body = assert_problem(
+            api.complete(again["id"], "renshi", tijian_riqi="2026-12-02", tijian_jieguo=_checks([wang])),
+            422,
+        )
+        assert "tijian_jieguo.0.shenfenzheng_hao" in body["errors"], body
+        _do(api, "renshi", "组织体检", instance_id, tijian_riqi="2026-12-02", tijian_jieguo=_checks([li]))
+        inspection = _task(api, "jituan", "组织考察", instance_id)
+        body = assert_problem(api.complete(inspection["id"], "jituan", kaocha_jieguo=_checks([chen])), 422)
+        assert "kaocha_jieguo.0.shenfenzheng_hao" in body["errors"], body
+        _do(api, "jituan", "组织考察", instance_id, kaocha_jieguo=_checks([li], False))
+        assert [c["xingming"] for c in _data(api, instance_id)["data"]["dibu_renyuan"]] == ["陈浩然"]
+        _do(api, "renshi", "组织体检", instance_id, tijian_riqi="2026-12-03", tijian_jieguo=_checks([chen]))
+        _do(api, "jituan", "组织考察", instance_id, kaocha_jieguo=_checks([chen]))
+    data = _data(api, instance_id)["data"]
+    assert data["dibu_renyuan"] == []
+    assert [p["xingming"] for p in data["luyong_mingdan"]] == ["陈浩然"]
+    assert [(r["xingming"], r["tijian_hege"], r["kaocha_hege"], r["hege"]) for r in data["jianyan_jilu"]] == [
+        ("王晓东", False, None, False),
+        ("李静怡", True, False, False),
+        ("陈浩然", True, True, True),
+    ]
+    assert "登记公示张贴" in _titles(api, "renshi", instance_id)
+
+
+def test_fh06_a_round_sheet_missing_a_proposed_hire_is_refused(fh):
+    """FH-06: with two places both proposed hires need a physical-exam verdict; a sheet with one
+    is refused and names the one left out."""
+    api = fh
+    instance_id = start_plan(api, jihua_renshu=2, bianhao="033")
+    announce_and_register(api, instance_id, SIX_QUALIFIED[:4])
+    close_registration(api)
+    with time_machine.travel(AFTER_DEADLINE):
+        _do(api, "renshi", "确定是否笔试", instance_id, juxing_bishi=False)
+        interview(api, instance_id, SIX_QUALIFIED[:4], [90, 80, 70, 60])
+        task = _task(api, "renshi", "组织体检", instance_id)
+        body = assert_problem(
+            api.complete(
+                task["id"], "renshi", tijian_riqi="2026-12-01", tijian_jieguo=_checks(SIX_QUALIFIED[:1])
+            ),
+            422,
+        )
+        assert "李静怡" in body["errors"]["tijian_jieguo"][0], body
 
 
 YIYI = {

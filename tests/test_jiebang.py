@@ -15,6 +15,7 @@ from tests.conftest import FORMS, PROCESSES, assert_problem, id_number_for
 from tests.uploads import pending
 
 PINGWEI = [f"pingwei{i}" for i in range(1, 6)]
+MINGTI = "mingti1"  # JB-10: the question setter the 党委 designates
 TIKU = [
     "请谈谈你对市场营销部部长岗位职责的理解。",
     "如何在保证物资质量的前提下降低采购成本？",
@@ -185,8 +186,16 @@ def start_to_interview(api, traveller, names=NAMES, extra=()) -> str:
     traveller.move_to(at("2026-03-14", "00:00"))  # JB-06: 3 days from 3/10
     assert tick(api) == 1
     traveller.move_to(at("2026-03-16"))
-    do(api, "dangwei", "确定面试评审组", pingwei_list=PINGWEI, dangwei_yanjiu_riqi="2026-03-16")
-    do(api, "gongzuozu", "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="赵靓")
+    do(
+        api,
+        "dangwei",
+        "确定面试评审组",
+        pingwei_list=PINGWEI,
+        dangwei_yanjiu_riqi="2026-03-16",
+        mingti_ren=MINGTI,
+    )
+    do(api, MINGTI, "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="赵靓")
+    do(api, "gongzuozu", "现场抽签", chouqian_riqi="2026-03-16")
     return instance_id
 
 
@@ -536,8 +545,16 @@ def test_every_judge_recusing_for_an_applicant_voids_the_round_and_the_committee
         assert "pingwei_list" in body["errors"] and "王志强" in body["detail"]
         assert task(api, "dangwei", "确定面试评审组")["id"] == again["id"]  # nothing saved
         new_panel = ["pingwei1", "pingwei2", "pingwei3", "pingwei6", "pingwei7"]
-        do(api, "dangwei", "确定面试评审组", pingwei_list=new_panel, dangwei_yanjiu_riqi="2026-03-17")
-        do(api, "gongzuozu", "封闭出题", tiku=TIKU[::-1], chouti_shu=3, chuti_ren="赵靓")
+        do(
+            api,
+            "dangwei",
+            "确定面试评审组",
+            pingwei_list=new_panel,
+            dangwei_yanjiu_riqi="2026-03-17",
+            mingti_ren=MINGTI,
+        )
+        do(api, MINGTI, "封闭出题", tiku=TIKU[::-1], chouti_shu=3, chuti_ren="赵靓")
+        do(api, "gongzuozu", "现场抽签", chouqian_riqi="2026-03-17")
         assert all(len(c["timu"]) == 3 for c in data(api, instance_id)["chouti_jilu"])
         interview(
             api,
@@ -741,15 +758,29 @@ def test_panel_must_be_active_accounts_of_the_judging_role(api):
         panel = task(api, "dangwei", "确定面试评审组")
         wrong = ["pingwei1", "pingwei2", "pingwei3", "pingwei9", "outsider"]
         body = assert_problem(
-            api.complete(panel["id"], "dangwei", pingwei_list=wrong, dangwei_yanjiu_riqi="2026-03-16"), 422
+            api.complete(
+                panel["id"],
+                "dangwei",
+                pingwei_list=wrong,
+                dangwei_yanjiu_riqi="2026-03-16",
+                mingti_ren=MINGTI,
+            ),
+            422,
         )
         assert body["errors"] == {
             "pingwei_list.3": ["「pingwei9」不是系统中的在用账号"],
             "pingwei_list.4": ["「outsider」不具有角色「面试评审组」"],
         }
         assert task(api, "dangwei", "确定面试评审组")["id"] == panel["id"]
-        do(api, "dangwei", "确定面试评审组", pingwei_list=PINGWEI, dangwei_yanjiu_riqi="2026-03-16")
-        assert titles(api, "gongzuozu") == ["封闭出题"]
+        do(
+            api,
+            "dangwei",
+            "确定面试评审组",
+            pingwei_list=PINGWEI,
+            dangwei_yanjiu_riqi="2026-03-16",
+            mingti_ren=MINGTI,
+        )
+        assert titles(api, MINGTI) == ["封闭出题"] and titles(api, "gongzuozu") == []
 
 
 def test_discipline_inspector_reads_but_cannot_act(api):
@@ -868,8 +899,16 @@ def test_upheld_objection_to_the_list_sends_it_back_for_a_new_proposal(api):
         assert titles(api, "dangweigongzuobu") == []
 
         traveller.move_to(at("2026-03-23"))
-        do(api, "dangwei", "确定面试评审组", pingwei_list=PINGWEI, dangwei_yanjiu_riqi="2026-03-23")
-        do(api, "gongzuozu", "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="赵靓")
+        do(
+            api,
+            "dangwei",
+            "确定面试评审组",
+            pingwei_list=PINGWEI,
+            dangwei_yanjiu_riqi="2026-03-23",
+            mingti_ren=MINGTI,
+        )
+        do(api, MINGTI, "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="赵靓")
+        do(api, "gongzuozu", "现场抽签", chouqian_riqi="2026-03-23")
         state = data(api, instance_id)
         assert sorted(state["yanjiang_shunxu"]) == ["张建国", "李明华"]
         assert sorted(c["xingming"] for c in state["chouti_jilu"]) == ["张建国", "李明华"]
@@ -985,3 +1024,70 @@ def test_a_publication_date_that_would_close_the_window_at_once_is_refused(api):
         do(api, "gongzuozu", "发榜", fabu_riqi="2026-03-20", fabu_qudao="本溪市国资委网站")
         assert data(api, instance_id)["jiebang_jiezhi"] == "2026-03-27T23:59:59+08:00"
         assert titles(api, "dangweigongzuobu") == ["登记揭榜申请"]
+
+
+def _seen(api, user: str, instance_id: str) -> dict[str, Any] | None:
+    response = api.get(f"/api/v1/instances/{instance_id}", user=user)
+    return response.json["data"] if response.status_code == 200 else None
+
+
+def test_jb10_the_bank_is_set_by_the_designated_setter_and_sealed_until_drawn_on_site(api):
+    """JB-10, JB-08, X-06: the 党委 names the setter with the panel (a panel without one, or a
+    setter without the 命题人 role, is refused on mingti_ren); only the setter gets 封闭出题; until
+    the applicants draw on site the bank is readable by the setter and the inspector only — the
+    working group, the party work department and the judges read the case without it; the
+    speaking order is the one drawn by lot on site (a list leaving an applicant out is refused),
+    and from then on the bank and the draws are on record for everyone who sees the case."""
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        instance_id = _to_list_publicity(api, traveller)
+        traveller.move_to(at("2026-03-14", "00:00"))
+        assert tick(api) == 1
+        traveller.move_to(at("2026-03-16"))
+        panel = task(api, "dangwei", "确定面试评审组")
+        body = assert_problem(
+            api.complete(panel["id"], "dangwei", pingwei_list=PINGWEI, dangwei_yanjiu_riqi="2026-03-16"), 422
+        )
+        assert list(body["errors"]) == ["mingti_ren"], body
+        body = assert_problem(
+            api.complete(
+                panel["id"],
+                "dangwei",
+                pingwei_list=PINGWEI,
+                dangwei_yanjiu_riqi="2026-03-16",
+                mingti_ren="gongzuozu",
+            ),
+            422,
+        )
+        assert list(body["errors"]) == ["mingti_ren"], body
+        do(
+            api,
+            "dangwei",
+            "确定面试评审组",
+            pingwei_list=PINGWEI,
+            dangwei_yanjiu_riqi="2026-03-16",
+            mingti_ren=MINGTI,
+        )
+        assert titles(api, "gongzuozu") == [] and titles(api, MINGTI) == ["封闭出题"]
+        do(api, MINGTI, "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="孟涛")
+
+        for user in ("gongzuozu", "dangweigongzuobu", "pingwei1", "dangwei"):
+            seen = _seen(api, user, instance_id)
+            assert seen is None or ("tiku" not in seen and "chouti_jilu" not in seen), user
+        assert _seen(api, "gongzuozu", instance_id) is not None  # the case itself, without the bank
+        assert _seen(api, "jijian", instance_id)["tiku"] == TIKU
+        draw = task(api, "gongzuozu", "现场抽签")
+        detail = api.get(f"/api/v1/tasks/{draw['id']}", user="gongzuozu").json
+        assert "tiku" not in detail["data"] and "tiku" not in (detail.get("context") or {})
+
+        short = ["王志强", "张建国"]
+        body = assert_problem(
+            api.complete(draw["id"], "gongzuozu", chouqian_riqi="2026-03-16", chouqian_shunxu=short), 422
+        )
+        assert list(body["errors"]) == ["chouqian_shunxu"] and "李明华" in body["detail"], body
+        assert "tiku" not in _seen(api, "gongzuozu", instance_id)
+        drawn = ["王志强", "张建国", "李明华"]
+        do(api, "gongzuozu", "现场抽签", chouqian_riqi="2026-03-16", chouqian_shunxu=drawn)
+        state = _seen(api, "gongzuozu", instance_id)
+        assert state["yanjiang_shunxu"] == drawn and state["chouqian_fangshi"] == "揭榜对象现场抽签"
+        assert state["tiku"] == TIKU and [c["xingming"] for c in state["chouti_jilu"]] == drawn
+        assert all(len(c["timu"]) == 4 and set(c["timu"]) <= set(TIKU) for c in state["chouti_jilu"])

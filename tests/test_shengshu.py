@@ -19,6 +19,7 @@ from tests.uploads import pending
 
 KEY = "shengshu_xuanpin"
 DANGWEI, DONGSHIHUI, TIMINGWEI = "qiyedangwei", "dongshihui", "timingwei"
+ZONGJINGLI = "zongjingli"  # the serving 总经理: nominates deputies and signs their contracts
 GUOZIWEI, ZUZHIBU = "shengguoziwei", "zuzhibu"
 
 # The board decides on Monday 2026-09-28; 5 working days not counting that day are 9/29, 9/30,
@@ -124,6 +125,13 @@ KAOCHA = {
         },
     ]
 }
+TIMING = {
+    "timing_renxuan": [
+        {"xingming": "张伟", "timing_liyou": "综合考评第一，考察情况良好。"},
+        {"xingming": "李娜", "timing_liyou": "综合考评第二，市场开拓能力强。"},
+    ],
+    "timing_riqi": "2026-07-14",
+}
 NIDING = {
     "niding_renxuan": [
         {"xingming": "张伟", "tuijian_liyou": "综合考评第一，考察情况良好，熟悉交通建设投资业务。"}
@@ -219,6 +227,7 @@ def _to_proposal(api) -> str:
     _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI, WANG])
     _complete(api, DONGSHIHUI, "综合考评", **KAOPING)
     _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
+    _complete(api, TIMINGWEI, "提名拟聘任人选", **TIMING)
     _complete(api, DANGWEI, "提出拟聘任人选", **NIDING)
     return instance_id
 
@@ -270,6 +279,7 @@ def test_ss_main_path_to_contract_and_filing(ss):
     assert (data["hege_houxuanren"], data["chae_dabiao"]) == (["张伟", "李娜"], True)
     _complete(api, DONGSHIHUI, "综合考评", **KAOPING)
     _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
+    _complete(api, TIMINGWEI, "提名拟聘任人选", **TIMING)
     _complete(api, DANGWEI, "提出拟聘任人选", **NIDING)
 
     [task] = api.client.get("/api/v1/tasks", headers=oa).json["items"]
@@ -381,7 +391,7 @@ def test_ss_05_external_candidate_needs_background_check(ss):
     body = assert_problem(api.complete(task["id"], DONGSHIHUI, kaocha_duixiang=[no_opinion]), 422)
     assert list(body["errors"]) == ["kaocha_duixiang.0.lianjie_yijian"], body["errors"]
     _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
-    _only(api, DANGWEI, "提出拟聘任人选")
+    _only(api, TIMINGWEI, "提名拟聘任人选")
 
 
 def test_ss_06_sasac_disagrees_party_committee_revises_and_resubmits(ss):
@@ -572,6 +582,7 @@ def test_ss_06_the_proposal_names_registered_inspected_candidates_one_per_post(s
         kaoping_jieguo=[zhang, li, dict(li, xingming="赵刚"), dict(zhang, xingming="孙丽")],
     )
     _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
+    _complete(api, ZONGJINGLI, "提名拟聘任人选", **TIMING)  # deputies: the 总经理 nominates
     task = _only(api, DANGWEI, "提出拟聘任人选")
     reason = "考察情况良好。"
     never = [{"xingming": "周洋", "tuijian_liyou": reason}]
@@ -602,6 +613,7 @@ def test_ss_06_more_names_than_posts_is_refused(ss):
     _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI])
     _complete(api, DONGSHIHUI, "综合考评", **KAOPING)
     _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
+    _complete(api, TIMINGWEI, "提名拟聘任人选", **TIMING)
     task = _only(api, DANGWEI, "提出拟聘任人选")
     two = [
         {"xingming": "张伟", "tuijian_liyou": "综合考评第一。"},
@@ -743,3 +755,69 @@ def test_each_approval_opens_blank_not_with_the_previous_bodys_opinion(ss):
     [task] = [t for t in api.inbox(ZUZHIBU) if t["title"] == "拟聘任人选报省委组织部备案"]
     detail = api.get(f"/api/v1/tasks/{task['id']}", user=ZUZHIBU).json
     assert "yijian" not in detail["data"] and "shuoming" not in detail["data"]
+
+
+def test_ss_06_the_general_manager_nominates_deputies_and_signs_their_contracts(ss):
+    """SS-06, SS-08 (辽国资〔2020〕44号 二(一)4、三(一)4): for a 副总经理 the serving 总经理, not the
+    board's nomination committee, nominates from the inspected candidates; a nominee who was not
+    inspected is refused; the party committee proposes from the nominated only (an inspected
+    candidate the 总经理 did not nominate is refused); the 总经理 signs the deputy's contract."""
+    api = ss
+    response = api.start(KEY, user=DANGWEI, business_key="LNJT-XP-2026-FZ")
+    assert response.status_code == 201, response.json
+    instance_id = response.json["id"]
+    _complete(api, DANGWEI, "沟通选聘意向", **dict(GOUTONG, gangwei="副总经理"))
+    _complete(api, DONGSHIHUI, "形成一案两书两办法", **YIAN)
+    _complete(api, GUOZIWEI, "省国资委审核一案两书两办法", **TONGYI)
+    _complete(api, DONGSHIHUI, "制定招聘方案并发布公告", **GONGGAO)
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI, WANG])
+    _complete(api, DONGSHIHUI, "综合考评", **KAOPING)
+    _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
+    assert api.inbox(TIMINGWEI) == [] and api.inbox(DANGWEI) == []
+    task = _only(api, ZONGJINGLI, "提名拟聘任人选")
+    assert task["role"] == "总经理"
+    stranger = {"xingming": "王强", "timing_liyou": "业务熟悉。"}
+    body = assert_problem(
+        api.complete(task["id"], ZONGJINGLI, timing_renxuan=[stranger], timing_riqi="2026-07-14"), 422
+    )
+    assert list(body["errors"]) == ["timing_renxuan.0.xingming"] and "考察" in body["detail"], body
+    _complete(
+        api,
+        ZONGJINGLI,
+        "提名拟聘任人选",
+        timing_renxuan=TIMING["timing_renxuan"][:1],
+        timing_riqi="2026-07-14",
+    )
+    assert _data(api, instance_id)["timing_xingming"] == ["张伟"]
+
+    task = _only(api, DANGWEI, "提出拟聘任人选")
+    li = [{"xingming": "李娜", "tuijian_liyou": "考察情况良好。"}]
+    body = assert_problem(
+        api.complete(task["id"], DANGWEI, niding_renxuan=li, dangwei_huiyi_riqi="2026-07-15"), 422
+    )
+    assert list(body["errors"]) == ["niding_renxuan.0.xingming"] and "未获提名" in body["detail"], body
+    _complete(api, DANGWEI, "提出拟聘任人选", **NIDING)
+    _through_approvals(api)
+    with time_machine.travel(JUEDING_TIME):
+        _complete(api, DONGSHIHUI, "作出聘任决定", **JUEDING)
+        api.post_publicity(DONGSHIHUI)
+    assert _tick(api, JUST_AFTER_END) == 1
+    assert api.inbox(DONGSHIHUI) == []
+    contract = _only(api, ZONGJINGLI, "签订聘任合同")
+    assert contract["role"] == "总经理"
+    _complete(api, ZONGJINGLI, "签订聘任合同", **dict(HETONG, qianyue_daibiao="总经理 张建"))
+    assert _data(api, instance_id)["hetong_qianshu_juese"] == "总经理"
+
+
+def test_ss_06_the_nomination_committee_nominates_a_general_manager(ss):
+    """SS-06: for the 总经理 post the board's nomination committee nominates; the serving 总经理
+    gets no task; the board's chairman signs the contract (role 董事会)."""
+    api = ss
+    instance_id = _to_recruitment(api)
+    _complete(api, DONGSHIHUI, "报名登记与资格审查", houxuanren=[ZHANG, LI, WANG])
+    _complete(api, DONGSHIHUI, "综合考评", **KAOPING)
+    _complete(api, DONGSHIHUI, "组织考察与背景调查", **KAOCHA)
+    assert api.inbox(ZONGJINGLI) == []
+    assert _only(api, TIMINGWEI, "提名拟聘任人选")["role"] == "董事会提名委员会"
+    data = _data(api, instance_id)
+    assert (data["timing_juese"], data["hetong_qianshu_juese"]) == ("董事会提名委员会", "董事会")

@@ -12,6 +12,12 @@ on the process element, editable in Camunda Modeler's properties panel).
 - `xuanpin:personalFields` — the fields holding personal information (ID numbers, contact
   details, family members) and `xuanpin:personalDataRoles` — the roles that may read them (the
   organising office and the deciding body); everyone else sees the case without them (X-05).
+- `xuanpin:confidentialFields`, `xuanpin:confidentialRoles`, `xuanpin:confidentialUntil` —
+  confidential material (X-06: a question bank, the questions drawn): only the named roles (the
+  setter, the deciding body), observers and admins read those fields until the variable named
+  by confidentialUntil is true in the case's data (the material has been used, e.g. drawn on
+  site at the interview); everyone else (the working group, the judges) reads the case without
+  them until then.
 - `xuanpin:retention` = `permanent` — the procedure's cases and their audit are archived
   permanently (FH-07): a retention policy an admin configures never purges them
   (services/retention.py). Every built-in procedure declares it.
@@ -34,6 +40,9 @@ from service.domain.start_rights import START_FIELDS
 SETTING_PREFIX = "xuanpin:setting."
 PERSONAL_FIELDS = "xuanpin:personalFields"
 PERSONAL_DATA_ROLES = "xuanpin:personalDataRoles"
+CONFIDENTIAL_FIELDS = "xuanpin:confidentialFields"
+CONFIDENTIAL_ROLES = "xuanpin:confidentialRoles"
+CONFIDENTIAL_UNTIL = "xuanpin:confidentialUntil"
 RETENTION = "xuanpin:retention"
 STARTER_MAY_CANCEL = "xuanpin:starterMayCancel"
 PERMANENT = "permanent"
@@ -42,6 +51,9 @@ KNOWN_KEYS = (
     *_OWN_RECORDS_KEYS,
     PERSONAL_FIELDS,
     PERSONAL_DATA_ROLES,
+    CONFIDENTIAL_FIELDS,
+    CONFIDENTIAL_ROLES,
+    CONFIDENTIAL_UNTIL,
     START_FIELDS,
     RETENTION,
     STARTER_MAY_CANCEL,
@@ -52,23 +64,46 @@ _SEPARATORS = re.compile(r"\s*[,，;；\n]\s*")
 
 @dataclass(frozen=True)
 class DataPolicy:
-    """X-05: which fields are personal and who may read them."""
+    """X-05: which fields are personal and who may read them; X-06: which fields are
+    confidential, who may read them, and the variable that releases them once true."""
 
     personal_fields: frozenset[str]
     personal_data_roles: frozenset[str]
+    confidential_fields: frozenset[str] = frozenset()
+    confidential_roles: frozenset[str] = frozenset()
+    confidential_until: str = ""
 
-    def as_json(self) -> dict[str, list[str]]:
-        return {
+    def released(self, data: Any) -> bool:
+        """Whether the confidential material has been used (its release variable is true)."""
+        return (
+            bool(self.confidential_until)
+            and isinstance(data, Mapping)
+            and bool(data.get(self.confidential_until))
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        value: dict[str, Any] = {
             "personal_fields": sorted(self.personal_fields),
             "personal_data_roles": sorted(self.personal_data_roles),
         }
+        if self.confidential_fields:
+            value.update(
+                confidential_fields=sorted(self.confidential_fields),
+                confidential_roles=sorted(self.confidential_roles),
+                confidential_until=self.confidential_until,
+            )
+        return value
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any] | None) -> DataPolicy | None:
         if not value:
             return None
         return cls(
-            frozenset(value.get("personal_fields", ())), frozenset(value.get("personal_data_roles", ()))
+            frozenset(value.get("personal_fields", ())),
+            frozenset(value.get("personal_data_roles", ())),
+            frozenset(value.get("confidential_fields", ())),
+            frozenset(value.get("confidential_roles", ())),
+            str(value.get("confidential_until", "")),
         )
 
 
@@ -148,13 +183,21 @@ def _names(text: str) -> frozenset[str]:
 def _data_policy(properties: Mapping[str, str]) -> DataPolicy | None:
     fields = _names(properties.get(PERSONAL_FIELDS, ""))
     roles = _names(properties.get(PERSONAL_DATA_ROLES, ""))
-    if not fields:
-        if roles:
-            raise ValueError(
-                f"声明了 {PERSONAL_DATA_ROLES} 却没有声明 {PERSONAL_FIELDS}（哪些字段是个人信息）"
-            )
+    if not fields and roles:
+        raise ValueError(f"声明了 {PERSONAL_DATA_ROLES} 却没有声明 {PERSONAL_FIELDS}（哪些字段是个人信息）")
+    secret = _names(properties.get(CONFIDENTIAL_FIELDS, ""))
+    readers = _names(properties.get(CONFIDENTIAL_ROLES, ""))
+    until = properties.get(CONFIDENTIAL_UNTIL, "").strip()
+    if (readers or until) and not secret:
+        raise ValueError(
+            f"声明了 {CONFIDENTIAL_ROLES} 或 {CONFIDENTIAL_UNTIL} 却没有声明 "
+            f"{CONFIDENTIAL_FIELDS}（哪些字段须保密）"
+        )
+    if until and not _NAME.match(until):
+        raise ValueError(f"{CONFIDENTIAL_UNTIL} 应为一个数据项名称，收到 {until!r}")
+    if not fields and not secret:
         return None
-    return DataPolicy(fields, roles)
+    return DataPolicy(fields, roles, secret, readers, until)
 
 
 def without_personal_fields(value: Any, fields: frozenset[str]) -> Any:

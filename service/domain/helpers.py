@@ -23,6 +23,7 @@ from service.domain.fenghua import (
     fh_record_hire,
     fh_reduced_plan,
 )
+from service.domain.fenghua_dibu import fh_check_physical, fh_dibu, fh_hire_list
 from service.domain.fenghua_steps import (
     fh_archive,
     fh_examiner_sheet,
@@ -39,9 +40,11 @@ from service.domain.fenghua_steps import (
 )
 from service.domain.jiebang_steps import (
     jb_accepted,
+    jb_check_setter,
     jb_draw,
     jb_interview_outcome,
     jb_judge_sheet,
+    jb_onsite_draw,
     jb_record_application,
     jb_second_round_outcome,
     jb_shortlist_text,
@@ -107,7 +110,14 @@ from service.domain.scoring import (
     speech_score,
     trimmed_mean,
 )
-from service.domain.shengshu import ss_check_inspection, ss_comparison, ss_proposal, ss_publicity_start
+from service.domain.shengshu import (
+    ss_check_inspection,
+    ss_comparison,
+    ss_nomination,
+    ss_proposal,
+    ss_publicity_start,
+    ss_roles,
+)
 
 SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
     function.__name__: function
@@ -156,6 +166,8 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         kf_interview_scores,
         ss_comparison,
         ss_check_inspection,
+        ss_nomination,
+        ss_roles,
         ss_proposal,
         ss_publicity_start,
         gs_check_days,
@@ -174,6 +186,9 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         fh_next_hire,
         fh_post,
         fh_publicity_list,
+        fh_hire_list,
+        fh_check_physical,
+        fh_dibu,
         fh_ratio,
         fh_record_application,
         fh_start_plan,
@@ -182,7 +197,9 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         jb_accepted,
         jb_draw,
         jb_interview_outcome,
+        jb_check_setter,
         jb_judge_sheet,
+        jb_onsite_draw,
         jb_record_application,
         jb_second_round_outcome,
         jb_shortlist_text,

@@ -69,6 +69,36 @@ def jb_draw(niding_duixiang: Any, tiku: Any, chouti_shu: Any, seed: Any) -> tupl
     return order, draws
 
 
+def jb_check_setter(mingti_ren: Any) -> None:
+    """JB-10: the party committee names the person who sets the question bank in closed
+    conditions when it names the panel (refused on mingti_ren otherwise)."""
+    if not mingti_ren:
+        raise Refusal("请指定封闭出题的命题人（具有「命题人」角色的系统用户名）", "mingti_ren")
+
+
+def jb_onsite_draw(
+    niding_duixiang: Any, tiku: Any, chouti_shu: Any, seed: Any, chouqian_shunxu: Any = None
+) -> tuple[Any, ...]:
+    """JB-08, JB-10, X-06: the draw made on site at the interview, not when the bank is set. The
+    speaking order is the one the applicants drew by lot there (`chouqian_shunxu`, each applicant
+    once, refused on chouqian_shunxu otherwise) or, without it, drawn at this moment from `seed`;
+    each applicant's questions are drawn now from the sealed bank (jb_draw). The bank counts as
+    used from now on (tiku_qiyong: its confidentiality ends). Returns (yanjiang_shunxu,
+    chouti_jilu, chouqian_fangshi, tiku_qiyong)."""
+    if chouqian_shunxu:
+        order = list(sequence(chouqian_shunxu, "现场抽签顺序"))
+        if sorted(map(str, order)) != sorted(map(str, sequence(niding_duixiang, "揭榜对象"))):
+            names = "、".join(map(str, niding_duixiang))
+            raise Refusal(f"现场抽签顺序须列出每位揭榜对象各一次：{names}", "chouqian_shunxu")
+        draws = [
+            {"xingming": name, "zhongzi": seed + n, "timu": draw_questions(tiku, chouti_shu, seed + n)}
+            for n, name in enumerate(order, 1)
+        ]
+        return order, draws, "揭榜对象现场抽签", True
+    order, draws = jb_draw(niding_duixiang, tiku, chouti_shu, seed)
+    return order, draws, "现场随机抽签（系统）", True
+
+
 def jb_judge_sheet(pingfen: Any, candidates: Any, pingwei: Any, what: str) -> dict[str, Any]:
     """JB-09, JB-10, X-02: a judge's sheet answers each candidate exactly once (refused on
     pingfen otherwise; `what` names the sheet). Returns the multi-instance's entry {"pingwei",

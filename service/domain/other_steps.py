@@ -58,10 +58,15 @@ def ss_pay(
 
 
 def ss_proposed(
-    houxuanren: Any, kaocha_duixiang: Any, niding_renxuan: Any, gangwei_shuliang: Any
+    houxuanren: Any,
+    kaocha_duixiang: Any,
+    niding_renxuan: Any,
+    gangwei_shuliang: Any,
+    timing_xingming: Any = None,
 ) -> tuple[Any, ...]:
-    """SS-06: the proposal (ss_proposal) as (niding_xingming, niding_renxuan)."""
-    proposal = ss_proposal(houxuanren, kaocha_duixiang, niding_renxuan, gangwei_shuliang)
+    """SS-06: the proposal (ss_proposal, from the nominated when timing_xingming is given) as
+    (niding_xingming, niding_renxuan)."""
+    proposal = ss_proposal(houxuanren, kaocha_duixiang, niding_renxuan, gangwei_shuliang, timing_xingming)
     return proposal["niding_xingming"], proposal["niding_renxuan"]
 
 

@@ -64,15 +64,54 @@ def ss_check_inspection(houxuanren: Any, kaoping_names: Any, kaocha_duixiang: An
             )
 
 
+GENERAL_MANAGER = "总经理"
+NOMINATION_COMMITTEE = "董事会提名委员会"
+BOARD = "董事会"
+
+
+def ss_roles(gangwei: Any) -> tuple[str, str]:
+    """Who nominates the candidates and who signs the contract (辽国资〔2020〕44号 二(一)4、
+    三(一)4): the board's nomination committee nominates a 总经理, whom the chairman signs with
+    for the board; the 总经理 nominates the deputies (副总经理, 总会计师) and signs their
+    contracts. Returns (timing_juese, hetong_qianshu_juese), the roles of those two steps."""
+    if gangwei == GENERAL_MANAGER:
+        return NOMINATION_COMMITTEE, BOARD
+    return GENERAL_MANAGER, GENERAL_MANAGER
+
+
+def ss_nomination(kaocha_duixiang: Any, timing_renxuan: Any) -> list[Any]:
+    """SS-06: the nominator (ss_roles) nominates from the inspected candidates, each once (refused
+    on timing_renxuan.<n>.xingming). Returns the nominated names (timing_xingming)."""
+    inspected = [mapping(e, "考察对象").get("xingming") for e in sequence(kaocha_duixiang, "考察对象")]
+    names: list[Any] = []
+    for index, entry in enumerate(sequence(timing_renxuan, "提名人选")):
+        name = mapping(entry, "提名人选").get("xingming")
+        if name not in inspected:
+            raise Refusal(f"「{name}」未经组织考察，不能提名", f"timing_renxuan.{index}.xingming")
+        if name in names:
+            raise Refusal(f"「{name}」已提名一次", f"timing_renxuan.{index}.xingming")
+        names.append(name)
+    if not names:
+        raise Refusal("请至少提名一名经考察的人选", "timing_renxuan")
+    return names
+
+
 def ss_proposal(
-    houxuanren: Any, kaocha_duixiang: Any, niding_renxuan: Any, gangwei_shuliang: Any
+    houxuanren: Any,
+    kaocha_duixiang: Any,
+    niding_renxuan: Any,
+    gangwei_shuliang: Any,
+    timing_xingming: Any = None,
 ) -> dict[str, Any]:
     """SS-06: the party committee proposes at most one name per post, each a registered candidate
-    who was inspected (refused on niding_renxuan.<n>.xingming otherwise, a name twice too; more
-    names than posts on niding_renxuan). Returns {"niding_xingming": the names joined with 、,
-    "niding_renxuan": each name with the source it registered with}."""
+    who was inspected and, where a nomination was made (`timing_xingming`, ss_nomination), was
+    nominated (refused on niding_renxuan.<n>.xingming otherwise, a name twice too; more names
+    than posts on niding_renxuan). Two posts take two names, one contract each. Returns
+    {"niding_xingming": the names joined with 、, "niding_renxuan": each name with the source it
+    registered with}."""
     registered = _registered(houxuanren)
     inspected = [mapping(e, "考察对象").get("xingming") for e in sequence(kaocha_duixiang, "考察对象")]
+    nominated = None if timing_xingming is None else list(sequence(timing_xingming, "提名人选"))
     names: list[Any] = []
     chosen = []
     for index, entry in enumerate(sequence(niding_renxuan, "拟聘任人选")):
@@ -82,6 +121,11 @@ def ss_proposal(
             raise Refusal(f"「{name}」没有报名，不能作为拟聘任人选", f"niding_renxuan.{index}.xingming")
         if name not in inspected:
             raise Refusal(f"「{name}」未经组织考察，不能作为拟聘任人选", f"niding_renxuan.{index}.xingming")
+        if nominated is not None and name not in nominated:
+            raise Refusal(
+                f"「{name}」未获提名（提名人选：{'、'.join(map(str, nominated))}），不能作为拟聘任人选",
+                f"niding_renxuan.{index}.xingming",
+            )
         if name in names:
             raise Refusal(f"「{name}」已在拟聘任人选中", f"niding_renxuan.{index}.xingming")
         names.append(name)

@@ -147,6 +147,8 @@ def get_task(app: Container, principal: Principal, task_id: str) -> TaskDetail:
         run = app.engine.load(definition.id, lambda: definition.spec, instance.state)
         # What a delegate handed back (委派) shows prefilled to the owner.
         data = {**run.task_data(task.id), **(task.draft or {})}
+        # whether confidential material is released is read from the whole task data.
+        shown = personal_data_view(principal, definition.data_policy, app.settings.observer_roles, case=data)
         if task.signoff:  # 加签: the holder's kept submission, what the signers sign off
             data.update(task.submitted or {})
         context_names = form_context(form) if form is not None else None

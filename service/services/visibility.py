@@ -155,16 +155,31 @@ def can_see_task(principal: Principal, task: Task, observer_roles: tuple[str, ..
 
 
 def personal_data_view(
-    principal: Principal, policy_json: dict | None, observer_roles: tuple[str, ...]
+    principal: Principal,
+    policy_json: dict | None,
+    observer_roles: tuple[str, ...],
+    case: Any = None,
 ) -> Callable[[Any], Any]:
     """X-05: what this principal may read of a case's data. The organising office and the
     deciding body (the process's `xuanpin:personalDataRoles`), observers and admins read it all;
-    everyone else (a judge, an examiner) reads it without the personal fields."""
+    everyone else (a judge, an examiner) reads it without the personal fields. X-06: the
+    confidential fields (`xuanpin:confidentialFields`) only the confidential roles, observers and
+    admins read until the release variable is true — in `case` (the case's data) when given,
+    else in the value shown, so a part of the data without it stays without them."""
     policy = DataPolicy.from_json(policy_json)
-    if (
-        policy is None
-        or sees_everything(principal, observer_roles)
-        or principal.has_any_role(set(policy.personal_data_roles))
-    ):  # the case itself is already one the principal may see (its organisation included)
+    if policy is None or sees_everything(principal, observer_roles):
         return lambda value: value
-    return lambda value: without_personal_fields(value, policy.personal_fields)
+    # the case itself is already one the principal may see (its organisation included)
+    organiser = principal.has_any_role(set(policy.personal_data_roles))
+    personal = set() if organiser else set(policy.personal_fields)
+    reader = principal.has_any_role(set(policy.confidential_roles))
+    secret = set() if reader else set(policy.confidential_fields)
+    if not personal and not secret:
+        return lambda value: value
+
+    def view(value: Any) -> Any:
+        released = policy.released(value if case is None else case)
+        fields = frozenset(personal | (set() if released else secret))
+        return without_personal_fields(value, fields) if fields else value
+
+    return view
