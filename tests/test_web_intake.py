@@ -250,3 +250,35 @@ def test_a_public_objection_carries_its_evidence_to_the_checker(api, app):
         # The evidence is the case's: someone outside it cannot fetch it by its address.
         outsider = Browser(app).login("jiebangren3")
         assert outsider.get(link.group(1)).status_code == 404
+
+
+def test_an_objection_may_carry_several_files_each_up_to_the_upload_limit(api, app, monkeypatch):
+    """The page takes up to 5 evidence files, each within the upload limit, in one submission
+    (the body may be larger than one file's limit); more than 5 are refused next to the input."""
+    big = PDF + b"%" + b"0" * (60 * 1024)  # just under the limit, twice over it together
+    with time_machine.travel(at("2026-03-02"), tick=False) as traveller:
+        intake = _to_list_publicity(api, traveller)
+        container = app.extensions["xuanpin"]
+        limit = 64 * 1024
+        monkeypatch.setattr(
+            container, "settings", dataclasses.replace(container.settings, max_upload_bytes=limit)
+        )
+        monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", limit)  # as create_app sets it
+        public = Browser(app)
+        public.get(f"/gongshi/{intake}")
+        facts = {
+            "jubaoren": "钱七",
+            "lianxi_fangshi": "13700000000",
+            "shishi": "王志强的学历证书编号在学信网查询不到。",
+        }
+        six = [(io.BytesIO(PDF), f"材料{n}.pdf") for n in range(6)]
+        refused = public.post(
+            f"/gongshi/{intake}", {**facts, "zhengju_fujian": six}, content_type="multipart/form-data"
+        )
+        assert refused.status_code == 422 and "最多附 5 个证明材料" in refused.get_data(as_text=True)
+        two = [(io.BytesIO(big), "学信网查询结果.pdf"), (io.BytesIO(big), "证书照片.pdf")]
+        filed = public.post(
+            f"/gongshi/{intake}", {**facts, "zhengju_fujian": two}, content_type="multipart/form-data"
+        )
+        assert filed.status_code == 200, filed.get_data(as_text=True)[:500]
+        assert _receipt(filed.get_data(as_text=True))

@@ -16,12 +16,14 @@ from service.api.schemas import ShanghaiDateTime
 from service.domain.file_types import KINDS, ascii_fallback
 from service.services import files
 from service.services.errors import Invalid
+from service.services.intake import MAX_EVIDENCE_FILES
 from service.store.models import StoredFile
 
 blp = Blueprint("files", __name__, url_prefix="/api/v1/files", description="附件")
 
 # The REST upload and its twin on the pages (service/web/file_pages.py) take the same sizes.
-UPLOAD_ENDPOINTS = ("files.upload_file", "web.upload_file")
+# Endpoints taking uploads, with how many files of the largest allowed size one body may carry.
+UPLOAD_ENDPOINTS = {"files.upload_file": 1, "web.upload_file": 1, "web.objection": MAX_EVIDENCE_FILES}
 # Room for the multipart framing around a file of the largest allowed size.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -74,7 +76,7 @@ def allow_upload_size() -> None:
     the app-wide MAX_CONTENT_LENGTH."""
     if request.endpoint not in UPLOAD_ENDPOINTS:
         return
-    limit = container().settings.max_upload_bytes
+    limit = container().settings.max_upload_bytes * UPLOAD_ENDPOINTS[request.endpoint]
     request.max_content_length = limit + MULTIPART_OVERHEAD
     if request.content_length is not None and request.content_length > limit + MULTIPART_OVERHEAD:
         raise files.PayloadTooLarge(

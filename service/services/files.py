@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, undefer
 
 from service.container import Container
 from service.domain.file_types import KINDS, claimed_kind, clean_filename, sniff
+from service.domain.status import TaskStatus
 from service.forms import declared_fields, file_references, form_context
 from service.services import audit
 from service.services.errors import Invalid, NotFound, ServiceError
@@ -160,7 +161,7 @@ def shown_by_open_task(app: Container, session: Session, principal: Principal, s
     instance_ids = select(FileReference.instance_id).where(FileReference.file_id == stored.id)
     open_tasks = session.scalars(
         select(Task).where(
-            Task.instance_id.in_(instance_ids), Task.status == "open", task_visible(principal)
+            Task.instance_id.in_(instance_ids), Task.status == TaskStatus.OPEN, task_visible(principal)
         )
     ).all()
     runs: dict[str, Any] = {}
