@@ -166,7 +166,7 @@ def _migration():
 
 
 def _all_processes() -> list[SourceFile]:
-    return [SourceFile(p.name, p.read_bytes()) for p in sorted(PROCESSES.iterdir())]
+    return [SourceFile(p.name, p.read_bytes()) for p in sorted(PROCESSES.iterdir()) if p.is_file()]
 
 
 def test_the_migration_reads_the_same_rights_from_stored_specs_as_deploy_from_the_bpmn():
