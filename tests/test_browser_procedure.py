@@ -21,6 +21,7 @@ from tests.conftest import PASSWORD
 from tests.test_browser_intake import PHONE, _no_sideways_scroll, browser  # noqa: F401 (fixture)
 from tests.test_jiebang import (
     BANGDAN,
+    MINGTI,
     NAMES,
     PINGWEI,
     TIKU,
@@ -137,7 +138,7 @@ def application(name: str) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def test_a_whole_call_clicked_through_by_every_role(api, live_client, browser):  # noqa: F811
-    """JB-01–JB-03, JB-06, JB-07, JB-09, JB-11, JB-14–JB-17 and X-01 in the browser."""
+    """JB-01–JB-03, JB-06, JB-07, JB-09–JB-11, JB-14–JB-17 and X-01 in the browser."""
     from playwright.sync_api import expect
 
     assert api.deploy(*files()).status_code == 201
@@ -174,8 +175,17 @@ def test_a_whole_call_clicked_through_by_every_role(api, live_client, browser): 
         traveller.move_to(at("2026-03-14", "00:00"))
         assert tick(api) == 1  # JB-06: 3 days without objection
         traveller.move_to(at("2026-03-16"))
-        desk.do("dangwei", "确定面试评审组", pingwei_list=PINGWEI, dangwei_yanjiu_riqi="2026-03-16")
-        desk.do("gongzuozu", "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="赵靓")
+        # JB-07, JB-10: the panel and the question setter the 党委 names; the setter sets the bank
+        # in closed conditions, and on the day the speaking order is drawn on site.
+        desk.do(
+            "dangwei",
+            "确定面试评审组",
+            pingwei_list=PINGWEI,
+            dangwei_yanjiu_riqi="2026-03-16",
+            mingti_ren=MINGTI,
+        )
+        desk.do(MINGTI, "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="赵靓")
+        desk.do("gongzuozu", "现场抽签", chouqian_riqi="2026-03-16")
 
         # The case page: what is done is green on the diagram, the open scoring is outlined.
         case = desk.page("gongzuozu")
