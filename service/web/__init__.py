@@ -44,6 +44,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     app.jinja_env.globals.update(csrf_token=csrf_token, current_principal=current_principal)
     app.jinja_env.filters.update(
         beijing=present.beijing,
+        case_status=present.case_status,
         day_text=present.day_text,
         value_text=present.value_text,
         organisation_name=lambda org_id: organisations.name_of(app.extensions["xuanpin"].db, org_id),

@@ -21,6 +21,20 @@ RECORD_LABELS = {
 }
 
 
+# A case's status as the office says it.
+CASE_STATUS_WORDS = {
+    "running": "办理中",
+    "completed": "已结束",
+    "error": "出错",
+    "suspended": "已挂起",
+    "cancelled": "已撤销",
+}
+
+
+def case_status(status: str) -> str:
+    return CASE_STATUS_WORDS.get(str(status), str(status))
+
+
 def beijing(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
         return ""
