@@ -93,3 +93,29 @@ def test_designer_edits_a_built_in_diagram_sees_a_broken_flow_fixes_it_and_deplo
     assert started.status_code == 201, started.json
     assert started.json["version"] == before + 1
     assert any(t["instance_id"] == started.json["id"] for t in api.inbox("dangweigongzuobu"))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (make browser)")
+def test_designer_runs_the_process_test_cases_before_deploying(api, live_client):
+    """The 运行测试用例 button runs processes/tests/shengshu_jieping/ against the diagram as it
+    stands in the modeler and says how many passed (issue 15)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    sources = [jb.PROCESSES / "shengshu_jieping.bpmn", *sorted(jb.FORMS.glob("ss_jieping*.schema.json"))]
+    assert api.deploy(*sources).status_code == 201
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+            page.goto(f"{live_client.base_url}/designer?key=shengshu_jieping")
+            page.get_by_label("用户名").fill("admin")
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            expect(page.locator("#designer-canvas[data-ready=true]")).to_be_attached()
+            page.get_by_role("button", name="运行测试用例").click()
+            expect(page.locator("#designer-status")).to_contain_text(
+                "shengshu_jieping：通过 1，失败 0", timeout=60_000
+            )
+            expect(page.locator("#designer-problems")).to_be_hidden()
+        finally:
+            browser.close()

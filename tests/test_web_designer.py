@@ -236,3 +236,43 @@ def test_a_new_diagram_from_the_template_passes_the_checks_and_deploys_under_its
     assert deployed.json["versions"][0]["version"] == 1
     page = browser.get(deployed.json["versions"][0]["versions_url"]).get_data(as_text=True)
     assert "第 1 版" in page and "流程设计工作台" in page  # the deployment's name
+
+
+def _jieping_form(browser: Browser, xml: bytes) -> dict[str, str]:
+    forms = {}
+    for path in sorted(jb.FORMS.glob("ss_jieping*.schema.json")):
+        forms[path.name.removesuffix(".schema.json")] = path.read_text(encoding="utf-8")
+    return {
+        "csrf_token": browser.token,
+        "bpmn": xml.decode("utf-8"),
+        "filename": "shengshu_jieping.bpmn",
+        "forms": json.dumps(forms, ensure_ascii=False),
+        "decisions": "{}",
+    }
+
+
+def test_the_workbench_runs_the_process_test_cases_against_the_edited_diagram(api, app):
+    """Issue 15: before deploying, the designer runs the process's test cases
+    (processes/tests/shengshu_jieping/) against the diagram as edited; a change that breaks a
+    case is reported with the step, nothing is deployed either way."""
+    source = (jb.PROCESSES / "shengshu_jieping.bpmn").read_bytes()
+    designer = Browser(app).login(_designer_user(api))
+    _page(designer)
+    before = api.get("/api/v1/definitions", user="admin").json
+    passed = designer.post("/designer/test-cases", _jieping_form(designer, source))
+    assert passed.status_code == 200, passed.get_data(as_text=True)[:500]
+    [run] = passed.json["processes"]
+    assert run["key"] == "shengshu_jieping" and run["failed"] == 0 and run["passed"] >= 1
+    assert passed.json["ok"] is True
+    # The step the case completes renamed: the case cannot find it, and says where.
+    broken = source.replace(b"Activity_dengji_qingxing", b"Activity_dengji_xinxi")
+    failed = designer.post("/designer/test-cases", _jieping_form(designer, broken))
+    assert failed.status_code == 200 and failed.json["ok"] is False
+    [result] = failed.json["processes"][0]["results"]
+    assert result["passed"] is False and "Activity_dengji_qingxing" in result["failure"]["message"]
+    assert any("失败 FAIL" in line for line in result["report"])
+    assert api.get("/api/v1/definitions", user="admin").json == before  # nothing deployed
+    # A clerk may not run them.
+    clerk = Browser(app).login("renshi")
+    clerk.get("/inbox")
+    assert clerk.post("/designer/test-cases", _jieping_form(clerk, source)).status_code == 403

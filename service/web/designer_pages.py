@@ -23,7 +23,7 @@ from service.api.problems import problem
 from service.engine.parser import SourceFile
 from service.engine.xml import UnsafeXmlError, parse_xml
 from service.forms import FormSchemaError, load_form_schema
-from service.services import case_operations, definitions
+from service.services import case_operations, definitions, process_tests
 from service.services.authorization import may_design, require
 from service.services.errors import Invalid, ServiceError
 from service.services.principal import Principal
@@ -160,6 +160,41 @@ def designer_check() -> Any:
     except ServiceError as error:
         return _problems(error)
     return jsonify(ok=True, processes=[{"key": p.key, "name": p.name} for p in processes])
+
+
+@bp.route("/designer/test-cases", methods=["POST"])
+@login_required
+def designer_test_cases() -> Any:
+    """The process test cases (processes/tests/<key>/) of each process the edited diagram
+    defines, run against it before it is deployed; the checks of 校验 first."""
+    principal, app = _designer(), container()
+    sources = _sources()
+    try:
+        processes = definitions.check(
+            app.db, principal, sources, app.settings.designer_roles, app.settings.observer_roles
+        )
+        with_cases = [p for p in processes if process_tests.cases_of(p.key)]
+        runs = {
+            p.key: process_tests.run_for_process(app.db, principal, p.key, app.settings, candidate=sources)
+            for p in with_cases
+        }
+    except ServiceError as error:
+        return _problems(error)
+    return jsonify(
+        ok=all(r.passed for results in runs.values() for r in results),
+        without_cases=[p.key for p in processes if p.key not in runs],
+        processes=[
+            {
+                "key": key,
+                "passed": sum(r.passed for r in results),
+                "failed": sum(not r.passed for r in results),
+                "results": [
+                    {**process_tests.as_json(r), "report": process_tests.describe(r)} for r in results
+                ],
+            }
+            for key, results in runs.items()
+        ],
+    )
 
 
 @bp.route("/designer/deploy", methods=["POST"])

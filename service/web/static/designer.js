@@ -129,6 +129,7 @@
     modeler.get("overlays").remove({ type: "xp-problem" });
     marked = [];
     problemList.textContent = "";
+    problemsBox.querySelector("h2").textContent = "校验未通过";
     problemsBox.hidden = true;
   };
   const showProblems = (problem) => {
@@ -194,6 +195,25 @@
     say("正在校验…");
     const answer = await send(urls.check);
     if (answer) say("校验通过：" + answer.processes.map((p) => `${p.name}（${p.key}）`).join("、"));
+  });
+  // The process test cases run against the diagram as it is now, before it is deployed.
+  document.getElementById("designer-test").addEventListener("click", async () => {
+    say("正在运行测试用例…（每个用例约数秒）");
+    const answer = await send(urls.tests);
+    if (!answer) return;
+    const failed = answer.processes.flatMap((p) => p.results.filter((r) => !r.passed));
+    const counts = answer.processes.map((p) => `${p.key}：通过 ${p.passed}，失败 ${p.failed}`);
+    const none = answer.without_cases.length ? `；没有测试用例：${answer.without_cases.join("、")}` : "";
+    say((counts.join("；") || "没有可运行的测试用例") + none);
+    if (!failed.length) return;
+    problemsBox.querySelector("h2").textContent = "测试用例未通过";
+    for (const result of failed) {
+      const li = document.createElement("li");
+      li.textContent = result.report.join("\n");
+      li.className = "report";
+      problemList.append(li);
+    }
+    problemsBox.hidden = false;
   });
   document.getElementById("designer-deploy").addEventListener("click", async () => {
     say("正在部署…");
