@@ -161,3 +161,23 @@ def test_a_deadline_kept_in_the_data_moves_with_the_calendar(api):
     assert data["jiezhi"] == "2027-01-05T23:59:59+08:00"
     [task] = api.inbox("gongzuozu")
     assert (task["due_at"], task["due_provisional"]) == ("2027-01-05T23:59:59+08:00", False)
+
+
+def test_a_suspended_cases_timer_moves_with_the_calendar_and_fires_on_resume_by_the_new_date(timed):
+    """A case suspended (issue 10) while the calendar changes keeps no stale deadline: its timer
+    moves like any other, and on resume it fires by the new date, not the old one."""
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI)):
+        instance = timed.start("ceshi_gongzuori", user="gongzuozu", fabu_riqi="2026-11-02").json
+        before = _timer(timed, instance["id"])["due_at"]
+        suspended = timed.post(f"/api/v1/instances/{instance['id']}/suspend", json={"reason": "核实材料"})
+        assert suspended.status_code == 200, suspended.json
+        assert timed.put("/api/v1/calendar/days/2026-11-04", json={"type": "holiday"}).status_code == 200
+        after = _timer(timed, instance["id"])["due_at"]
+        assert after != before and after > before  # one working day later
+        assert timed.post(f"/api/v1/instances/{instance['id']}/resume", json={}).status_code == 200
+    scheduler = TimerScheduler(timed.client.application.extensions["xuanpin"])
+    due = datetime.fromisoformat(after)
+    with time_machine.travel(due - timedelta(hours=1)):
+        assert scheduler.tick() == 0  # the old deadline has passed, the new one has not
+    with time_machine.travel(due + timedelta(seconds=2)):
+        assert scheduler.tick() == 1

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from sqlalchemy import or_, select
 
 from service.container import Container
-from service.domain.status import TaskStatus
+from service.domain.status import InstanceStatus, TaskStatus
 from service.engine.errors import ExecutionError
 from service.services import audit
 from service.services.errors import Conflict, NotFound
@@ -128,6 +128,8 @@ def _recompute_instance(app: Container, instance_id: str, timer_tasks: set[str],
                 actor="system",
                 doing="按新日历重算期限",
                 on_failure=failed,
+                # A suspended case's deadlines move too: on resume its timers fire by the new dates.
+                statuses=(InstanceStatus.RUNNING, InstanceStatus.SUSPENDED),
                 on_status=lambda _instance: 0,
             )
         except NotFound:
