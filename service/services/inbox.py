@@ -97,12 +97,15 @@ def _page_statement(holder_count: int, with_cursor: bool) -> Select:
 
 def _entries(index: int, with_cursor: bool) -> Select:
     query = select(InboxEntry.created_at, InboxEntry.task_id).where(
-        InboxEntry.holder == bindparam(f"holder_{index}")
+        InboxEntry.holder == bindparam(f"holder_{index}", type_=InboxEntry.holder.type)
     )
     if with_cursor:
         query = query.where(
             tuple_(InboxEntry.created_at, InboxEntry.task_id)
-            > tuple_(bindparam("after_created"), bindparam("after_task"))
+            > tuple_(
+                bindparam("after_created", type_=InboxEntry.created_at.type),
+                bindparam("after_task", type_=InboxEntry.task_id.type),
+            )
         )
     ordered = (
         query.order_by(InboxEntry.created_at, InboxEntry.task_id).limit(bindparam("per_holder")).subquery()
