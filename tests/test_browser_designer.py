@@ -18,6 +18,19 @@ CHROMIUM = shutil.which("chromium")
 TASK = "Activity_jianbang"
 
 
+def _designer(browser, live_client, key: str):
+    """The admin signed in on the modeler page with `key`'s diagram loaded."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    page.goto(f"{live_client.base_url}/designer?key={key}")
+    page.get_by_label("用户名").fill("admin")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("#designer-canvas[data-ready=true]")).to_be_attached()
+    return page
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (make browser)")
 def test_designer_edits_a_built_in_diagram_sees_a_broken_flow_fixes_it_and_deploys(api, live_client):
     from playwright.sync_api import expect, sync_playwright
@@ -27,12 +40,7 @@ def test_designer_edits_a_built_in_diagram_sees_a_broken_flow_fixes_it_and_deplo
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-            page.goto(f"{live_client.base_url}/designer?key=jiebang_guashuai")
-            page.get_by_label("用户名").fill("admin")
-            page.get_by_label("密码").fill(PASSWORD)
-            page.get_by_role("button", name="登录").click()
-            expect(page.locator("#designer-canvas[data-ready=true]")).to_be_attached()
+            page = _designer(browser, live_client, "jiebang_guashuai")
 
             # The decision table deployed beside it opens in dmn-js (and goes with the deployment).
             page.get_by_role("tab", name="决策表 jiebang_zige.dmn").click()
@@ -106,12 +114,7 @@ def test_designer_runs_the_process_test_cases_before_deploying(api, live_client)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-            page.goto(f"{live_client.base_url}/designer?key=shengshu_jieping")
-            page.get_by_label("用户名").fill("admin")
-            page.get_by_label("密码").fill(PASSWORD)
-            page.get_by_role("button", name="登录").click()
-            expect(page.locator("#designer-canvas[data-ready=true]")).to_be_attached()
+            page = _designer(browser, live_client, "shengshu_jieping")
             page.get_by_role("button", name="运行测试用例").click()
             expect(page.locator("#designer-status")).to_contain_text(
                 "shengshu_jieping：通过 1，失败 0", timeout=60_000

@@ -186,17 +186,16 @@ def start_to_interview(api, traveller, names=NAMES, extra=()) -> str:
     traveller.move_to(at("2026-03-14", "00:00"))  # JB-06: 3 days from 3/10
     assert tick(api) == 1
     traveller.move_to(at("2026-03-16"))
-    do(
-        api,
-        "dangwei",
-        "确定面试评审组",
-        pingwei_list=PINGWEI,
-        dangwei_yanjiu_riqi="2026-03-16",
-        mingti_ren=MINGTI,
-    )
-    do(api, MINGTI, "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="赵靓")
-    do(api, "gongzuozu", "现场抽签", chouqian_riqi="2026-03-16")
+    convene(api, "2026-03-16")
     return instance_id
+
+
+def convene(api, day: str, panel=PINGWEI, tiku=TIKU, chouti_shu: int = 4) -> None:
+    """JB-07, JB-10: the 党委 names the panel and the question setter, who sets the bank in
+    closed conditions; on the day the speaking order is drawn on site."""
+    do(api, "dangwei", "确定面试评审组", pingwei_list=panel, dangwei_yanjiu_riqi=day, mingti_ren=MINGTI)
+    do(api, MINGTI, "封闭出题", tiku=tiku, chouti_shu=chouti_shu, chuti_ren="赵靓")
+    do(api, "gongzuozu", "现场抽签", chouqian_riqi=day)
 
 
 def _to_list_publicity(api, traveller, names=NAMES, extra=()) -> str:
@@ -545,16 +544,7 @@ def test_every_judge_recusing_for_an_applicant_voids_the_round_and_the_committee
         assert "pingwei_list" in body["errors"] and "王志强" in body["detail"]
         assert task(api, "dangwei", "确定面试评审组")["id"] == again["id"]  # nothing saved
         new_panel = ["pingwei1", "pingwei2", "pingwei3", "pingwei6", "pingwei7"]
-        do(
-            api,
-            "dangwei",
-            "确定面试评审组",
-            pingwei_list=new_panel,
-            dangwei_yanjiu_riqi="2026-03-17",
-            mingti_ren=MINGTI,
-        )
-        do(api, MINGTI, "封闭出题", tiku=TIKU[::-1], chouti_shu=3, chuti_ren="赵靓")
-        do(api, "gongzuozu", "现场抽签", chouqian_riqi="2026-03-17")
+        convene(api, "2026-03-17", panel=new_panel, tiku=TIKU[::-1], chouti_shu=3)
         assert all(len(c["timu"]) == 3 for c in data(api, instance_id)["chouti_jilu"])
         interview(
             api,
@@ -899,16 +889,7 @@ def test_upheld_objection_to_the_list_sends_it_back_for_a_new_proposal(api):
         assert titles(api, "dangweigongzuobu") == []
 
         traveller.move_to(at("2026-03-23"))
-        do(
-            api,
-            "dangwei",
-            "确定面试评审组",
-            pingwei_list=PINGWEI,
-            dangwei_yanjiu_riqi="2026-03-23",
-            mingti_ren=MINGTI,
-        )
-        do(api, MINGTI, "封闭出题", tiku=TIKU, chouti_shu=4, chuti_ren="赵靓")
-        do(api, "gongzuozu", "现场抽签", chouqian_riqi="2026-03-23")
+        convene(api, "2026-03-23")
         state = data(api, instance_id)
         assert sorted(state["yanjiang_shunxu"]) == ["张建国", "李明华"]
         assert sorted(c["xingming"] for c in state["chouti_jilu"]) == ["张建国", "李明华"]

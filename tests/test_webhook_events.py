@@ -20,6 +20,7 @@ from sqlalchemy import text
 from service.config import Settings
 from service.scheduler import TimerScheduler
 from service.services import webhook_delivery
+from service.services.outbox import EVENT_TYPES
 from service.timeutil import SHANGHAI
 from tests import bpmn
 from tests.conftest import sql_count
@@ -27,24 +28,8 @@ from tests.receivers import http_receiver, smtp_server
 
 BASE = "https://xp.example.cn"
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
-ALL = [
-    "task.created",
-    "task.assigned",
-    "task.completed",
-    "task.cancelled",
-    "task.returned",
-    "task.transferred",
-    "task.delegated",
-    "cc.created",
-    "cc.read",
-    "task.urged",
-    "task.overdue",
-    "instance.started",
-    "instance.completed",
-    "instance.cancelled",
-    "instance.error",
-    "message.thrown",
-]
+# Subscribed to every event the service sends.
+ALL = list(EVENT_TYPES)
 
 
 @pytest.fixture()

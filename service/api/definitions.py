@@ -21,26 +21,20 @@ from service.services import definitions, process_tests
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1/definitions", description="流程定义")
 
-_UPLOAD_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "files": {
-                            "type": "array",
-                            "items": {"type": "string", "format": "binary"},
-                            "description": ".bpmn、.dmn 以及表单 <formKey>.schema.json",
-                        }
-                    },
-                    "required": ["files"],
-                }
-            }
-        },
+
+def _multipart_doc(required: bool, **fields: str) -> dict[str, Any]:
+    """An OpenAPI request body of file arrays, one per field, described in `fields`."""
+    properties = {
+        name: {"type": "array", "items": {"type": "string", "format": "binary"}, "description": text}
+        for name, text in fields.items()
     }
-}
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(fields)
+    return {"requestBody": {"required": required, "content": {"multipart/form-data": {"schema": schema}}}}
+
+
+_UPLOAD_DOC = _multipart_doc(True, files=".bpmn、.dmn 以及表单 <formKey>.schema.json")
 
 
 @blp.route("", methods=["POST"])
@@ -107,30 +101,11 @@ def definition_xml(query: dict[str, Any], key: str) -> Response:
     return response
 
 
-_TEST_RUN_DOC = {
-    "requestBody": {
-        "required": False,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "files": {
-                            "type": "array",
-                            "items": {"type": "string", "format": "binary"},
-                            "description": "待测的 .bpmn（代替已部署的）、.dmn、表单；不传即测已部署版本",
-                        },
-                        "cases": {
-                            "type": "array",
-                            "items": {"type": "string", "format": "binary"},
-                            "description": "测试用例 .json；不传即用 processes/tests/<key>/ 中的用例",
-                        },
-                    },
-                }
-            }
-        },
-    }
-}
+_TEST_RUN_DOC = _multipart_doc(
+    False,
+    files="待测的 .bpmn（代替已部署的）、.dmn、表单；不传即测已部署版本",
+    cases="测试用例 .json；不传即用 processes/tests/<key>/ 中的用例",
+)
 
 
 def _uploads(field: str) -> list[SourceFile]:
